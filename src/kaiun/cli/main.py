@@ -1,0 +1,23 @@
+"""Entry point of the ``kaiun`` command; nouns register their groups here."""
+
+from __future__ import annotations
+
+import click
+
+from kaiun import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """kaiun: GitOps continuous delivery for Kubernetes."""
+
+
+@cli.command()
+def version() -> None:
+    """Print the kaiun version."""
+    click.echo(f"kaiun: v{__version__}")
+
+
+def main() -> None:
+    """Run the ``kaiun`` command line."""
+    cli(prog_name="kaiun")
