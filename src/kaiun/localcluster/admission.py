@@ -7,6 +7,7 @@ in-process controller are admitted identically.
 
 from __future__ import annotations
 
+import base64
 import copy
 import ipaddress
 from typing import TYPE_CHECKING, Any
@@ -105,6 +106,8 @@ def _finish(
         else:
             causes = []
     else:
+        if rt.kind == "Secret" and not rt.group:
+            _fold_string_data(obj)
         defaults.apply_defaults(obj)
         if rt.kind == "Service" and not rt.group:
             _allocate_service(cluster, obj, old)
@@ -114,6 +117,49 @@ def _finish(
     causes += validation.validate_metadata(obj, namespaced=rt.namespaced)
     if causes:
         raise invalid(rt, obj["metadata"].get("name", ""), causes)
+
+
+def _fold_string_data(secret: dict[str, Any]) -> None:
+    """``stringData`` is write-only: the API server merges it into ``data`` (base64)."""
+    string_data = secret.pop("stringData", None)
+    if isinstance(string_data, dict) and string_data:
+        data = secret.setdefault("data", {}) or {}
+        for key, value in string_data.items():
+            data[key] = base64.b64encode(str(value).encode()).decode()
+        secret["data"] = data
+
+
+def crd_status(crd: dict[str, Any]) -> None:
+    """A CRD is accepted and established as soon as it is stored, as on a quiet cluster."""
+    spec = crd.get("spec") or {}
+    names = dict(spec.get("names") or {})
+    if names.get("kind") and not names.get("listKind"):
+        names["listKind"] = names["kind"] + "List"
+    if names.get("plural") and not names.get("singular"):
+        names["singular"] = str(names.get("kind", "")).lower()
+    stored = [v["name"] for v in spec.get("versions") or () if v.get("storage")]
+    previous = (crd.get("status") or {}).get("storedVersions") or []
+    ts = crd["metadata"].get("creationTimestamp", "")
+    crd["status"] = {
+        "acceptedNames": names,
+        "conditions": [
+            {
+                "type": "NamesAccepted",
+                "status": "True",
+                "reason": "NoConflicts",
+                "message": "no conflicts found",
+                "lastTransitionTime": ts,
+            },
+            {
+                "type": "Established",
+                "status": "True",
+                "reason": "InitialNamesAccepted",
+                "message": "the initial names have been accepted",
+                "lastTransitionTime": ts,
+            },
+        ],
+        "storedVersions": sorted(set(previous) | set(stored)),
+    }
 
 
 def _allocate_service(cluster: Cluster, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
@@ -155,6 +201,8 @@ def admit_create(
         obj.pop("status", None)
     _finish(cluster, rt, obj, None)
     defaults.initial_status(obj)
+    if rt.kind == "CustomResourceDefinition":
+        crd_status(obj)
     if managed is not None:
         meta["managedFields"] = managed
     else:
@@ -232,6 +280,8 @@ def admit_update(
                 ],
             )
     _finish(cluster, rt, new, old)
+    if rt.kind == "CustomResourceDefinition" and subresource != "status":
+        crd_status(new)
     if managed is not None:
         meta["managedFields"] = managed
     else:
