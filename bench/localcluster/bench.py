@@ -193,9 +193,14 @@ def fill(server: Server, total: int) -> None:
     path = "/api/v1/namespaces/default/configmaps"
     with server.client() as c:
         have = len(c.get(path).json()["items"])
-        for i in range(have, total):
-            r = c.post(path, json=cm(f"fill{i}"))
-            assert r.status_code == 201
+    conn = http.client.HTTPSConnection("127.0.0.1", server.port, context=server.ctx)
+    headers = {"Authorization": f"Bearer {server.token}", "Content-Type": "application/json"}
+    for i in range(have, total):
+        conn.request("POST", path, body=json.dumps(cm(f"fill{i}")), headers=headers)
+        r = conn.getresponse()
+        r.read()
+        assert r.status == 201
+    conn.close()
 
 
 def main() -> None:
