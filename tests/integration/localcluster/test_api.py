@@ -303,3 +303,14 @@ def test_merge_and_json_patch(api: httpx.Client, namespace: str) -> None:
         headers={"Content-Type": "application/json-patch+json"},
     )
     assert bad.status_code == 422
+
+
+def test_access_reviews_answer_for_the_admin(api: httpx.Client) -> None:
+    review = {
+        "apiVersion": "authorization.k8s.io/v1",
+        "kind": "SelfSubjectAccessReview",
+        "spec": {"resourceAttributes": {"verb": "list", "resource": "pods"}},
+    }
+    r = api.post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", json=review)
+    assert r.status_code == 201 and r.json()["status"]["allowed"] is True
+    assert api.get("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews").status_code == 405
