@@ -1,0 +1,63 @@
+"""Merge patch, JSON patch and strategic merge patch against fixture tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kaiun.localcluster import patch
+from kaiun.localcluster.jsonvalue import deep_copy
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _cases(name: str) -> list[dict[str, Any]]:
+    cases = yaml.safe_load((FIXTURES / name).read_text())
+    assert isinstance(cases, list)
+    return cases
+
+
+def _check(case: dict[str, Any], run: Any) -> None:
+    original = deep_copy(case["obj"])
+    if "error" in case:
+        with pytest.raises(patch.PatchError) as caught:
+            run()
+        assert caught.value.code == case["error"]["code"]
+        assert caught.value.message == case["error"]["message"]
+    else:
+        assert run() == case["expected"]
+    assert case["obj"] == original, "the input object must not be mutated"
+
+
+@pytest.mark.parametrize("case", _cases("merge_patch.yaml"), ids=lambda c: c["name"])
+def test_merge_patch(case: dict[str, Any]) -> None:
+    _check(case, lambda: patch.merge_patch(case["obj"], case["patch"]))
+
+
+@pytest.mark.parametrize("case", _cases("json_patch.yaml"), ids=lambda c: c["name"])
+def test_json_patch(case: dict[str, Any]) -> None:
+    _check(case, lambda: patch.json_patch(case["obj"], case["ops"]))
+
+
+@pytest.mark.parametrize("case", _cases("strategic_patch.yaml"), ids=lambda c: c["name"])
+def test_strategic_merge_patch(case: dict[str, Any]) -> None:
+    group = case.get("group", "apps")
+    kind = case.get("kind", "Deployment")
+    _check(
+        case,
+        lambda: patch.strategic_merge_patch(case["obj"], case["patch"], group=group, kind=kind),
+    )
+
+
+def test_results_share_nothing_with_inputs() -> None:
+    obj = {"spec": {"template": {"spec": {"containers": [{"name": "a", "args": ["x"]}]}}}}
+    out = patch.strategic_merge_patch(
+        obj, {"metadata": {"labels": {"a": "b"}}}, group="apps", kind="Deployment"
+    )
+    out["spec"]["template"]["spec"]["containers"][0]["args"].append("y")
+    merged = patch.merge_patch(obj, {"x": 1})
+    merged["spec"]["template"]["spec"]["containers"].clear()
+    assert obj["spec"]["template"]["spec"]["containers"] == [{"name": "a", "args": ["x"]}]
