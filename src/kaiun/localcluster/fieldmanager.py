@@ -16,18 +16,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kaiun.localcluster.applymerge import merge_config, prune, strip_nulls, validate_config
 from kaiun.localcluster.fieldpaths import (
     FieldPath,
     compare,
     describe,
     fields_v1,
     from_fields_v1,
-    item_token,
     owned_set,
 )
 from kaiun.localcluster.jsonvalue import deep_copy, json_equal
 from kaiun.localcluster.patcherrors import ApplyConflictError, ApplyError
-from kaiun.localcluster.schema import DEFAULT_SPEC, KindSchema, SchemaNode, schema_for
+from kaiun.localcluster.schema import KindSchema, SchemaNode, schema_for
 
 __all__ = [
     "ApplyConflictError",
@@ -199,117 +199,12 @@ def _cap_updates(entries: list[ManagedFieldsEntry]) -> list[ManagedFieldsEntry]:
     return [e for e in entries if id(e) not in removed]
 
 
-def _merge_value(live: Any, config: Any, node: SchemaNode | None) -> Any:
-    """Apply-merge one value: configuration wins, granular maps and keyed lists merge."""
-    spec = node.spec if node is not None else DEFAULT_SPEC
-    if isinstance(config, dict) and isinstance(live, dict) and not spec.atomic:
-        return _merge_map(live, config, node)
-    if isinstance(config, list) and isinstance(live, list) and spec.list_type != "atomic":
-        return _merge_list(live, config, node)
-    return deep_copy(config)
-
-
-def _merge_map(
-    live: dict[str, Any], config: dict[str, Any], node: SchemaNode | None
-) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in live.items():
-        if key in config:
-            child = node.child(key) if node is not None else None
-            out[key] = _merge_value(value, config[key], child)
-        else:
-            out[key] = deep_copy(value)
-    for key, value in config.items():
-        if key not in live:
-            out[key] = deep_copy(value)
-    return out
-
-
-def _merge_list(live: list[Any], config: list[Any], node: SchemaNode | None) -> list[Any]:
-    """Merge an associative list: shared items follow the configuration's order."""
-    spec = node.spec if node is not None else DEFAULT_SPEC
-    live_tokens = [item_token(x, spec, i) for i, x in enumerate(live)]
-    live_items = dict(zip(live_tokens, live, strict=True))
-    config_tokens = [item_token(x, spec, i) for i, x in enumerate(config)]
-    config_items = dict(zip(config_tokens, config, strict=True))
-    out: list[Any] = []
-    emitted: set[str] = set()
-    pending = iter(config_tokens)
-
-    def emit(token: str) -> None:
-        emitted.add(token)
-        before, after = live_items.get(token), config_items[token]
-        if isinstance(before, dict) and isinstance(after, dict) and spec.list_type == "map":
-            out.append(_merge_map(before, after, node))
-        else:
-            out.append(deep_copy(after))
-
-    for token, item in zip(live_tokens, live, strict=True):
-        if token not in config_items:
-            out.append(deep_copy(item))
-        elif token not in emitted:
-            for wanted in pending:
-                if wanted not in emitted:
-                    emit(wanted)
-                if wanted == token:
-                    break
-    for token in pending:
-        if token not in emitted:
-            emit(token)
-    return out
-
-
-def _strip_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _strip_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_strip_nulls(v) for v in value]
-    return value
-
-
-def _remove_path(obj: dict[str, Any], path: FieldPath, root: SchemaNode | None) -> None:
-    """Remove the field or list item at ``path`` from ``obj`` if it is there."""
-    container: Any = obj
-    node = root
-    for depth, token in enumerate(path):
-        last = depth == len(path) - 1
-        if token.startswith("f:"):
-            name = token[2:]
-            if not isinstance(container, dict) or name not in container:
-                return
-            if last:
-                del container[name]
-                return
-            node = node.child(name) if node is not None else None
-            container = container[name]
-            continue
-        if not isinstance(container, list):
-            return
-        spec = node.spec if node is not None else DEFAULT_SPEC
-        index = next((i for i, x in enumerate(container) if item_token(x, spec, i) == token), None)
-        if index is None:
-            return
-        if last:
-            del container[index]
-            return
-        container = container[index]
-
-
-def _prune(
-    merged: dict[str, Any],
-    last: set[FieldPath],
-    entries: list[ManagedFieldsEntry],
-    root: SchemaNode | None,
-) -> None:
-    """Remove what the applier dropped from its configuration and nobody else owns."""
-    owned: set[FieldPath] = set()
-    for entry in entries:
-        owned |= entry.fields
-    kept_prefixes = {p[:n] for p in owned for n in range(1, len(p) + 1)}
-    # Parents first: removing an item's fields first would change the item's key.
-    doomed = sorted((p for p in last if p not in kept_prefixes), key=len)
-    for path in doomed:
-        _remove_path(merged, path, root)
+def _describe_object(obj: Mapping[str, Any], api_version: str) -> str:
+    meta = obj.get("metadata") or {}
+    name = (
+        f"{meta.get('namespace')}/{meta.get('name')}" if meta.get("namespace") else meta.get("name")
+    )
+    return f"{name}; {api_version}, Kind={obj.get('kind', '')}"
 
 
 def _conflict_error(conflicts: list[tuple[ManagedFieldsEntry, FieldPath]]) -> ApplyConflictError:
@@ -368,16 +263,20 @@ def apply(
     untracked = _untracked(ignored)
     api_version = str(config.get("apiVersion", ""))
     entries = _initial_entries(live, root, untracked, api_version)
-    cfg = _strip_nulls(_body(config))
+    if (config.get("metadata") or {}).get("managedFields"):
+        raise ApplyError("metadata.managedFields must be nil")
+    cfg = strip_nulls(_body(config))
+    validate_config(cfg, root, _describe_object(cfg, api_version))
     before = _body(live)
-    merged = _merge_map(before, cfg, root)
+    merged = merge_config(before, cfg, root)
 
     me = ManagedFieldsEntry(manager, "Apply", api_version, time=now)
     previous = next((e for e in entries if e.identity == me.identity), None)
     others = [e for e in entries if e is not previous]
     me.fields = _tracked(owned_set(cfg, root), untracked)
     if previous is not None:
-        _prune(merged, previous.fields - me.fields, [*others, me], root)
+        owned = set(me.fields).union(*(e.fields for e in others))
+        prune(merged, previous.fields - me.fields, owned, root)
 
     diff = compare(before, merged, root)
     changed = _tracked(diff.changed, untracked)

@@ -49,8 +49,9 @@ def item_token(item: Any, spec: FieldSpec, index: int) -> str:
                 key[name] = item[name]
             elif name in defaults:
                 key[name] = defaults[name]
-        if key:
-            return "k:" + _dumps(key)
+            else:
+                return f"i:{index}"
+        return "k:" + _dumps(key)
     elif spec.list_type == "set":
         return "v:" + _dumps(item)
     return f"i:{index}"

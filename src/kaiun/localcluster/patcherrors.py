@@ -5,7 +5,7 @@ answers with, so the server turns it into a ``Status`` object unchanged::
 
     PatchError (422 Invalid-ish "UnprocessableEntity")
     ├── MalformedPatchError (400 BadRequest): the patch document itself is wrong
-    ApplyError (400 BadRequest): an apply configuration the field manager rejects
+    ApplyError (400 BadRequest / 422 Invalid): an apply configuration the field manager rejects
     ApplyConflictError (409 Conflict): fields owned by other managers would change
 """
 
@@ -33,14 +33,13 @@ class MalformedPatchError(PatchError):
 
 
 class ApplyError(Exception):
-    """A server-side apply request the field manager rejects (HTTP 400 BadRequest)."""
+    """A server-side apply request the field manager rejects (HTTP 400, or 422 if invalid)."""
 
-    code = 400
-    reason = "BadRequest"
-
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, code: int = 400) -> None:
         super().__init__(message)
         self.message = message
+        self.code = code
+        self.reason = "BadRequest" if code == 400 else "Invalid"
 
 
 class ApplyConflictError(Exception):

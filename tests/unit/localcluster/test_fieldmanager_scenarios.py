@@ -61,6 +61,14 @@ def test_scenario(case: dict[str, Any]) -> None:
     for number, step in enumerate(case["steps"]):
         now = f"2026-01-01T00:00:{number:02d}Z"
         before = deep_copy(state)
+        if "error" in step:
+            with pytest.raises(fieldmanager.ApplyError) as failed:
+                _run_step(state, step, now, case)
+            assert (failed.value.code, failed.value.message) == (
+                step["error"]["code"],
+                step["error"]["message"],
+            )
+            continue
         if "conflict" in step:
             with pytest.raises(fieldmanager.ApplyConflictError) as caught:
                 _run_step(state, step, now, case)

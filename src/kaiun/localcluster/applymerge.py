@@ -1,0 +1,169 @@
+"""Merging an apply configuration into a live object, and pruning what it dropped.
+
+The value side of server-side apply (``fieldmanager`` keeps the ownership side):
+configuration values win, granular maps merge key by key, associative lists
+(``map``/``set``) merge item by item with shared items in the configuration's
+order, atomic values are replaced whole. Pure: no IO.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kaiun.localcluster.fieldpaths import FieldPath, describe, item_token
+from kaiun.localcluster.jsonvalue import deep_copy
+from kaiun.localcluster.patcherrors import ApplyError
+from kaiun.localcluster.schema import DEFAULT_SPEC, SchemaNode
+
+__all__ = ["merge_config", "prune", "strip_nulls", "validate_config"]
+
+
+def _merge_value(live: Any, config: Any, node: SchemaNode | None) -> Any:
+    """Apply-merge one value: configuration wins, granular maps and keyed lists merge."""
+    spec = node.spec if node is not None else DEFAULT_SPEC
+    if isinstance(config, dict) and isinstance(live, dict) and not spec.atomic:
+        return merge_config(live, config, node)
+    if isinstance(config, list) and isinstance(live, list) and spec.list_type != "atomic":
+        return _merge_list(live, config, node)
+    return deep_copy(config)
+
+
+def merge_config(
+    live: dict[str, Any], config: dict[str, Any], node: SchemaNode | None
+) -> dict[str, Any]:
+    """A copy of ``live`` with the apply configuration merged in (``node``: its schema)."""
+    out: dict[str, Any] = {}
+    for key, value in live.items():
+        if key in config:
+            child = node.child(key) if node is not None else None
+            out[key] = _merge_value(value, config[key], child)
+        else:
+            out[key] = deep_copy(value)
+    for key, value in config.items():
+        if key not in live:
+            out[key] = deep_copy(value)
+    return out
+
+
+def _merge_list(live: list[Any], config: list[Any], node: SchemaNode | None) -> list[Any]:
+    """Merge an associative list: shared items follow the configuration's order."""
+    spec = node.spec if node is not None else DEFAULT_SPEC
+    live_tokens = [item_token(x, spec, i) for i, x in enumerate(live)]
+    live_items = dict(zip(live_tokens, live, strict=True))
+    config_tokens = [item_token(x, spec, i) for i, x in enumerate(config)]
+    config_items = dict(zip(config_tokens, config, strict=True))
+    out: list[Any] = []
+    emitted: set[str] = set()
+    pending = iter(config_tokens)
+
+    def emit(token: str) -> None:
+        emitted.add(token)
+        before, after = live_items.get(token), config_items[token]
+        if isinstance(before, dict) and isinstance(after, dict) and spec.list_type == "map":
+            out.append(merge_config(before, after, node))
+        else:
+            out.append(deep_copy(after))
+
+    for token, item in zip(live_tokens, live, strict=True):
+        if token not in config_items:
+            out.append(deep_copy(item))
+        elif token not in emitted:
+            for wanted in pending:
+                if wanted not in emitted:
+                    emit(wanted)
+                if wanted == token:
+                    break
+    for token in pending:
+        if token not in emitted:
+            emit(token)
+    return out
+
+
+def strip_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: strip_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [strip_nulls(v) for v in value]
+    return value
+
+
+def _remove_path(obj: dict[str, Any], path: FieldPath, root: SchemaNode | None) -> None:
+    """Remove the field or list item at ``path`` from ``obj`` if it is there."""
+    container: Any = obj
+    node = root
+    for depth, token in enumerate(path):
+        last = depth == len(path) - 1
+        if token.startswith("f:"):
+            name = token[2:]
+            if not isinstance(container, dict) or name not in container:
+                return
+            if last:
+                del container[name]
+                return
+            node = node.child(name) if node is not None else None
+            container = container[name]
+            continue
+        if not isinstance(container, list):
+            return
+        spec = node.spec if node is not None else DEFAULT_SPEC
+        index = next((i for i, x in enumerate(container) if item_token(x, spec, i) == token), None)
+        if index is None:
+            return
+        if last:
+            del container[index]
+            return
+        container = container[index]
+
+
+def prune(
+    merged: dict[str, Any], dropped: set[FieldPath], owned: set[FieldPath], root: SchemaNode | None
+) -> None:
+    """Remove from ``merged`` the ``dropped`` fields that nothing in ``owned`` keeps alive."""
+    kept_prefixes = {p[:n] for p in owned for n in range(1, len(p) + 1)}
+    # Parents first: removing an item's fields first would change the item's key.
+    doomed = sorted((p for p in dropped if p not in kept_prefixes), key=len)
+    for path in doomed:
+        _remove_path(merged, path, root)
+
+
+def validate_config(config: dict[str, Any], root: SchemaNode | None, what: str) -> None:
+    """Reject associative list items without their keys, and duplicate items."""
+    _validate_map(config, root, (), what)
+
+
+def _validate_map(obj: dict[str, Any], node: SchemaNode | None, path: FieldPath, what: str) -> None:
+    for key, value in obj.items():
+        child = node.child(key) if node is not None else None
+        child_path = (*path, "f:" + key)
+        spec = child.spec if child is not None else DEFAULT_SPEC
+        if isinstance(value, dict) and not spec.atomic:
+            _validate_map(value, child, child_path, what)
+        elif isinstance(value, list) and spec.list_type != "atomic":
+            _validate_list(value, child, child_path, what)
+
+
+def _validate_list(items: list[Any], node: SchemaNode | None, path: FieldPath, what: str) -> None:
+    spec = node.spec if node is not None else DEFAULT_SPEC
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        token = item_token(item, spec, index)
+        where = describe(path) or "."
+        if token.startswith("i:"):
+            missing = next(
+                (k for k in spec.list_map_keys if not isinstance(item, dict) or k not in item), ""
+            )
+            raise ApplyError(
+                f"failed to create typed patch object ({what}): {where}: element {index}: "
+                f'associative list with keys has an element that omits key field "{missing}" '
+                "(and doesn't have default value)",
+                code=422,
+            )
+        if token in seen:
+            raise ApplyError(
+                f"failed to create typed patch object ({what}): {where}: "
+                f"duplicate entries for key {describe((token,))}",
+                code=422,
+            )
+        seen.add(token)
+        if isinstance(item, dict) and spec.list_type == "map":
+            _validate_map(item, node, (*path, token), what)
