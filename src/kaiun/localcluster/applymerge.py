@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from kaiun.localcluster.fieldpaths import FieldPath, describe, item_token
+from kaiun.localcluster.fieldpaths import FieldPath, item_token
 from kaiun.localcluster.jsonvalue import deep_copy
-from kaiun.localcluster.patcherrors import ApplyError
 from kaiun.localcluster.schema import DEFAULT_SPEC, SchemaNode
 
-__all__ = ["merge_config", "prune", "strip_nulls", "validate_config"]
+__all__ = ["merge_config", "prune", "strip_nulls"]
 
 
 def _merge_value(live: Any, config: Any, node: SchemaNode | None) -> Any:
@@ -25,13 +24,17 @@ def _merge_value(live: Any, config: Any, node: SchemaNode | None) -> Any:
         return merge_config(live, config, node)
     if isinstance(config, list) and isinstance(live, list) and spec.list_type != "atomic":
         return _merge_list(live, config, node)
-    return deep_copy(config)
+    return config
 
 
 def merge_config(
     live: dict[str, Any], config: dict[str, Any], node: SchemaNode | None
 ) -> dict[str, Any]:
-    """A copy of ``live`` with the apply configuration merged in (``node``: its schema)."""
+    """``live`` with the apply configuration merged in (``node``: its schema).
+
+    The result shares nothing with ``live`` but takes over the (fresh) ``config``'s
+    values; the caller must not use ``config`` afterwards.
+    """
     out: dict[str, Any] = {}
     for key, value in live.items():
         if key in config:
@@ -41,7 +44,7 @@ def merge_config(
             out[key] = deep_copy(value)
     for key, value in config.items():
         if key not in live:
-            out[key] = deep_copy(value)
+            out[key] = value
     return out
 
 
@@ -62,7 +65,7 @@ def _merge_list(live: list[Any], config: list[Any], node: SchemaNode | None) -> 
         if isinstance(before, dict) and isinstance(after, dict) and spec.list_type == "map":
             out.append(merge_config(before, after, node))
         else:
-            out.append(deep_copy(after))
+            out.append(after)
 
     for token, item in zip(live_tokens, live, strict=True):
         if token not in config_items:
@@ -80,6 +83,7 @@ def _merge_list(live: list[Any], config: list[Any], node: SchemaNode | None) -> 
 
 
 def strip_nulls(value: Any) -> Any:
+    """A fresh copy of a JSON value without null map entries (unset in apply terms)."""
     if isinstance(value, dict):
         return {k: strip_nulls(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
@@ -124,46 +128,3 @@ def prune(
     doomed = sorted((p for p in dropped if p not in kept_prefixes), key=len)
     for path in doomed:
         _remove_path(merged, path, root)
-
-
-def validate_config(config: dict[str, Any], root: SchemaNode | None, what: str) -> None:
-    """Reject associative list items without their keys, and duplicate items."""
-    _validate_map(config, root, (), what)
-
-
-def _validate_map(obj: dict[str, Any], node: SchemaNode | None, path: FieldPath, what: str) -> None:
-    for key, value in obj.items():
-        child = node.child(key) if node is not None else None
-        child_path = (*path, "f:" + key)
-        spec = child.spec if child is not None else DEFAULT_SPEC
-        if isinstance(value, dict) and not spec.atomic:
-            _validate_map(value, child, child_path, what)
-        elif isinstance(value, list) and spec.list_type != "atomic":
-            _validate_list(value, child, child_path, what)
-
-
-def _validate_list(items: list[Any], node: SchemaNode | None, path: FieldPath, what: str) -> None:
-    spec = node.spec if node is not None else DEFAULT_SPEC
-    seen: set[str] = set()
-    for index, item in enumerate(items):
-        token = item_token(item, spec, index)
-        where = describe(path) or "."
-        if token.startswith("i:"):
-            missing = next(
-                (k for k in spec.list_map_keys if not isinstance(item, dict) or k not in item), ""
-            )
-            raise ApplyError(
-                f"failed to create typed patch object ({what}): {where}: element {index}: "
-                f'associative list with keys has an element that omits key field "{missing}" '
-                "(and doesn't have default value)",
-                code=422,
-            )
-        if token in seen:
-            raise ApplyError(
-                f"failed to create typed patch object ({what}): {where}: "
-                f"duplicate entries for key {describe((token,))}",
-                code=422,
-            )
-        seen.add(token)
-        if isinstance(item, dict) and spec.list_type == "map":
-            _validate_map(item, node, (*path, token), what)

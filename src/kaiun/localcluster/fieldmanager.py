@@ -16,9 +16,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kaiun.localcluster.applymerge import merge_config, prune, strip_nulls, validate_config
+from kaiun.localcluster.applymerge import merge_config, prune, strip_nulls
 from kaiun.localcluster.fieldpaths import (
     FieldPath,
+    ListKeyError,
     compare,
     describe,
     fields_v1,
@@ -140,21 +141,24 @@ def _untracked(ignored: Iterable[tuple[str, ...]]) -> list[FieldPath]:
 
 def _tracked(paths: set[FieldPath], ignored: list[FieldPath]) -> set[FieldPath]:
     """``paths`` without the never-owned fields and anything under an ignored path."""
-    return {
-        p
-        for p in paths
-        if p not in _STRIPPED
-        and p[:3] != ("f:metadata", "f:managedFields")
-        and not any(p[: len(i)] == i for i in ignored)
-    }
+    kept = paths - _STRIPPED
+    if ignored:
+        kept = {p for p in kept if not any(p[: len(i)] == i for i in ignored)}
+    return kept
 
 
-def _body(obj: Mapping[str, Any] | None) -> dict[str, Any]:
-    """A copy of ``obj`` without managedFields, the thing field sets describe."""
-    body: dict[str, Any] = deep_copy(dict(obj or {}))
+def _view(obj: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``obj`` without managedFields, sharing everything else: for reading only."""
+    body = dict(obj or {})
     meta = body.get("metadata")
-    if isinstance(meta, dict):
-        meta.pop("managedFields", None)
+    if isinstance(meta, dict) and "managedFields" in meta:
+        body["metadata"] = {k: v for k, v in meta.items() if k != "managedFields"}
+    return body
+
+
+def _fresh(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``obj`` without managedFields that shares nothing with it."""
+    body: dict[str, Any] = deep_copy(_view(obj))
     return body
 
 
@@ -230,7 +234,7 @@ def _initial_entries(
     """Existing entries; an object written before any tracking is owned by one updater."""
     entries = decode_managed_fields(live)
     if live is not None and not entries:
-        fields = _tracked(owned_set(_body(live), root), ignored)
+        fields = _tracked(owned_set(_view(live), root), ignored)
         version = str(live.get("apiVersion", api_version))
         entries = [ManagedFieldsEntry(BEFORE_FIRST_APPLY, "Update", version, fields=fields)]
     return entries
@@ -265,18 +269,25 @@ def apply(
     entries = _initial_entries(live, root, untracked, api_version)
     if (config.get("metadata") or {}).get("managedFields"):
         raise ApplyError("metadata.managedFields must be nil")
-    cfg = strip_nulls(_body(config))
-    validate_config(cfg, root, _describe_object(cfg, api_version))
-    before = _body(live)
+    cfg: dict[str, Any] = strip_nulls(_view(config))
+    try:
+        claimed = owned_set(cfg, root, strict=True)
+    except ListKeyError as bad:
+        where = _describe_object(cfg, api_version)
+        raise ApplyError(
+            f"failed to create typed patch object ({where}): {bad}", code=422
+        ) from None
+    before = _view(live)
     merged = merge_config(before, cfg, root)
 
     me = ManagedFieldsEntry(manager, "Apply", api_version, time=now)
     previous = next((e for e in entries if e.identity == me.identity), None)
     others = [e for e in entries if e is not previous]
-    me.fields = _tracked(owned_set(cfg, root), untracked)
-    if previous is not None:
+    me.fields = _tracked(claimed, untracked)
+    dropped = previous.fields - me.fields if previous is not None else set()
+    if dropped:
         owned = set(me.fields).union(*(e.fields for e in others))
-        prune(merged, previous.fields - me.fields, owned, root)
+        prune(merged, dropped, owned, root)
 
     diff = compare(before, merged, root)
     changed = _tracked(diff.changed, untracked)
@@ -286,8 +297,8 @@ def apply(
         raise _conflict_error(conflicts)
     for entry in others:
         entry.fields -= changed | removed
-    unchanged = previous is not None and previous.fields == me.fields and json_equal(before, merged)
-    if unchanged and previous is not None:
+    # A no-op apply keeps the entry's time, as the API server does.
+    if previous is not None and previous.fields == me.fields and not (changed or removed):
         me.time = previous.time
     return _finish(merged, [*others, me])
 
@@ -320,8 +331,8 @@ def record_update(
     root = kind_schema.root
     untracked = _untracked(ignored)
     entries = _entries_for_update(old, new)
-    after = _body(new)
-    diff = compare(_body(old), after, root)
+    after = _fresh(new)
+    diff = compare(_view(old), after, root)
     changed = _tracked(diff.changed, untracked)
     removed = _tracked(diff.removed, untracked)
     api_version = str(new.get("apiVersion", ""))

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from kaiun.localcluster.jsonvalue import json_equal
 from kaiun.localcluster.schema import DEFAULT_SPEC, FieldSpec, SchemaNode
 
@@ -23,6 +25,7 @@ __all__ = [
     "MISSING",
     "Comparison",
     "FieldPath",
+    "ListKeyError",
     "compare",
     "describe",
     "fields_v1",
@@ -36,7 +39,8 @@ MISSING: Any = object()
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    # Compact, sorted keys, no ASCII escaping: how Kubernetes serializes FieldsV1 keys.
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def item_token(item: Any, spec: FieldSpec, index: int) -> str:
@@ -65,33 +69,66 @@ def _spec(node: SchemaNode | None) -> FieldSpec:
     return node.spec if node is not None else DEFAULT_SPEC
 
 
-def owned_set(obj: dict[str, Any], root: SchemaNode | None) -> set[FieldPath]:
-    """The fields an apply configuration claims: leaves, atomic values and list items."""
+class ListKeyError(ValueError):
+    """An associative list item without its key fields, or a duplicate item."""
+
+    def __init__(self, path: FieldPath, index: int, token: str, missing: str) -> None:
+        where = describe(path) or "."
+        if missing:
+            message = (
+                f"{where}: element {index}: associative list with keys has an element that "
+                f'omits key field "{missing}" (and doesn\'t have default value)'
+            )
+        else:
+            message = f"{where}: duplicate entries for key {describe((token,))}"
+        super().__init__(message)
+
+
+def owned_set(
+    obj: dict[str, Any], root: SchemaNode | None, *, strict: bool = False
+) -> set[FieldPath]:
+    """The fields an apply configuration claims: leaves, atomic values and list items.
+
+    With ``strict``, associative list items lacking keys or repeated raise ``ListKeyError``.
+    """
     out: set[FieldPath] = set()
-    _own_map(obj, root, (), out)
+    _own_map(obj, root, (), out, strict)
     return out
 
 
 def _own_map(
-    obj: dict[str, Any], node: SchemaNode | None, path: FieldPath, out: set[FieldPath]
+    obj: dict[str, Any], node: SchemaNode | None, path: FieldPath, out: set[FieldPath], strict: bool
 ) -> None:
     for key, value in obj.items():
-        child = _child(node, key)
-        _own_value(value, child, (*path, "f:" + key), out)
+        child = node.child(key) if node is not None else None
+        _own_value(value, child, (*path, "f:" + key), out, strict)
 
 
-def _own_value(value: Any, node: SchemaNode | None, path: FieldPath, out: set[FieldPath]) -> None:
-    spec = _spec(node)
+def _own_value(
+    value: Any, node: SchemaNode | None, path: FieldPath, out: set[FieldPath], strict: bool
+) -> None:
+    spec = node.spec if node is not None else DEFAULT_SPEC
     if isinstance(value, dict) and not spec.atomic:
-        _own_map(value, node, path, out)
+        _own_map(value, node, path, out, strict)
     elif isinstance(value, list) and spec.list_type != "atomic":
         for index, item in enumerate(value):
-            item_path = (*path, item_token(item, spec, index))
+            token = item_token(item, spec, index)
+            item_path = (*path, token)
+            if strict and (token[0] == "i" or item_path in out):
+                missing = "" if token[0] != "i" else _missing_key(item, spec)
+                raise ListKeyError(path, index, token, missing)
             out.add(item_path)
             if isinstance(item, dict) and spec.list_type == "map":
-                _own_map(item, node, item_path, out)
+                _own_map(item, node, item_path, out, strict)
     else:
         out.add(path)
+
+
+def _missing_key(item: Any, spec: FieldSpec) -> str:
+    if not isinstance(item, dict):
+        return spec.list_map_keys[0] if spec.list_map_keys else ""
+    defaults = dict(spec.key_defaults)
+    return next((k for k in spec.list_map_keys if k not in item and k not in defaults), "")
 
 
 @dataclass(slots=True)
@@ -167,6 +204,14 @@ def _compare_leaf(old: Any, new: Any, path: FieldPath, res: Comparison) -> None:
         res.modified.add(path)
 
 
+_CONTAINERS = (dict, list)
+
+
+def _scalar_equal(a: Any, b: Any) -> bool:
+    # JSON equality of two non-container values: booleans never equal numbers.
+    return a == b and (type(a) is type(b) or not (isinstance(a, bool) or isinstance(b, bool)))
+
+
 def _compare_map(
     old: dict[str, Any],
     new: dict[str, Any],
@@ -176,11 +221,20 @@ def _compare_map(
     old_present: bool,
 ) -> None:
     for key, value in old.items():
-        child_path = (*path, "f:" + key)
-        _compare(value, new.get(key, MISSING), _child(node, key), child_path, res, old_present)
+        after = new.get(key, MISSING)
+        if after is MISSING or isinstance(value, _CONTAINERS) or isinstance(after, _CONTAINERS):
+            child = node.child(key) if node is not None else None
+            _compare(value, after, child, (*path, "f:" + key), res, old_present)
+        elif not _scalar_equal(value, after):
+            res.modified.add((*path, "f:" + key))
     for key, value in new.items():
-        if key not in old:
-            _compare(MISSING, value, _child(node, key), (*path, "f:" + key), res, old_present)
+        if key in old:
+            continue
+        if isinstance(value, _CONTAINERS):
+            child = node.child(key) if node is not None else None
+            _compare(MISSING, value, child, (*path, "f:" + key), res, old_present)
+        else:
+            res.added.add((*path, "f:" + key))
 
 
 def _compare_list(
@@ -208,28 +262,22 @@ def _compare_list(
 
 
 def fields_v1(paths: Iterable[FieldPath]) -> dict[str, Any]:
-    """Encode a field set as Kubernetes' FieldsV1 JSON object."""
+    """Encode a field set as Kubernetes' FieldsV1 JSON object (children in sorted order)."""
     tree: dict[str, Any] = {}
-    members: set[FieldPath] = set()
-    for path in paths:
-        members.add(path)
+    members: set[int] = set()
+    # Sorted, a path comes before its extensions: a member node is still empty when its
+    # first child arrives, which is when it gets its "." mark (so the mark comes first).
+    for path in sorted(paths):
         node = tree
         for token in path:
-            node = node.setdefault(token, {})
-    return _finish(tree, (), members)
-
-
-def _token_order(token: str) -> tuple[int, str]:
-    return ("fkvi".find(token[0]) if token else 0, token)
-
-
-def _finish(tree: dict[str, Any], path: FieldPath, members: set[FieldPath]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if tree and path in members:
-        out["."] = {}
-    for token in sorted(tree, key=_token_order):
-        out[token] = _finish(tree[token], (*path, token), members)
-    return out
+            child = node.get(token)
+            if child is None:
+                if not node and id(node) in members:
+                    node["."] = {}
+                child = node[token] = {}
+            node = child
+        members.add(id(node))
+    return tree
 
 
 def from_fields_v1(fields: Any) -> set[FieldPath]:

@@ -8,15 +8,27 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 __all__ = ["deep_copy", "json_equal"]
 
 
 def deep_copy(value: Any) -> Any:
     """A copy of a JSON value sharing no dicts or lists with the original."""
+    if isinstance(value, dict | list):
+        try:
+            # Several times faster than walking in Python; same values back.
+            return orjson.loads(orjson.dumps(value))
+        except (TypeError, orjson.JSONEncodeError):
+            return _walk_copy(value)
+    return value
+
+
+def _walk_copy(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: deep_copy(v) for k, v in value.items()}
+        return {k: _walk_copy(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [deep_copy(v) for v in value]
+        return [_walk_copy(v) for v in value]
     return value
 
 
