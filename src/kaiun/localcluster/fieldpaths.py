@@ -101,7 +101,11 @@ def _own_map(
 ) -> None:
     for key, value in obj.items():
         child = node.child(key) if node is not None else None
-        _own_value(value, child, (*path, "f:" + key), out, strict)
+        child_path = (*path, "f:" + key)
+        _own_value(value, child, child_path, out, strict)
+        # Map entries (keys that are not declared fields) are owned as nodes too.
+        if node is not None and node.wildcard is not None and key not in node.children:
+            out.add(child_path)
 
 
 def _own_value(

@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any, Literal
 
 __all__ = [
+    "DEDUCED",
     "DEFAULT_SPEC",
     "FieldSpec",
     "KindSchema",
@@ -67,7 +68,11 @@ DEFAULT_SPEC = FieldSpec()
 
 @dataclass(slots=True)
 class SchemaNode:
-    """One field of a kind's structure tree; ``wildcard`` stands for any map key."""
+    """One field of a kind's structure tree.
+
+    ``children`` are the declared fields (struct fields, or fields known to the tables);
+    ``wildcard`` stands for any other key, which then is a map key rather than a field.
+    """
 
     spec: FieldSpec = DEFAULT_SPEC
     children: dict[str, SchemaNode] = field(default_factory=dict)
@@ -77,6 +82,12 @@ class SchemaNode:
         """The node of field ``name`` below this one, if anything is known about it."""
         found = self.children.get(name)
         return found if found is not None else self.wildcard
+
+
+# Values of unknown shape, as in x-kubernetes-preserve-unknown-fields: every key is a map
+# key (not a struct field), lists are atomic, maps granular, all the way down.
+DEDUCED = SchemaNode()
+DEDUCED.wildcard = DEDUCED
 
 
 class KindSchema:
@@ -326,6 +337,12 @@ def _node_from_openapi(props: Mapping[str, Any]) -> SchemaNode:
     additional = props.get("additionalProperties")
     if isinstance(additional, Mapping):
         node.wildcard = _node_from_openapi(additional)
+    elif (
+        additional is True
+        or props.get("x-kubernetes-preserve-unknown-fields") is True
+        or (props.get("type") == "object" and not isinstance(properties, Mapping))
+    ):
+        node.wildcard = DEDUCED
     return node
 
 
@@ -356,6 +373,8 @@ def crd_schema(openapi_v3_schema: Mapping[str, Any] | None) -> KindSchema:
     """The schema of a custom resource from its CRD version's ``openAPIV3Schema``."""
     root = _node_from_openapi(openapi_v3_schema or {})
     root.spec = _IMPLICIT
+    if not openapi_v3_schema:
+        root.wildcard = DEDUCED
     meta = builtin_schema("", "").root.children["metadata"]
     root.children["metadata"] = meta
     return KindSchema(root)
