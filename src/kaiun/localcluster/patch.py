@@ -13,16 +13,56 @@ from __future__ import annotations
 from typing import Any
 
 from kaiun.localcluster.jsonvalue import deep_copy, json_equal
-from kaiun.localcluster.patcherrors import MalformedPatchError, PatchError
+from kaiun.localcluster.patcherrors import MalformedPatchError, PatchError, UnsupportedPatchError
 from kaiun.localcluster.strategicpatch import strategic_merge_patch
 
 __all__ = [
+    "APPLY_PATCH",
+    "JSON_PATCH",
+    "MERGE_PATCH",
+    "STRATEGIC_MERGE_PATCH",
     "MalformedPatchError",
     "PatchError",
+    "UnsupportedPatchError",
     "json_patch",
     "merge_patch",
+    "patch_object",
     "strategic_merge_patch",
 ]
+
+JSON_PATCH = "application/json-patch+json"
+MERGE_PATCH = "application/merge-patch+json"
+STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
+APPLY_PATCH = "application/apply-patch+yaml"
+
+
+def patch_object(
+    obj: dict[str, Any],
+    document: Any,
+    content_type: str,
+    *,
+    group: str,
+    kind: str,
+    custom_resource: bool = False,
+) -> Any:
+    """Apply a decoded PATCH body by its ``Content-Type`` (server-side apply excluded).
+
+    Custom resources refuse strategic merge patch with 415, as Kubernetes does.
+    """
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media == JSON_PATCH:
+        return json_patch(obj, document)
+    if media == MERGE_PATCH:
+        return merge_patch(obj, document)
+    if media == STRATEGIC_MERGE_PATCH and not custom_resource:
+        return strategic_merge_patch(obj, document, group=group, kind=kind)
+    accepted = [JSON_PATCH, MERGE_PATCH, APPLY_PATCH]
+    if not custom_resource:
+        accepted.insert(2, STRATEGIC_MERGE_PATCH)
+    raise UnsupportedPatchError(
+        "the body of the request was in an unknown format - accepted media types include: "
+        + ", ".join(accepted)
+    )
 
 
 def merge_patch(obj: Any, patch: Any) -> dict[str, Any]:

@@ -5,13 +5,20 @@ answers with, so the server turns it into a ``Status`` object unchanged::
 
     PatchError (422 Invalid-ish "UnprocessableEntity")
     ├── MalformedPatchError (400 BadRequest): the patch document itself is wrong
+    └── UnsupportedPatchError (415 UnsupportedMediaType): patch type not allowed here
     ApplyError (400 BadRequest / 422 Invalid): an apply configuration the field manager rejects
     ApplyConflictError (409 Conflict): fields owned by other managers would change
 """
 
 from __future__ import annotations
 
-__all__ = ["ApplyConflictError", "ApplyError", "MalformedPatchError", "PatchError"]
+__all__ = [
+    "ApplyConflictError",
+    "ApplyError",
+    "MalformedPatchError",
+    "PatchError",
+    "UnsupportedPatchError",
+]
 
 
 class PatchError(Exception):
@@ -30,6 +37,13 @@ class MalformedPatchError(PatchError):
 
     code = 400
     reason = "BadRequest"
+
+
+class UnsupportedPatchError(PatchError):
+    """A patch content type the resource does not accept (HTTP 415 UnsupportedMediaType)."""
+
+    code = 415
+    reason = "UnsupportedMediaType"
 
 
 class ApplyError(Exception):

@@ -61,3 +61,43 @@ def test_results_share_nothing_with_inputs() -> None:
     merged = patch.merge_patch(obj, {"x": 1})
     merged["spec"]["template"]["spec"]["containers"].clear()
     assert obj["spec"]["template"]["spec"]["containers"] == [{"name": "a", "args": ["x"]}]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "custom", "expected"),
+    [
+        ("application/json-patch+json", False, {"spec": {"replicas": 5, "paused": True}}),
+        ("application/merge-patch+json; charset=utf-8", True, {"spec": {"replicas": 5}}),
+        ("application/strategic-merge-patch+json", False, {"spec": {"replicas": 5}}),
+    ],
+)
+def test_patch_object_dispatches_on_content_type(
+    content_type: str, custom: bool, expected: dict[str, Any]
+) -> None:
+    obj = {"spec": {"replicas": 1, "paused": True}}
+    body: Any = (
+        [{"op": "replace", "path": "/spec/replicas", "value": 5}]
+        if "json-patch" in content_type
+        else {"spec": {"replicas": 5, "paused": None}}
+    )
+    got = patch.patch_object(
+        obj, body, content_type, group="apps", kind="Deployment", custom_resource=custom
+    )
+    assert got == expected
+
+
+def test_custom_resources_refuse_strategic_merge_patch() -> None:
+    with pytest.raises(patch.UnsupportedPatchError) as caught:
+        patch.patch_object(
+            {},
+            {},
+            "application/strategic-merge-patch+json",
+            group="x.io",
+            kind="W",
+            custom_resource=True,
+        )
+    assert caught.value.code == 415
+    assert caught.value.message == (
+        "the body of the request was in an unknown format - accepted media types include: "
+        "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
+    )
