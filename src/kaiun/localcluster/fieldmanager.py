@@ -249,6 +249,7 @@ def apply(
     now: str,
     group: str,
     kind: str,
+    subresource: str = "",
     crd_schema: Mapping[str, Any] | None = None,
     ignored: Iterable[tuple[str, ...]] = (),
     schema: KindSchema | None = None,
@@ -280,7 +281,7 @@ def apply(
     before = _view(live)
     merged = merge_config(before, cfg, root)
 
-    me = ManagedFieldsEntry(manager, "Apply", api_version, time=now)
+    me = ManagedFieldsEntry(manager, "Apply", api_version, time=now, subresource=subresource)
     previous = next((e for e in entries if e.identity == me.identity), None)
     others = [e for e in entries if e is not previous]
     me.fields = _tracked(claimed, untracked)

@@ -37,6 +37,7 @@ def _run_step(
             step["apply"],
             manager=step["manager"],
             force=step.get("force", False),
+            subresource=step.get("subresource", ""),
             **common,
         )
     new = deep_copy(step["update"])
