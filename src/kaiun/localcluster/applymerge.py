@@ -60,6 +60,7 @@ def _merge_list(live: list[Any], config: list[Any], node: SchemaNode | None) -> 
     pending = iter(config_tokens)
 
     def emit(token: str) -> None:
+        """Append the configuration's item, merged into the live one if there is one."""
         emitted.add(token)
         before, after = live_items.get(token), config_items[token]
         if isinstance(before, dict) and isinstance(after, dict) and spec.list_type == "map":

@@ -240,6 +240,21 @@ def _initial_entries(
     return entries
 
 
+def _read_config(config: Any, root: SchemaNode) -> tuple[dict[str, Any], set[FieldPath]]:
+    """The apply configuration without nulls, and the fields it claims; or ApplyError."""
+    if not isinstance(config, Mapping):
+        raise ApplyError("apply configuration must be a JSON object")
+    if (config.get("metadata") or {}).get("managedFields"):
+        raise ApplyError("metadata.managedFields must be nil")
+    cfg: dict[str, Any] = strip_nulls(_view(config))
+    try:
+        return cfg, owned_set(cfg, root, strict=True)
+    except ListKeyError as bad:
+        where = _describe_object(cfg, str(cfg.get("apiVersion", "")))
+        message = f"failed to create typed patch object ({where}): {bad}"
+        raise ApplyError(message, code=422) from None
+
+
 def apply(
     live: Mapping[str, Any] | None,
     config: Mapping[str, Any],
@@ -259,25 +274,13 @@ def apply(
     Raises ``ApplyConflictError`` when, without ``force``, a field another manager
     owns would change value.
     """
-    if not isinstance(config, Mapping):
-        raise ApplyError("apply configuration must be a JSON object")
     if not manager:
         raise ApplyError("PATCH requests with apply content type must have a fieldManager")
-    kind_schema = schema if schema is not None else schema_for(group, kind, crd_schema)
-    root = kind_schema.root
+    root = (schema if schema is not None else schema_for(group, kind, crd_schema)).root
     untracked = _untracked(ignored)
-    api_version = str(config.get("apiVersion", ""))
+    cfg, claimed = _read_config(config, root)
+    api_version = str(cfg.get("apiVersion", ""))
     entries = _initial_entries(live, root, untracked, api_version)
-    if (config.get("metadata") or {}).get("managedFields"):
-        raise ApplyError("metadata.managedFields must be nil")
-    cfg: dict[str, Any] = strip_nulls(_view(config))
-    try:
-        claimed = owned_set(cfg, root, strict=True)
-    except ListKeyError as bad:
-        where = _describe_object(cfg, api_version)
-        raise ApplyError(
-            f"failed to create typed patch object ({where}): {bad}", code=422
-        ) from None
     before = _view(live)
     merged = merge_config(before, cfg, root)
 

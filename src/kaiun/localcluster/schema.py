@@ -218,18 +218,17 @@ def _workload(*, strategy: str = "", conditions: FieldSpec = _CONDITIONS) -> dic
     return table
 
 
-def _builtin_tables() -> dict[tuple[str, str], dict[str, FieldSpec]]:
+def _workload_tables() -> dict[tuple[str, str], dict[str, FieldSpec]]:
+    """Kinds that embed a pod spec."""
     pod = _base()
     _embed(pod, "spec", _POD_SPEC)
     _embed(pod, "status", _POD_STATUS)
     pod_template = _base()
     _template(pod_template, "template")
-
     statefulset = _workload(strategy="updateStrategy")
     statefulset["spec.volumeClaimTemplates"] = DEFAULT_SPEC  # atomic in both views
     # Job conditions merge by type for patches but are atomic for apply.
     job_conditions = FieldSpec(patch_strategy=frozenset({"merge"}), patch_merge_key="type")
-    job = _workload(conditions=job_conditions)
     cronjob = _base()
     cronjob["spec"] = _IMPLICIT
     cronjob["spec.jobTemplate"] = _IMPLICIT
@@ -238,7 +237,21 @@ def _builtin_tables() -> dict[tuple[str, str], dict[str, FieldSpec]]:
     cronjob["spec.jobTemplate.spec.selector"] = _ATOMIC
     _template(cronjob, "spec.jobTemplate.spec.template")
     cronjob["status"] = _IMPLICIT
+    return {
+        ("", "Pod"): pod,
+        ("", "PodTemplate"): pod_template,
+        ("", "ReplicationController"): _workload(),
+        ("apps", "Deployment"): _workload(strategy="retain"),
+        ("apps", "ReplicaSet"): _workload(),
+        ("apps", "StatefulSet"): statefulset,
+        ("apps", "DaemonSet"): _workload(strategy="updateStrategy"),
+        ("batch", "Job"): _workload(conditions=job_conditions),
+        ("batch", "CronJob"): cronjob,
+    }
 
+
+def _other_tables() -> dict[tuple[str, str], dict[str, FieldSpec]]:
+    """Kinds without a pod spec; lists not named here are atomic."""
     service = _base()
     service.update(
         {
@@ -252,10 +265,8 @@ def _builtin_tables() -> dict[tuple[str, str], dict[str, FieldSpec]]:
     with_conditions = _base()
     with_conditions.update({"spec": _IMPLICIT, "status": _IMPLICIT})
     with_conditions["status.conditions"] = _CONDITIONS
-    pvc = dict(with_conditions)
-    pvc["spec.selector"] = _ATOMIC
-    pdb = dict(with_conditions)
-    pdb["spec.selector"] = _ATOMIC
+    with_selector = dict(with_conditions)
+    with_selector["spec.selector"] = _ATOMIC
     netpol = _base()
     netpol.update({"spec": _IMPLICIT, "spec.podSelector": _ATOMIC})
     service_account = _base()
@@ -263,20 +274,10 @@ def _builtin_tables() -> dict[tuple[str, str], dict[str, FieldSpec]]:
     plain = _base()
     spec_status = _base()
     spec_status.update({"spec": _IMPLICIT, "status": _IMPLICIT})
-
     return {
-        ("", "Pod"): pod,
-        ("", "PodTemplate"): pod_template,
-        ("", "ReplicationController"): _workload(),
-        ("apps", "Deployment"): _workload(strategy="retain"),
-        ("apps", "ReplicaSet"): _workload(),
-        ("apps", "StatefulSet"): statefulset,
-        ("apps", "DaemonSet"): _workload(strategy="updateStrategy"),
-        ("batch", "Job"): job,
-        ("batch", "CronJob"): cronjob,
         ("", "Service"): service,
         ("", "Namespace"): with_conditions,
-        ("", "PersistentVolumeClaim"): pvc,
+        ("", "PersistentVolumeClaim"): with_selector,
         ("", "PersistentVolume"): spec_status,
         ("", "ServiceAccount"): service_account,
         ("", "ConfigMap"): plain,
@@ -292,7 +293,7 @@ def _builtin_tables() -> dict[tuple[str, str], dict[str, FieldSpec]]:
         ("rbac.authorization.k8s.io", "RoleBinding"): plain,
         ("rbac.authorization.k8s.io", "ClusterRoleBinding"): plain,
         ("autoscaling", "HorizontalPodAutoscaler"): with_conditions,
-        ("policy", "PodDisruptionBudget"): pdb,
+        ("policy", "PodDisruptionBudget"): with_selector,
         ("storage.k8s.io", "StorageClass"): plain,
         ("coordination.k8s.io", "Lease"): spec_status,
         ("apiextensions.k8s.io", "CustomResourceDefinition"): with_conditions,
@@ -309,7 +310,7 @@ def _build(table: Mapping[str, FieldSpec]) -> KindSchema:
     return KindSchema(root)
 
 
-_TABLES = _builtin_tables()
+_TABLES = {**_workload_tables(), **_other_tables()}
 
 
 @cache
