@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kaiun.localcluster import fieldmanager
+from kaiun.localcluster import fieldmanager, fieldpaths, schema
 from kaiun.localcluster.jsonvalue import deep_copy
 
 NOW = "2026-01-01T00:00:00Z"
@@ -171,3 +171,50 @@ def _drop_empty(value: Any) -> Any:
     if isinstance(value, list):
         return [_drop_empty(v) for v in value]
     return value
+
+
+def _resolves(obj: Any, path: tuple[str, ...]) -> bool:
+    """Whether a FieldsV1 path names something present in ``obj`` (Deployment schema)."""
+    node = schema.builtin_schema("apps", "Deployment").root
+    current: Any = obj
+    for token in path:
+        if token.startswith("f:"):
+            if not isinstance(current, dict) or token[2:] not in current:
+                return False
+            current = current[token[2:]]
+            node = node.child(token[2:]) if node is not None else None
+            continue
+        spec = node.spec if node is not None else schema.DEFAULT_SPEC
+        items = current if isinstance(current, list) else []
+        match = [x for i, x in enumerate(items) if fieldpaths.item_token(x, spec, i) == token]
+        if not match:
+            return False
+        current = match[0]
+    return True
+
+
+STEPS = st.lists(
+    st.tuples(st.sampled_from(["alice", "bob", "hpa"]), st.booleans(), configs()),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(STEPS)
+def test_every_owned_field_exists_after_any_history(
+    steps: list[tuple[str, bool, dict[str, Any]]],
+) -> None:
+    live: dict[str, Any] | None = None
+    for manager, as_apply, config in steps:
+        if as_apply or live is None:
+            live = _apply(live, config, manager, force=True)
+        else:
+            new = deep_copy(live)
+            new["spec"] = deep_copy(config["spec"])
+            live = fieldmanager.record_update(
+                live, new, manager=manager, now=NOW, group="apps", kind="Deployment"
+            )
+        for entry in fieldmanager.decode_managed_fields(live):
+            missing = [p for p in entry.fields if not _resolves(live, p)]
+            assert not missing, f"{entry.manager} owns absent fields {missing}"
