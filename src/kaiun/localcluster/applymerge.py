@@ -49,37 +49,64 @@ def merge_config(
 
 
 def _merge_list(live: list[Any], config: list[Any], node: SchemaNode | None) -> list[Any]:
-    """Merge an associative list: shared items follow the configuration's order."""
-    spec = node.spec if node is not None else DEFAULT_SPEC
-    live_tokens = [item_token(x, spec, i) for i, x in enumerate(live)]
-    live_items = dict(zip(live_tokens, live, strict=True))
-    config_tokens = [item_token(x, spec, i) for i, x in enumerate(config)]
-    config_items = dict(zip(config_tokens, config, strict=True))
-    out: list[Any] = []
-    emitted: set[str] = set()
-    pending = iter(config_tokens)
+    """Merge an associative list in structured-merge-diff's order.
 
-    def emit(token: str) -> None:
+    Items only in the live list keep their places; shared items come in the
+    configuration's order; new items are placed where the configuration has them
+    relative to the shared ones.
+    """
+    spec = node.spec if node is not None else DEFAULT_SPEC
+    lhs = [(item_token(x, spec, i), x) for i, x in enumerate(live)]
+    rhs = [(item_token(x, spec, i), x) for i, x in enumerate(config)]
+    live_items: dict[str, Any] = {}
+    for token, item in lhs:
+        live_items.setdefault(token, item)
+    config_items = dict(rhs)
+    shared = [t for t, _ in rhs if t in live_items]
+    next_shared = 0
+    merged: set[str] = set()
+    out: list[Any] = []
+
+    def take(token: str) -> None:
         """Append the configuration's item, merged into the live one if there is one."""
-        emitted.add(token)
+        merged.add(token)
         before, after = live_items.get(token), config_items[token]
         if isinstance(before, dict) and isinstance(after, dict) and spec.list_type == "map":
             out.append(merge_config(before, after, node))
         else:
             out.append(after)
 
-    for token, item in zip(live_tokens, live, strict=True):
-        if token not in config_items:
-            out.append(deep_copy(item))
-        elif token not in emitted:
-            for wanted in pending:
-                if wanted not in emitted:
-                    emit(wanted)
-                if wanted == token:
-                    break
-    for token in pending:
-        if token not in emitted:
-            emit(token)
+    li = ri = 0
+    while li < len(lhs) or ri < len(rhs):
+        if li < len(lhs) and ri < len(rhs):
+            token = lhs[li][0]
+            if token == rhs[ri][0] and token not in merged:
+                take(token)
+                li, ri, next_shared = li + 1, ri + 1, next_shared + 1
+                continue
+            wanted = shared[next_shared] if next_shared < len(shared) else None
+            if token in config_items and wanted is not None and wanted != token:
+                li += 1  # a shared item, but not the one due now
+                continue
+        if li < len(lhs):
+            token, item = lhs[li]
+            if token not in config_items:
+                out.append(deep_copy(item))
+                li += 1
+                continue
+            if token in merged:
+                li += 1
+                continue
+        if ri < len(rhs):
+            token = rhs[ri][0]
+            ri += 1
+            if token in merged:
+                continue
+            take(token)
+            if next_shared < len(shared) and shared[next_shared] == token:
+                next_shared += 1
+        else:
+            li += 1  # only reachable with duplicate keys; never loop forever
     return out
 
 
