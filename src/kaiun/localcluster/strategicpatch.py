@@ -153,9 +153,8 @@ def _merge_list(
                 raise MalformedPatchError("invalid patch format of primitive list")
             if not any(json_equal(item, x) for x in merged):
                 merged.append(item)
-    if order is not None:
-        merged = _apply_order(merged, current, order, spec)
-    return merged
+    # Kubernetes always orders the result: by $setElementOrder, or else by the patch's own order.
+    return _apply_order(merged, current, order if order is not None else patch, spec)
 
 
 def _merge_keyed(
