@@ -218,3 +218,27 @@ def test_every_owned_field_exists_after_any_history(
         for entry in fieldmanager.decode_managed_fields(live):
             missing = [p for p in entry.fields if not _resolves(live, p)]
             assert not missing, f"{entry.manager} owns absent fields {missing}"
+
+
+def test_conflict_renders_the_kubernetes_status() -> None:
+    live = _apply(None, _deployment(1, "a"), "alice")
+    with pytest.raises(fieldmanager.ApplyConflictError) as caught:
+        _apply(live, _deployment(2, "a"), "bob")
+    assert caught.value.status() == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": 'Apply failed with 1 conflict: conflict with "alice": .spec.replicas',
+        "reason": "Conflict",
+        "details": {
+            "causes": [
+                {
+                    "type": "FieldManagerConflict",
+                    "message": 'conflict with "alice"',
+                    "field": ".spec.replicas",
+                }
+            ]
+        },
+        "code": 409,
+    }

@@ -101,3 +101,37 @@ def test_custom_resources_refuse_strategic_merge_patch() -> None:
         "the body of the request was in an unknown format - accepted media types include: "
         "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
     )
+
+
+def test_failed_json_patch_renders_the_kubernetes_status() -> None:
+    with pytest.raises(patch.PatchError) as caught:
+        patch.json_patch({"a": 1}, [{"op": "test", "path": "/a", "value": 2}])
+    assert caught.value.status() == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": "the server rejected our request due to an error in our request",
+        "reason": "Invalid",
+        "details": {
+            "causes": [
+                {
+                    "type": "UnexpectedServerResponse",
+                    "message": "testing value /a failed: test failed",
+                }
+            ]
+        },
+        "code": 422,
+    }
+
+
+def test_malformed_patch_renders_a_bad_request_status() -> None:
+    with pytest.raises(patch.MalformedPatchError) as caught:
+        patch.merge_patch({}, "x")
+    status = caught.value.status()
+    assert (status["code"], status["reason"], status["message"]) == (
+        400,
+        "BadRequest",
+        "Invalid JSON Patch: a merge patch must be a JSON object",
+    )
+    assert "details" not in status
