@@ -20,9 +20,9 @@ from kaiun.localcluster.errors import (
     BadRequest,
     Conflict,
     Invalid,
-    UnsupportedMediaType,
     not_found,
 )
+from kaiun.localcluster.patcherrors import ApplyConflictError
 from kaiun.localcluster.resources import ResourceType
 from kaiun.localcluster.store import Entry
 
@@ -216,7 +216,7 @@ def admit_create(
                 group=rt.group,
                 kind=rt.kind,
                 crd_schema=rt.schema,
-                ignored=_ignored(rt, ""),
+                ignored=_ignored(rt, "", obj),
             )
             .get("metadata", {})
             .get("managedFields", [])
@@ -226,10 +226,14 @@ def admit_create(
     return obj
 
 
-def _ignored(rt: ResourceType, subresource: str) -> frozenset[str]:
+def _ignored(rt: ResourceType, subresource: str, obj: dict[str, Any]) -> list[tuple[str, ...]]:
+    """Field paths a write's manager does not own: status on the main resource, and
+    everything but status on the status subresource."""
     if not rt.status:
-        return frozenset()
-    return frozenset({"status"}) if subresource != "status" else frozenset({"!status"})
+        return []
+    if subresource == "status":
+        return [(key,) for key in obj if key not in ("status", "apiVersion", "kind")]
+    return [("status",)]
 
 
 def admit_update(
@@ -296,7 +300,7 @@ def admit_update(
             kind=rt.kind,
             subresource=subresource,
             crd_schema=rt.schema,
-            ignored=_ignored(rt, subresource),
+            ignored=_ignored(rt, subresource, new),
         )
         meta["managedFields"] = recorded.get("metadata", {}).get("managedFields", [])
     if not meta.get("managedFields"):
@@ -335,23 +339,14 @@ def apply_patch(
 ) -> dict[str, Any]:
     """The result of a merge, JSON or strategic-merge patch on ``old``."""
     doc = parse_body(body, "json")
-    try:
-        if patch_type == "merge":
-            result = patch.merge_patch(old, doc)
-        elif patch_type == "json":
-            result = patch.json_patch(old, doc)
-        elif patch_type == "strategic":
-            if rt.crd_name:
-                raise UnsupportedMediaType(
-                    "the body of the request was in an unknown format - accepted media types "
-                    "include: application/json-patch+json, application/merge-patch+json, "
-                    "application/apply-patch+yaml"
-                )
-            result = patch.strategic_merge_patch(old, doc, group=rt.group, kind=rt.kind)
-        else:
-            raise UnsupportedMediaType(f"unsupported patch type {patch_type!r}")
-    except patch.PatchError as exc:
-        raise Invalid(str(exc)) from exc
+    content_type = {
+        "merge": patch.MERGE_PATCH,
+        "json": patch.JSON_PATCH,
+        "strategic": patch.STRATEGIC_MERGE_PATCH,
+    }.get(patch_type, patch_type)
+    result = patch.patch_object(
+        old, doc, content_type, group=rt.group, kind=rt.kind, custom_resource=bool(rt.crd_name)
+    )
     if not isinstance(result, dict):
         raise BadRequest("the patch did not produce an object")
     return result
@@ -388,24 +383,17 @@ def server_side_apply(
             group=rt.group,
             kind=rt.kind,
             crd_schema=rt.schema,
-            ignored=_ignored(rt, subresource),
+            ignored=_ignored(rt, subresource, config),
+            subresource=subresource,
         )
-    except fieldmanager.ApplyConflictError as exc:
+    except ApplyConflictError as exc:
+        # Kubernetes' StatusCause serializes its type under "reason".
+        causes = [
+            {"reason": "FieldManagerConflict", "message": f"conflict with {who}", "field": path}
+            for who, path in exc.conflicts
+        ]
         raise Conflict(
-            str(exc),
-            details={
-                "name": name,
-                "group": rt.group,
-                "kind": rt.plural,
-                "causes": [
-                    {
-                        "reason": "FieldManagerConflict",
-                        "message": f'conflict with "{c.manager}"',
-                        "field": c.field,
-                    }
-                    for c in exc.conflicts
-                ],
-            },
+            str(exc), details={"name": name, "group": rt.group, "kind": rt.plural, "causes": causes}
         ) from exc
     managed = applied.get("metadata", {}).get("managedFields", [])
     if live is None:

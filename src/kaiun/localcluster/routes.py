@@ -32,6 +32,7 @@ from kaiun.localcluster.errors import (
     RequestTooLarge,
     UnsupportedMediaType,
 )
+from kaiun.localcluster.patcherrors import WriteError
 from kaiun.localcluster.resources import ResourceType
 from kaiun.localcluster.watch import stream_watch
 
@@ -139,7 +140,7 @@ class KubeAPI:
                 receive,
             )
             await self._route(req, send)
-        except APIError as exc:
+        except (APIError, WriteError) as exc:
             await _send_json(send, exc.code, exc.status())
         except Exception as exc:  # a bug must answer 500, not drop the connection
             log.exception("internal error path=%s", scope.get("path"))

@@ -117,7 +117,9 @@ def test_server_side_apply_and_field_manager_conflict(kubectl: Kubectl, namespac
         "-",
         input=cm.replace("one", "two"),
     )
-    live = json.loads(kubectl("get", "cm", "owned", "-n", namespace, "-o", "json"))
+    live = json.loads(
+        kubectl("get", "cm", "owned", "-n", namespace, "-o", "json", "--show-managed-fields")
+    )
     assert live["data"] == {"key": "two"}
     managers = {m["manager"] for m in live["metadata"]["managedFields"]}
     assert "bob" in managers
@@ -129,7 +131,9 @@ def test_server_side_apply_of_whole_app(kubectl: Kubectl) -> None:
     assert f"namespace/{ns} serverside-applied" in out
     assert "deployment.apps/web serverside-applied" in out
     kubectl("apply", "--server-side", "-f", "-", input=_manifest("widget.yaml", ns))
-    dep = json.loads(kubectl("get", "deploy", "web", "-n", ns, "-o", "json"))
+    dep = json.loads(
+        kubectl("get", "deploy", "web", "-n", ns, "-o", "json", "--show-managed-fields")
+    )
     assert any(
         m["manager"] == "kubectl" and m["operation"] == "Apply"
         for m in dep["metadata"]["managedFields"]
