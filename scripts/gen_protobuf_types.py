@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+"""Regenerate src/kaiun/localcluster/protobuf_types.py from a kubectl binary.
+
+kubectl embeds the (gzipped) descriptors of every k8s.io ``generated.proto`` it was built
+with, and the Go struct tags that say which JSON name and ``omitempty`` each field has. This
+script reads both out of the binary and writes the message tables in our own compact format,
+so the local cluster decodes exactly what that kubectl encodes.
+
+Usage: scripts/gen_protobuf_types.py [path/to/kubectl]
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import zlib
+from collections import defaultdict
+from pathlib import Path
+
+from kaiun.localcluster.protobuf import fields
+
+OUT = Path(__file__).resolve().parent.parent / "src/kaiun/localcluster/protobuf_types.py"
+
+# API groups whose objects kubectl's typed commands send as protobuf.
+GROUPS = {
+    "core.v1": "v1",
+    "apps.v1": "apps/v1",
+    "batch.v1": "batch/v1",
+    "rbac.v1": "rbac.authorization.k8s.io/v1",
+    "networking.v1": "networking.k8s.io/v1",
+    "policy.v1": "policy/v1",
+    "scheduling.v1": "scheduling.k8s.io/v1",
+    "autoscaling.v1": "autoscaling/v1",
+    "autoscaling.v2": "autoscaling/v2",
+    "coordination.v1": "coordination.k8s.io/v1",
+    "discovery.v1": "discovery.k8s.io/v1",
+    "storage.v1": "storage.k8s.io/v1",
+    "events.v1": "events.k8s.io/v1",
+    "certificates.v1": "certificates.k8s.io/v1",
+}
+SPECIAL = [
+    "meta.v1.Time",
+    "meta.v1.MicroTime",
+    "meta.v1.Duration",
+    "meta.v1.FieldsV1",
+    "intstr.IntOrString",
+    "resource.Quantity",
+    "runtime.RawExtension",
+]
+TYPES = {1: "double", 2: "float", 3: "int64", 4: "uint64", 5: "int32", 6: "fixed64"}
+TYPES |= {7: "fixed32", 8: "bool", 9: "string", 12: "bytes", 13: "uint32", 15: "sfixed32"}
+TYPES |= {16: "sfixed64", 17: "sint32", 18: "sint64", 14: "int32"}
+
+# Scalars Go declares as pointers (set means "explicitly chosen", zero included) and so must
+# keep a zero value; read off k8s.io/api types.go. Keyed by message, listing JSON names.
+POINTERS = {
+    "meta.v1.ObjectMeta": "deletionGracePeriodSeconds",
+    "meta.v1.OwnerReference": "controller blockOwnerDeletion",
+    "meta.v1.ListMeta": "remainingItemCount",
+    "meta.v1.DeleteOptions": "gracePeriodSeconds orphanDependents",
+    "apps.v1.DaemonSetSpec": "revisionHistoryLimit",
+    "apps.v1.DaemonSetStatus": "collisionCount",
+    "apps.v1.DeploymentSpec": "replicas revisionHistoryLimit progressDeadlineSeconds",
+    "apps.v1.DeploymentStatus": "collisionCount",
+    "apps.v1.ReplicaSetSpec": "replicas",
+    "apps.v1.RollingUpdateStatefulSetStrategy": "partition",
+    "apps.v1.StatefulSetSpec": "replicas revisionHistoryLimit",
+    "apps.v1.StatefulSetStatus": "collisionCount",
+    "autoscaling.v1.HorizontalPodAutoscalerSpec": "minReplicas targetCPUUtilizationPercentage",
+    "autoscaling.v1.HorizontalPodAutoscalerStatus": "observedGeneration "
+    "currentCPUUtilizationPercentage",
+    "autoscaling.v2.HPAScalingRules": "stabilizationWindowSeconds",
+    "autoscaling.v2.HorizontalPodAutoscalerSpec": "minReplicas",
+    "autoscaling.v2.HorizontalPodAutoscalerStatus": "observedGeneration",
+    "autoscaling.v2.MetricTarget": "averageUtilization",
+    "autoscaling.v2.MetricValueStatus": "averageUtilization",
+    "batch.v1.CronJobSpec": "startingDeadlineSeconds suspend successfulJobsHistoryLimit "
+    "failedJobsHistoryLimit timeZone",
+    "batch.v1.JobSpec": "parallelism completions activeDeadlineSeconds backoffLimit "
+    "backoffLimitPerIndex maxFailedIndexes manualSelector ttlSecondsAfterFinished suspend "
+    "completionMode podReplacementPolicy managedBy",
+    "batch.v1.JobStatus": "ready terminating",
+    "batch.v1.SuccessPolicyRule": "succeededCount succeededIndexes",
+    "certificates.v1.CertificateSigningRequestSpec": "expirationSeconds",
+    "coordination.v1.LeaseSpec": "leaseDurationSeconds leaseTransitions holderIdentity",
+    "core.v1.CSIVolumeSource": "readOnly",
+    "core.v1.ClientIPConfig": "timeoutSeconds",
+    "core.v1.ClusterTrustBundleProjection": "optional",
+    "core.v1.ConfigMap": "immutable",
+    "core.v1.ConfigMapEnvSource": "optional",
+    "core.v1.ConfigMapKeySelector": "optional",
+    "core.v1.ConfigMapProjection": "optional",
+    "core.v1.ConfigMapVolumeSource": "defaultMode optional",
+    "core.v1.ContainerStatus": "started",
+    "core.v1.DownwardAPIVolumeFile": "mode",
+    "core.v1.DownwardAPIVolumeSource": "defaultMode",
+    "core.v1.FCVolumeSource": "lun",
+    "core.v1.KeyToPath": "mode",
+    "core.v1.NodeFeatures": "supplementalGroupsPolicy",
+    "core.v1.NodeRuntimeHandlerFeatures": "recursiveReadOnlyMounts userNamespaces",
+    "core.v1.PodSecurityContext": "runAsUser runAsGroup runAsNonRoot fsGroup",
+    "core.v1.PodSpec": "terminationGracePeriodSeconds activeDeadlineSeconds "
+    "automountServiceAccountToken shareProcessNamespace priority enableServiceLinks "
+    "setHostnameAsFQDN hostUsers",
+    "core.v1.Probe": "terminationGracePeriodSeconds",
+    "core.v1.ProjectedVolumeSource": "defaultMode",
+    "core.v1.Secret": "immutable",
+    "core.v1.SecretEnvSource": "optional",
+    "core.v1.SecretKeySelector": "optional",
+    "core.v1.SecretProjection": "optional",
+    "core.v1.SecretVolumeSource": "defaultMode optional",
+    "core.v1.SecurityContext": "privileged runAsUser runAsGroup runAsNonRoot "
+    "readOnlyRootFilesystem allowPrivilegeEscalation",
+    "core.v1.ServiceAccount": "automountServiceAccountToken",
+    "core.v1.ServiceAccountTokenProjection": "expirationSeconds",
+    "core.v1.ServiceSpec": "allocateLoadBalancerNodePorts",
+    "core.v1.Toleration": "tolerationSeconds",
+    "core.v1.TopologySpreadConstraint": "minDomains",
+    "core.v1.WindowsSecurityContextOptions": "hostProcess",
+    "discovery.v1.EndpointConditions": "ready serving terminating",
+    "networking.v1.NetworkPolicyPort": "endPort",
+    "storage.v1.CSIDriverSpec": "attachRequired podInfoOnMount storageCapacity "
+    "requiresRepublish seLinuxMount",
+    "storage.v1.StorageClass": "allowVolumeExpansion",
+    "storage.v1.TokenRequest": "expirationSeconds",
+}
+# Fields whose Go struct tag says omitempty although the same name and number elsewhere does
+# not (the tag index cannot tell the two apart).
+OMITEMPTY = {
+    "apps.v1.DeploymentStatus": "replicas",
+    "autoscaling.v1.ScaleSpec": "replicas",
+    "autoscaling.v2.HorizontalPodAutoscalerStatus": "currentReplicas",
+}
+
+
+def short(package: str) -> str:
+    for prefix in ("k8s.io.api.", "k8s.io.apimachinery.pkg.apis.", "k8s.io.apimachinery.pkg."):
+        if package.startswith(prefix):
+            package = package[len(prefix) :]
+    return package.replace("util.", "").replace("api.", "")
+
+
+def descriptors(binary: bytes) -> list[bytes]:
+    out = []
+    for match in re.finditer(rb"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff", binary):
+        try:
+            raw = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(
+                binary[match.start() : match.start() + 2_000_000]
+            )
+        except zlib.error:
+            continue
+        if raw[:1] == b"\n" and b"generated.proto" in raw[2 : 2 + raw[1]]:
+            out.append(raw)
+    return out
+
+
+def tags(binary: bytes) -> dict[tuple[str, int], set[tuple[str, bool]]]:
+    """(proto name, number) -> {(json name, omitempty)} from the Go struct tags."""
+    found: dict[tuple[str, int], set[tuple[str, bool]]] = defaultdict(set)
+    pattern = (
+        rb'json:"([^"]*)"(?:(?!json:)[ -~])*?protobuf:"[a-z0-9]+,(\d+),[^"]*?name=([A-Za-z0-9]+)'
+    )
+    for match in re.finditer(pattern, binary):
+        json_tag, number, proto_name = (g.decode() for g in match.groups())
+        json_name, _, opts = json_tag.partition(",")
+        found[(proto_name, int(number))].add((json_name, "omitempty" in opts or "inline" in opts))
+    return found
+
+
+def parse_file(raw: bytes) -> tuple[str, list[tuple[str, list[dict], bool]]]:
+    package = ""
+    messages: list[tuple[str, list[dict], bool]] = []
+    for number, _wire, value in fields(raw):
+        if number == 2 and isinstance(value, bytes):
+            package = value.decode()
+        elif number == 4 and isinstance(value, bytes):
+            messages.extend(parse_message(value, ""))
+    return package, messages
+
+
+def parse_message(raw: bytes, outer: str) -> list[tuple[str, list[dict], bool]]:
+    name, flds, nested, map_entry = "", [], [], False
+    for number, _wire, value in fields(raw):
+        if not isinstance(value, bytes):
+            continue
+        if number == 1:
+            name = value.decode()
+        elif number == 2:
+            fd: dict = {}
+            for n, _w, v in fields(value):
+                fd[{1: "name", 3: "number", 4: "label", 5: "type", 6: "type_name"}.get(n, n)] = v
+            fd["name"] = fd["name"].decode()
+            fd["type_name"] = fd.get("type_name", b"").decode()
+            flds.append(fd)
+        elif number == 3:
+            nested.append(value)
+        elif number == 7:
+            map_entry = any(n == 7 and v for n, _w, v in fields(value))
+    full = f"{outer}.{name}" if outer else name
+    out = [(full, flds, map_entry)]
+    for sub in nested:
+        out.extend(parse_message(sub, full))
+    return out
+
+
+def main() -> None:
+    path = sys.argv[1] if len(sys.argv) > 1 else shutil.which("kubectl")
+    assert path, "kubectl not found"
+    binary = Path(path).read_bytes()
+    tag_index = tags(binary)
+    messages: dict[str, tuple[list[dict], bool]] = {}
+    for raw in descriptors(binary):
+        package, msgs = parse_file(raw)
+        for name, flds, map_entry in msgs:
+            messages[f"{short(package)}.{name}"] = (flds, map_entry)
+
+    def kind_of(fd: dict) -> str:
+        if fd["type"] in (11, 14) and fd["type_name"]:
+            ref = fd["type_name"].lstrip(".")
+            pkg, _, msg = ref.rpartition(".")
+            while pkg and f"{short(pkg)}.{msg}" not in messages:  # nested: Outer.Inner
+                pkg, _, outer = pkg.rpartition(".")
+                msg = f"{outer}.{msg}"
+            return "." + f"{short(pkg)}.{msg}" if fd["type"] == 11 else "int32"
+        return TYPES[fd["type"]]
+
+    roots = [m for m in messages if m.rsplit(".", 1)[0] in GROUPS]
+    roots = [m for m in roots if any(f["name"] == "metadata" for f in messages[m][0])]
+    roots = [m for m in roots if not m.endswith("List")]
+    seen: list[str] = []
+    todo = sorted(roots)
+    lines: list[str] = []
+    while todo:
+        name = todo.pop(0)
+        if name in seen or name in SPECIAL:
+            continue
+        seen.append(name)
+        flds, _ = messages[name]
+        specs = []
+        pointers = set(POINTERS.get(name, "").split())
+        for fd in flds:
+            kind, flags = kind_of(fd), ""
+            if fd.get("label") == 3:
+                flags += "r"
+            if kind.startswith(".") and messages.get(kind[1:], ([], False))[1]:
+                entry = messages[kind[1:]][0]
+                key = next(kind_of(f) for f in entry if f["number"] == 1)
+                val = next(kind_of(f) for f in entry if f["number"] == 2)
+                kind, flags = f"{key},{val}", "m"
+                todo.extend(k[1:] for k in (key, val) if k.startswith("."))
+            elif kind.startswith("."):
+                todo.append(kind[1:])
+            cands = tag_index.get((fd["name"], fd["number"]), set())
+            json_names = {j for j, _ in cands}
+            json_name = fd["name"]
+            if len(json_names) == 1:
+                json_name = json_names.pop()
+            if json_name == "" or (fd["name"], fd["number"]) == ("ephemeralContainerCommon", 1):
+                flags += "i"
+                json_name = "-"
+            omitempty = all(o for _, o in cands) if cands else True
+            omitempty = omitempty or json_name in OMITEMPTY.get(name, "").split()
+            scalar = kind in ("bool", "int32", "int64")
+            if json_name in pointers or (not omitempty and scalar and "r" not in flags):
+                flags += "k"
+            elif "r" in flags and cands and not any(o for _, o in cands):
+                flags += "k"  # a nil slice without omitempty marshals to null
+            specs.append(f"{fd['number']} {json_name} {kind}" + (f" {flags}" if flags else ""))
+        lines.append(name)
+        row = " "
+        for spec in specs:
+            if len(row) + len(spec) + 2 > 99:
+                lines.append(row.rstrip())
+                row = " "
+            row += f" {spec};"
+        lines.append(row.rstrip())
+    kinds = []
+    for root in roots:
+        group, _, kind = root.rpartition(".")
+        kinds.append(f"{GROUPS[group]} {kind}")
+    render(lines, sorted(kinds))
+
+
+def render(lines: list[str], kinds: list[str]) -> None:
+    text = OUT.read_text()
+    start = text.index('_MESSAGES = """\n') + len('_MESSAGES = """\n')
+    end = text.index('"""', start)
+    text = text[:start] + "\n".join(lines) + "\n" + text[end:]
+    start = text.index('_KINDS = """\n') + len('_KINDS = """\n')
+    end = text.index('"""', start)
+    text = text[:start] + "\n".join(kinds) + "\n" + text[end:]
+    OUT.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
