@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -218,7 +219,9 @@ spec:
 
 
 def proxy(lc: LocalCluster, captured: list[bytes]) -> ThreadingHTTPServer:
-    client = httpx.Client(base_url=lc.url, verify=str(lc.ca), timeout=30)
+    client = httpx.Client(
+        base_url=lc.url, verify=ssl.create_default_context(cafile=str(lc.ca)), timeout=30
+    )
 
     class Handler(BaseHTTPRequestHandler):
         def handle_one(self) -> None:
