@@ -55,10 +55,6 @@ TYPES |= {16: "sfixed64", 17: "sint32", 18: "sint64", 14: "int32"}
 # Scalars Go declares as pointers (set means "explicitly chosen", zero included) and so must
 # keep a zero value; read off k8s.io/api types.go. Keyed by message, listing JSON names.
 POINTERS = {
-    "meta.v1.ObjectMeta": "deletionGracePeriodSeconds",
-    "meta.v1.OwnerReference": "controller blockOwnerDeletion",
-    "meta.v1.ListMeta": "remainingItemCount",
-    "meta.v1.DeleteOptions": "gracePeriodSeconds orphanDependents",
     "apps.v1.DaemonSetSpec": "revisionHistoryLimit",
     "apps.v1.DaemonSetStatus": "collisionCount",
     "apps.v1.DeploymentSpec": "replicas revisionHistoryLimit progressDeadlineSeconds",
@@ -68,22 +64,28 @@ POINTERS = {
     "apps.v1.StatefulSetSpec": "replicas revisionHistoryLimit",
     "apps.v1.StatefulSetStatus": "collisionCount",
     "autoscaling.v1.HorizontalPodAutoscalerSpec": "minReplicas targetCPUUtilizationPercentage",
-    "autoscaling.v1.HorizontalPodAutoscalerStatus": "observedGeneration "
-    "currentCPUUtilizationPercentage",
-    "autoscaling.v2.HPAScalingRules": "stabilizationWindowSeconds",
+    "autoscaling.v1.HorizontalPodAutoscalerStatus": (
+        "observedGeneration currentCPUUtilizationPercentage"
+    ),
+    "autoscaling.v2.HPAScalingRules": "stabilizationWindowSeconds selectPolicy",
     "autoscaling.v2.HorizontalPodAutoscalerSpec": "minReplicas",
     "autoscaling.v2.HorizontalPodAutoscalerStatus": "observedGeneration",
     "autoscaling.v2.MetricTarget": "averageUtilization",
     "autoscaling.v2.MetricValueStatus": "averageUtilization",
-    "batch.v1.CronJobSpec": "startingDeadlineSeconds suspend successfulJobsHistoryLimit "
-    "failedJobsHistoryLimit timeZone",
-    "batch.v1.JobSpec": "parallelism completions activeDeadlineSeconds backoffLimit "
-    "backoffLimitPerIndex maxFailedIndexes manualSelector ttlSecondsAfterFinished suspend "
-    "completionMode podReplacementPolicy managedBy",
-    "batch.v1.JobStatus": "ready terminating",
+    "batch.v1.CronJobSpec": (
+        "startingDeadlineSeconds suspend successfulJobsHistoryLimit failedJobsHistoryLimit timeZone"
+    ),
+    "batch.v1.JobSpec": (
+        "parallelism completions activeDeadlineSeconds backoffLimit "
+        "backoffLimitPerIndex maxFailedIndexes manualSelector "
+        "ttlSecondsAfterFinished suspend completionMode "
+        "podReplacementPolicy managedBy"
+    ),
+    "batch.v1.JobStatus": "ready terminating failedIndexes",
     "batch.v1.SuccessPolicyRule": "succeededCount succeededIndexes",
     "certificates.v1.CertificateSigningRequestSpec": "expirationSeconds",
     "coordination.v1.LeaseSpec": "leaseDurationSeconds leaseTransitions holderIdentity",
+    "core.v1.AppArmorProfile": "localhostProfile",
     "core.v1.CSIVolumeSource": "readOnly",
     "core.v1.ClientIPConfig": "timeoutSeconds",
     "core.v1.ClusterTrustBundleProjection": "optional",
@@ -96,33 +98,64 @@ POINTERS = {
     "core.v1.DownwardAPIVolumeFile": "mode",
     "core.v1.DownwardAPIVolumeSource": "defaultMode",
     "core.v1.FCVolumeSource": "lun",
+    "core.v1.HostPathVolumeSource": "type",
     "core.v1.KeyToPath": "mode",
     "core.v1.NodeFeatures": "supplementalGroupsPolicy",
     "core.v1.NodeRuntimeHandlerFeatures": "recursiveReadOnlyMounts userNamespaces",
-    "core.v1.PodSecurityContext": "runAsUser runAsGroup runAsNonRoot fsGroup",
-    "core.v1.PodSpec": "terminationGracePeriodSeconds activeDeadlineSeconds "
-    "automountServiceAccountToken shareProcessNamespace priority enableServiceLinks "
-    "setHostnameAsFQDN hostUsers",
+    "core.v1.PersistentVolumeClaimSpec": "storageClassName volumeMode volumeAttributesClassName",
+    "core.v1.PersistentVolumeSpec": "volumeMode volumeAttributesClassName",
+    "core.v1.PodSecurityContext": (
+        "runAsUser runAsGroup runAsNonRoot fsGroup "
+        "fsGroupChangePolicy seLinuxChangePolicy "
+        "supplementalGroupsPolicy"
+    ),
+    "core.v1.PodSpec": (
+        "terminationGracePeriodSeconds activeDeadlineSeconds "
+        "automountServiceAccountToken shareProcessNamespace priority "
+        "enableServiceLinks setHostnameAsFQDN hostUsers "
+        "runtimeClassName preemptionPolicy"
+    ),
     "core.v1.Probe": "terminationGracePeriodSeconds",
     "core.v1.ProjectedVolumeSource": "defaultMode",
+    "core.v1.SeccompProfile": "localhostProfile",
     "core.v1.Secret": "immutable",
     "core.v1.SecretEnvSource": "optional",
     "core.v1.SecretKeySelector": "optional",
     "core.v1.SecretProjection": "optional",
     "core.v1.SecretVolumeSource": "defaultMode optional",
-    "core.v1.SecurityContext": "privileged runAsUser runAsGroup runAsNonRoot "
-    "readOnlyRootFilesystem allowPrivilegeEscalation",
+    "core.v1.SecurityContext": (
+        "privileged runAsUser runAsGroup runAsNonRoot "
+        "readOnlyRootFilesystem allowPrivilegeEscalation procMount"
+    ),
     "core.v1.ServiceAccount": "automountServiceAccountToken",
     "core.v1.ServiceAccountTokenProjection": "expirationSeconds",
-    "core.v1.ServiceSpec": "allocateLoadBalancerNodePorts",
+    "core.v1.ServicePort": "appProtocol",
+    "core.v1.ServiceSpec": (
+        "allocateLoadBalancerNodePorts ipFamilyPolicy "
+        "loadBalancerClass internalTrafficPolicy trafficDistribution"
+    ),
     "core.v1.Toleration": "tolerationSeconds",
-    "core.v1.TopologySpreadConstraint": "minDomains",
-    "core.v1.WindowsSecurityContextOptions": "hostProcess",
+    "core.v1.TopologySpreadConstraint": "minDomains nodeAffinityPolicy nodeTaintsPolicy",
+    "core.v1.VolumeMount": "recursiveReadOnly",
+    "core.v1.WindowsSecurityContextOptions": (
+        "hostProcess gmsaCredentialSpecName gmsaCredentialSpec runAsUserName"
+    ),
+    "discovery.v1.Endpoint": "hostname nodeName zone",
     "discovery.v1.EndpointConditions": "ready serving terminating",
+    "discovery.v1.EndpointPort": "name port protocol appProtocol",
+    "meta.v1.DeleteOptions": (
+        "gracePeriodSeconds orphanDependents ignoreStoreReadErrorWithClusterBreakingPotential"
+    ),
+    "meta.v1.ObjectMeta": "deletionGracePeriodSeconds",
+    "meta.v1.OwnerReference": "controller blockOwnerDeletion",
+    "networking.v1.IngressSpec": "ingressClassName",
     "networking.v1.NetworkPolicyPort": "endPort",
-    "storage.v1.CSIDriverSpec": "attachRequired podInfoOnMount storageCapacity "
-    "requiresRepublish seLinuxMount",
-    "storage.v1.StorageClass": "allowVolumeExpansion",
+    "policy.v1.PodDisruptionBudgetSpec": "unhealthyPodEvictionPolicy",
+    "scheduling.v1.PriorityClass": "preemptionPolicy",
+    "storage.v1.CSIDriverSpec": (
+        "attachRequired podInfoOnMount storageCapacity requiresRepublish seLinuxMount fsGroupPolicy"
+    ),
+    "storage.v1.StorageClass": "allowVolumeExpansion reclaimPolicy volumeBindingMode",
     "storage.v1.TokenRequest": "expirationSeconds",
 }
 # Fields whose Go struct tag says omitempty although the same name and number elsewhere does
@@ -204,82 +237,106 @@ def parse_message(raw: bytes, outer: str) -> list[tuple[str, list[dict], bool]]:
     return out
 
 
+class Tables:
+    """The descriptors and tags of one kubectl binary, rendered into our table format."""
+
+    def __init__(self, binary: bytes) -> None:
+        self.tag_index = tags(binary)
+        self.messages: dict[str, tuple[list[dict], bool]] = {}
+        for raw in descriptors(binary):
+            package, msgs = parse_file(raw)
+            for name, flds, map_entry in msgs:
+                self.messages[f"{short(package)}.{name}"] = (flds, map_entry)
+
+    def roots(self) -> list[str]:
+        """Top-level kinds: messages of the chosen groups with metadata, lists excluded."""
+        return sorted(
+            m
+            for m, (flds, _) in self.messages.items()
+            if m.rsplit(".", 1)[0] in GROUPS
+            and any(f["name"] == "metadata" for f in flds)
+            and not m.endswith("List")
+        )
+
+    def kind_of(self, fd: dict) -> str:
+        if fd["type"] in (11, 14) and fd["type_name"]:
+            pkg, _, msg = fd["type_name"].lstrip(".").rpartition(".")
+            while pkg and f"{short(pkg)}.{msg}" not in self.messages:  # nested: Outer.Inner
+                pkg, _, outer = pkg.rpartition(".")
+                msg = f"{outer}.{msg}"
+            return f".{short(pkg)}.{msg}" if fd["type"] == 11 else "int32"
+        return TYPES[fd["type"]]
+
+    def spec(self, message: str, fd: dict) -> tuple[str, list[str]]:
+        """One field's ``number jsonName type flags`` and the messages it refers to."""
+        kind, flags, refs = self.kind_of(fd), "", []
+        if fd.get("label") == 3:
+            flags += "r"
+        if kind.startswith(".") and self.messages.get(kind[1:], ([], False))[1]:
+            entry = self.messages[kind[1:]][0]
+            key = next(self.kind_of(f) for f in entry if f["number"] == 1)
+            val = next(self.kind_of(f) for f in entry if f["number"] == 2)
+            kind, flags = f"{key},{val}", "m"
+            refs = [k[1:] for k in (key, val) if k.startswith(".")]
+        elif kind.startswith("."):
+            refs = [kind[1:]]
+        cands = self.tag_index.get((fd["name"], fd["number"]), set())
+        json_names = {j for j, _ in cands}
+        json_name = json_names.pop() if len(json_names) == 1 else fd["name"]
+        if json_name == "" or (fd["name"], fd["number"]) == ("ephemeralContainerCommon", 1):
+            flags, json_name = flags + "i", "-"
+        omitempty = all(o for _, o in cands) if cands else True
+        omitempty = omitempty or json_name in OMITEMPTY.get(message, "").split()
+        scalar = kind in ("bool", "int32", "int64")
+        pointer = json_name in POINTERS.get(message, "").split()
+        if pointer or (not omitempty and scalar and "r" not in flags):
+            flags += "k"
+        elif "r" in flags and cands and not any(o for _, o in cands):
+            flags += "k"  # a nil slice without omitempty marshals to null
+        return f"{fd['number']} {json_name} {kind}" + (f" {flags}" if flags else ""), refs
+
+    def lines(self) -> list[str]:
+        """The ``_MESSAGES`` text: every message reachable from the roots, wrapped at 99."""
+        seen: set[str] = set()
+        todo, lines = self.roots(), []
+        while todo:
+            name = todo.pop(0)
+            if name in seen or name in SPECIAL:
+                continue
+            seen.add(name)
+            flds = self.messages[name][0]
+            known = {f["name"] for f in flds} | {
+                j for f in flds for j, _ in self.tag_index.get((f["name"], f["number"]), ())
+            }
+            missing = set(POINTERS.get(name, "").split()) - known
+            assert not missing, f"POINTERS names unknown fields of {name}: {missing}"
+            lines.append(name)
+            row = " "
+            for fd in flds:
+                spec, refs = self.spec(name, fd)
+                todo.extend(refs)
+                if len(row) + len(spec) + 2 > 99:
+                    lines.append(row.rstrip())
+                    row = " "
+                row += f" {spec};"
+            lines.append(row.rstrip())
+        missing_messages = set(POINTERS) - seen
+        assert not missing_messages, f"POINTERS names unknown messages: {missing_messages}"
+        return lines
+
+    def kinds(self) -> list[str]:
+        out = []
+        for root in self.roots():
+            group, _, kind = root.rpartition(".")
+            out.append(f"{GROUPS[group]} {kind}")
+        return sorted(out)
+
+
 def main() -> None:
     path = sys.argv[1] if len(sys.argv) > 1 else shutil.which("kubectl")
     assert path, "kubectl not found"
-    binary = Path(path).read_bytes()
-    tag_index = tags(binary)
-    messages: dict[str, tuple[list[dict], bool]] = {}
-    for raw in descriptors(binary):
-        package, msgs = parse_file(raw)
-        for name, flds, map_entry in msgs:
-            messages[f"{short(package)}.{name}"] = (flds, map_entry)
-
-    def kind_of(fd: dict) -> str:
-        if fd["type"] in (11, 14) and fd["type_name"]:
-            ref = fd["type_name"].lstrip(".")
-            pkg, _, msg = ref.rpartition(".")
-            while pkg and f"{short(pkg)}.{msg}" not in messages:  # nested: Outer.Inner
-                pkg, _, outer = pkg.rpartition(".")
-                msg = f"{outer}.{msg}"
-            return "." + f"{short(pkg)}.{msg}" if fd["type"] == 11 else "int32"
-        return TYPES[fd["type"]]
-
-    roots = [m for m in messages if m.rsplit(".", 1)[0] in GROUPS]
-    roots = [m for m in roots if any(f["name"] == "metadata" for f in messages[m][0])]
-    roots = [m for m in roots if not m.endswith("List")]
-    seen: list[str] = []
-    todo = sorted(roots)
-    lines: list[str] = []
-    while todo:
-        name = todo.pop(0)
-        if name in seen or name in SPECIAL:
-            continue
-        seen.append(name)
-        flds, _ = messages[name]
-        specs = []
-        pointers = set(POINTERS.get(name, "").split())
-        for fd in flds:
-            kind, flags = kind_of(fd), ""
-            if fd.get("label") == 3:
-                flags += "r"
-            if kind.startswith(".") and messages.get(kind[1:], ([], False))[1]:
-                entry = messages[kind[1:]][0]
-                key = next(kind_of(f) for f in entry if f["number"] == 1)
-                val = next(kind_of(f) for f in entry if f["number"] == 2)
-                kind, flags = f"{key},{val}", "m"
-                todo.extend(k[1:] for k in (key, val) if k.startswith("."))
-            elif kind.startswith("."):
-                todo.append(kind[1:])
-            cands = tag_index.get((fd["name"], fd["number"]), set())
-            json_names = {j for j, _ in cands}
-            json_name = fd["name"]
-            if len(json_names) == 1:
-                json_name = json_names.pop()
-            if json_name == "" or (fd["name"], fd["number"]) == ("ephemeralContainerCommon", 1):
-                flags += "i"
-                json_name = "-"
-            omitempty = all(o for _, o in cands) if cands else True
-            omitempty = omitempty or json_name in OMITEMPTY.get(name, "").split()
-            scalar = kind in ("bool", "int32", "int64")
-            if json_name in pointers or (not omitempty and scalar and "r" not in flags):
-                flags += "k"
-            elif "r" in flags and cands and not any(o for _, o in cands):
-                flags += "k"  # a nil slice without omitempty marshals to null
-            specs.append(f"{fd['number']} {json_name} {kind}" + (f" {flags}" if flags else ""))
-        lines.append(name)
-        row = " "
-        for spec in specs:
-            if len(row) + len(spec) + 2 > 99:
-                lines.append(row.rstrip())
-                row = " "
-            row += f" {spec};"
-        lines.append(row.rstrip())
-    kinds = []
-    for root in roots:
-        group, _, kind = root.rpartition(".")
-        kinds.append(f"{GROUPS[group]} {kind}")
-    render(lines, sorted(kinds))
+    tables = Tables(Path(path).read_bytes())
+    render(tables.lines(), tables.kinds())
 
 
 def render(lines: list[str], kinds: list[str]) -> None:

@@ -150,7 +150,7 @@ rbac.v1.RoleBinding
   1 metadata .meta.v1.ObjectMeta; 2 subjects .rbac.v1.Subject r; 3 roleRef .rbac.v1.RoleRef;
 scheduling.v1.PriorityClass
   1 metadata .meta.v1.ObjectMeta; 2 value int32 k; 3 globalDefault bool; 4 description string;
-  5 preemptionPolicy string;
+  5 preemptionPolicy string k;
 storage.v1.CSIDriver
   1 metadata .meta.v1.ObjectMeta; 2 spec .storage.v1.CSIDriverSpec;
 storage.v1.CSINode
@@ -160,8 +160,8 @@ storage.v1.CSIStorageCapacity
   4 capacity .resource.Quantity; 5 maximumVolumeSize .resource.Quantity;
 storage.v1.StorageClass
   1 metadata .meta.v1.ObjectMeta; 2 provisioner string; 3 parameters string,string m;
-  4 reclaimPolicy string; 5 mountOptions string r; 6 allowVolumeExpansion bool k;
-  7 volumeBindingMode string; 8 allowedTopologies .core.v1.TopologySelectorTerm r;
+  4 reclaimPolicy string k; 5 mountOptions string r; 6 allowVolumeExpansion bool k;
+  7 volumeBindingMode string k; 8 allowedTopologies .core.v1.TopologySelectorTerm r;
 storage.v1.VolumeAttachment
   1 metadata .meta.v1.ObjectMeta; 2 spec .storage.v1.VolumeAttachmentSpec;
   3 status .storage.v1.VolumeAttachmentStatus;
@@ -243,7 +243,7 @@ batch.v1.JobSpec
 batch.v1.JobStatus
   1 conditions .batch.v1.JobCondition r; 2 startTime .meta.v1.Time; 3 completionTime .meta.v1.Time;
   4 active int32; 5 succeeded int32; 6 failed int32; 11 terminating int32 k;
-  7 completedIndexes string; 10 failedIndexes string;
+  7 completedIndexes string; 10 failedIndexes string k;
   8 uncountedTerminatedPods .batch.v1.UncountedTerminatedPods; 9 ready int32 k;
 certificates.v1.CertificateSigningRequestSpec
   1 request bytes; 7 signerName string; 8 expirationSeconds int32 k; 5 usages string r;
@@ -286,15 +286,16 @@ core.v1.PersistentVolumeSpec
   1 capacity string,.resource.Quantity m; 2 - .core.v1.PersistentVolumeSource i;
   3 accessModes string r; 4 claimRef .core.v1.ObjectReference;
   5 persistentVolumeReclaimPolicy string; 6 storageClassName string; 7 mountOptions string r;
-  8 volumeMode string; 9 nodeAffinity .core.v1.VolumeNodeAffinity;
-  10 volumeAttributesClassName string;
+  8 volumeMode string k; 9 nodeAffinity .core.v1.VolumeNodeAffinity;
+  10 volumeAttributesClassName string k;
 core.v1.PersistentVolumeStatus
   1 phase string; 2 message string; 3 reason string; 4 lastPhaseTransitionTime .meta.v1.Time;
 core.v1.PersistentVolumeClaimSpec
   1 accessModes string r; 4 selector .meta.v1.LabelSelector;
-  2 resources .core.v1.VolumeResourceRequirements; 3 volumeName string; 5 storageClassName string;
-  6 volumeMode string; 7 dataSource .core.v1.TypedLocalObjectReference;
-  8 dataSourceRef .core.v1.TypedObjectReference; 9 volumeAttributesClassName string;
+  2 resources .core.v1.VolumeResourceRequirements; 3 volumeName string;
+  5 storageClassName string k; 6 volumeMode string k;
+  7 dataSource .core.v1.TypedLocalObjectReference; 8 dataSourceRef .core.v1.TypedObjectReference;
+  9 volumeAttributesClassName string k;
 core.v1.PersistentVolumeClaimStatus
   1 phase string; 2 accessModes string r; 3 capacity string,.resource.Quantity m;
   4 conditions .core.v1.PersistentVolumeClaimCondition r;
@@ -312,7 +313,7 @@ core.v1.PodSpec
   18 affinity .core.v1.Affinity; 19 schedulerName string; 22 tolerations .core.v1.Toleration r;
   23 hostAliases .core.v1.HostAlias r; 24 priorityClassName string; 25 priority int32 k;
   26 dnsConfig .core.v1.PodDNSConfig; 28 readinessGates .core.v1.PodReadinessGate r;
-  29 runtimeClassName string; 30 enableServiceLinks bool k; 31 preemptionPolicy string;
+  29 runtimeClassName string k; 30 enableServiceLinks bool k; 31 preemptionPolicy string k;
   32 overhead string,.resource.Quantity m;
   33 topologySpreadConstraints .core.v1.TopologySpreadConstraint r; 35 setHostnameAsFQDN bool k;
   36 os .core.v1.PodOS; 37 hostUsers bool k; 38 schedulingGates .core.v1.PodSchedulingGate r;
@@ -342,22 +343,23 @@ core.v1.ServiceSpec
   8 loadBalancerIP string; 9 loadBalancerSourceRanges string r; 10 externalName string;
   11 externalTrafficPolicy string; 12 healthCheckNodePort int32; 13 publishNotReadyAddresses bool;
   14 sessionAffinityConfig .core.v1.SessionAffinityConfig; 19 ipFamilies string r;
-  17 ipFamilyPolicy string; 20 allocateLoadBalancerNodePorts bool k; 21 loadBalancerClass string;
-  22 internalTrafficPolicy string; 23 trafficDistribution string;
+  17 ipFamilyPolicy string k; 20 allocateLoadBalancerNodePorts bool k;
+  21 loadBalancerClass string k; 22 internalTrafficPolicy string k;
+  23 trafficDistribution string k;
 core.v1.ServiceStatus
   1 loadBalancer .core.v1.LoadBalancerStatus; 2 conditions .meta.v1.Condition r;
 core.v1.LocalObjectReference
   1 name string;
 discovery.v1.Endpoint
-  1 addresses string r; 2 conditions .discovery.v1.EndpointConditions; 3 hostname string;
-  4 targetRef .core.v1.ObjectReference; 5 deprecatedTopology string,string m; 6 nodeName string;
-  7 zone string; 8 hints .discovery.v1.EndpointHints;
+  1 addresses string r; 2 conditions .discovery.v1.EndpointConditions; 3 hostname string k;
+  4 targetRef .core.v1.ObjectReference; 5 deprecatedTopology string,string m; 6 nodeName string k;
+  7 zone string k; 8 hints .discovery.v1.EndpointHints;
 discovery.v1.EndpointPort
-  1 name string; 2 protocol string; 3 port int32 k; 4 appProtocol string;
+  1 name string k; 2 protocol string k; 3 port int32 k; 4 appProtocol string k;
 events.v1.EventSeries
   1 count int32 k; 2 lastObservedTime .meta.v1.MicroTime;
 networking.v1.IngressSpec
-  4 ingressClassName string; 1 defaultBackend .networking.v1.IngressBackend;
+  4 ingressClassName string k; 1 defaultBackend .networking.v1.IngressBackend;
   2 tls .networking.v1.IngressTLS r; 3 rules .networking.v1.IngressRule r;
 networking.v1.IngressStatus
   1 loadBalancer .networking.v1.IngressLoadBalancerStatus;
@@ -369,10 +371,10 @@ networking.v1.NetworkPolicySpec
 meta.v1.DeleteOptions
   1 gracePeriodSeconds int64 k; 2 preconditions .meta.v1.Preconditions; 3 orphanDependents bool k;
   4 propagationPolicy string; 5 dryRun string r;
-  6 ignoreStoreReadErrorWithClusterBreakingPotential bool;
+  6 ignoreStoreReadErrorWithClusterBreakingPotential bool k;
 policy.v1.PodDisruptionBudgetSpec
   1 minAvailable .intstr.IntOrString; 2 selector .meta.v1.LabelSelector;
-  3 maxUnavailable .intstr.IntOrString; 4 unhealthyPodEvictionPolicy string;
+  3 maxUnavailable .intstr.IntOrString; 4 unhealthyPodEvictionPolicy string k;
 policy.v1.PodDisruptionBudgetStatus
   1 observedGeneration int64; 2 disruptedPods string,.meta.v1.Time m; 3 disruptionsAllowed int32 k;
   4 currentHealthy int32 k; 5 desiredHealthy int32 k; 6 expectedPods int32 k;
@@ -388,7 +390,7 @@ rbac.v1.RoleRef
   1 apiGroup string; 2 kind string; 3 name string;
 storage.v1.CSIDriverSpec
   1 attachRequired bool k; 2 podInfoOnMount bool k; 3 volumeLifecycleModes string r;
-  4 storageCapacity bool k; 5 fsGroupPolicy string; 6 tokenRequests .storage.v1.TokenRequest r;
+  4 storageCapacity bool k; 5 fsGroupPolicy string k; 6 tokenRequests .storage.v1.TokenRequest r;
   7 requiresRepublish bool k; 8 seLinuxMount bool k;
 storage.v1.CSINodeSpec
   1 drivers .storage.v1.CSINodeDriver rk;
@@ -545,9 +547,9 @@ core.v1.PodSecurityContext
   1 seLinuxOptions .core.v1.SELinuxOptions;
   8 windowsOptions .core.v1.WindowsSecurityContextOptions; 2 runAsUser int64 k;
   6 runAsGroup int64 k; 3 runAsNonRoot bool k; 4 supplementalGroups int64 r;
-  12 supplementalGroupsPolicy string; 5 fsGroup int64 k; 7 sysctls .core.v1.Sysctl r;
-  9 fsGroupChangePolicy string; 10 seccompProfile .core.v1.SeccompProfile;
-  11 appArmorProfile .core.v1.AppArmorProfile; 13 seLinuxChangePolicy string;
+  12 supplementalGroupsPolicy string k; 5 fsGroup int64 k; 7 sysctls .core.v1.Sysctl r;
+  9 fsGroupChangePolicy string k; 10 seccompProfile .core.v1.SeccompProfile;
+  11 appArmorProfile .core.v1.AppArmorProfile; 13 seLinuxChangePolicy string k;
 core.v1.Affinity
   1 nodeAffinity .core.v1.NodeAffinity; 2 podAffinity .core.v1.PodAffinity;
   3 podAntiAffinity .core.v1.PodAntiAffinity;
@@ -561,8 +563,8 @@ core.v1.PodReadinessGate
   1 conditionType string;
 core.v1.TopologySpreadConstraint
   1 maxSkew int32 k; 2 topologyKey string; 3 whenUnsatisfiable string;
-  4 labelSelector .meta.v1.LabelSelector; 5 minDomains int32 k; 6 nodeAffinityPolicy string;
-  7 nodeTaintsPolicy string; 8 matchLabelKeys string r;
+  4 labelSelector .meta.v1.LabelSelector; 5 minDomains int32 k; 6 nodeAffinityPolicy string k;
+  7 nodeTaintsPolicy string k; 8 matchLabelKeys string r;
 core.v1.PodOS
   1 name string;
 core.v1.PodSchedulingGate
@@ -593,7 +595,7 @@ core.v1.ReplicationControllerCondition
 core.v1.ScopeSelector
   1 matchExpressions .core.v1.ScopedResourceSelectorRequirement r;
 core.v1.ServicePort
-  1 name string; 2 protocol string; 6 appProtocol string; 3 port int32 k;
+  1 name string; 2 protocol string; 6 appProtocol string k; 3 port int32 k;
   4 targetPort .intstr.IntOrString; 5 nodePort int32;
 core.v1.SessionAffinityConfig
   1 clientIP .core.v1.ClientIPConfig;
@@ -653,7 +655,7 @@ autoscaling.v2.ContainerResourceMetricSource
 autoscaling.v2.ExternalMetricSource
   1 metric .autoscaling.v2.MetricIdentifier; 2 target .autoscaling.v2.MetricTarget;
 autoscaling.v2.HPAScalingRules
-  3 stabilizationWindowSeconds int32 k; 1 selectPolicy string;
+  3 stabilizationWindowSeconds int32 k; 1 selectPolicy string k;
   2 policies .autoscaling.v2.HPAScalingPolicy r;
 autoscaling.v2.ObjectMetricStatus
   1 metric .autoscaling.v2.MetricIdentifier; 2 current .autoscaling.v2.MetricValueStatus;
@@ -683,7 +685,7 @@ core.v1.GCEPersistentDiskVolumeSource
 core.v1.AWSElasticBlockStoreVolumeSource
   1 volumeID string; 2 fsType string; 3 partition int32; 4 readOnly bool;
 core.v1.HostPathVolumeSource
-  1 path string; 2 type string;
+  1 path string; 2 type string k;
 core.v1.GlusterfsPersistentVolumeSource
   1 endpoints string; 2 path string; 3 readOnly bool; 4 endpointsNamespace string;
 core.v1.NFSVolumeSource
@@ -768,8 +770,8 @@ core.v1.EnvVar
 core.v1.ContainerResizePolicy
   1 resourceName string; 2 restartPolicy string;
 core.v1.VolumeMount
-  1 name string; 2 readOnly bool; 7 recursiveReadOnly string; 3 mountPath string; 4 subPath string;
-  5 mountPropagation string; 6 subPathExpr string;
+  1 name string; 2 readOnly bool; 7 recursiveReadOnly string k; 3 mountPath string;
+  4 subPath string; 5 mountPropagation string; 6 subPathExpr string;
 core.v1.VolumeDevice
   1 name string; 2 devicePath string;
 core.v1.Probe
@@ -783,8 +785,8 @@ core.v1.SecurityContext
   3 seLinuxOptions .core.v1.SELinuxOptions;
   10 windowsOptions .core.v1.WindowsSecurityContextOptions; 4 runAsUser int64 k;
   8 runAsGroup int64 k; 5 runAsNonRoot bool k; 6 readOnlyRootFilesystem bool k;
-  7 allowPrivilegeEscalation bool k; 9 procMount string; 11 seccompProfile .core.v1.SeccompProfile;
-  12 appArmorProfile .core.v1.AppArmorProfile;
+  7 allowPrivilegeEscalation bool k; 9 procMount string k;
+  11 seccompProfile .core.v1.SeccompProfile; 12 appArmorProfile .core.v1.AppArmorProfile;
 core.v1.EphemeralContainerCommon
   1 name string; 2 image string; 3 command string r; 4 args string r; 5 workingDir string;
   6 ports .core.v1.ContainerPort r; 19 envFrom .core.v1.EnvFromSource r; 7 env .core.v1.EnvVar r;
@@ -798,14 +800,14 @@ core.v1.EphemeralContainerCommon
 core.v1.SELinuxOptions
   1 user string; 2 role string; 3 type string; 4 level string;
 core.v1.WindowsSecurityContextOptions
-  1 gmsaCredentialSpecName string; 2 gmsaCredentialSpec string; 3 runAsUserName string;
+  1 gmsaCredentialSpecName string k; 2 gmsaCredentialSpec string k; 3 runAsUserName string k;
   4 hostProcess bool k;
 core.v1.Sysctl
   1 name string; 2 value string;
 core.v1.SeccompProfile
-  1 type string; 2 localhostProfile string;
+  1 type string; 2 localhostProfile string k;
 core.v1.AppArmorProfile
-  1 type string; 2 localhostProfile string;
+  1 type string; 2 localhostProfile string k;
 core.v1.NodeAffinity
   1 requiredDuringSchedulingIgnoredDuringExecution .core.v1.NodeSelector;
   2 preferredDuringSchedulingIgnoredDuringExecution .core.v1.PreferredSchedulingTerm r;
