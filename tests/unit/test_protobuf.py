@@ -298,3 +298,44 @@ def test_every_listed_kind_has_a_table() -> None:
     ]:
         name = protobuf_types.kind_message(api_version, kind)
         assert name is not None and protobuf_types.message(name) is not None, kind
+
+
+def test_wire_type_mismatch_is_malformed() -> None:
+    # ObjectMeta.name (a string) sent as a varint must not turn into an int in the object.
+    raw = field_bytes(1, field_varint(1, 5))
+    with pytest.raises(protobuf.ProtobufError, match="wire type"):
+        protobuf.decode_object(envelope("v1", "ConfigMap", raw))
+
+
+def test_out_of_range_timestamp_is_malformed() -> None:
+    stamp = field_bytes(9, field_varint(1, 1 << 62))
+    with pytest.raises(protobuf.ProtobufError, match="out of range"):
+        protobuf.decode_object(envelope("v1", "ConfigMap", meta("c", d=stamp)))
+
+
+def test_map_entry_without_value_is_the_zero_value() -> None:
+    hard = field_bytes(1, field_bytes(1, "pods"))  # ResourceQuotaSpec.hard{"pods": <absent>}
+    obj = protobuf.decode_object(envelope("v1", "ResourceQuota", meta("q") + field_bytes(2, hard)))
+    assert obj["spec"] == {"hard": {"pods": "0"}}
+
+
+def test_message_graph_is_acyclic_so_nesting_depth_is_bounded() -> None:
+    # Decoding recurses per nested message; without cycles a hostile body cannot recurse deeper
+    # than the longest chain of types, whatever its size.
+    layouts = protobuf_types._layouts()
+    state: dict[str, int] = {}
+
+    def visit(name: str) -> None:
+        state[name] = 1
+        for _json, kind, _flags in layouts[name].values():
+            for part in kind.split(","):
+                ref = part[1:]
+                if part.startswith(".") and ref in layouts:
+                    assert state.get(ref) != 1, f"cycle through {name} -> {ref}"
+                    if ref not in state:
+                        visit(ref)
+        state[name] = 2
+
+    for name in layouts:
+        if name not in state:
+            visit(name)

@@ -59,7 +59,7 @@ def _varint(buf: bytes, pos: int) -> tuple[int, int]:
         pos += 1
         result |= (byte & 0x7F) << shift
         if not byte & 0x80:
-            return result, pos
+            return result & 0xFFFFFFFFFFFFFFFF, pos
         shift += 7
         if shift >= 70:
             raise ProtobufError("varint longer than 10 bytes")
@@ -101,17 +101,26 @@ def _signed(value: int, bits: int) -> int:
     return value - (1 << bits) if value >= 1 << (bits - 1) else value
 
 
+_FIXED64_KINDS = {"double", "fixed64", "sfixed64"}
+_FIXED32_KINDS = {"float", "fixed32", "sfixed32"}
+
+
 def _scalar(kind: str, wire: int, value: int | bytes) -> Any:
-    if isinstance(value, bytes):
-        if kind == "string":
-            return value.decode("utf-8", errors="replace")
+    if kind in ("string", "bytes"):
+        if not isinstance(value, bytes):
+            raise ProtobufError(f"a {kind} field arrived with wire type {wire}")
         if kind == "bytes":
             return base64.b64encode(value).decode("ascii")
-        raise ProtobufError(f"a {kind} field arrived length-delimited")
+        return value.decode("utf-8", errors="replace")  # as Go's JSON encoder would
+    expected = FIXED64 if kind in _FIXED64_KINDS else FIXED32 if kind in _FIXED32_KINDS else VARINT
+    if wire != expected or isinstance(value, bytes):
+        raise ProtobufError(f"a {kind} field arrived with wire type {wire}")
     if kind == "bool":
         return value != 0
-    if kind in ("int32", "int64", "sfixed64", "sfixed32"):
-        return _signed(value, 32 if kind == "sfixed32" else 64)
+    if kind in ("int32", "int64", "sfixed64"):
+        return _signed(value, 64)
+    if kind == "sfixed32":
+        return _signed(value, 32)
     if kind in ("sint32", "sint64"):
         return (value >> 1) ^ -(value & 1)
     if kind == "double":
@@ -122,21 +131,25 @@ def _scalar(kind: str, wire: int, value: int | bytes) -> Any:
 
 
 def _zero(value: Any) -> bool:
-    return value is None or value == "" or value is False or (value == 0 and value is not True)
+    return value is None or value == "" or value == 0  # False == 0 too
 
 
 def _time(buf: bytes, micro: bool) -> str | None:
+    if not buf:
+        return None  # a zero time marshals to an empty message and to JSON null
     seconds = nanos = 0
     for number, _wire, value in fields(buf):
         if number == 1 and isinstance(value, int):
             seconds = _signed(value, 64)
         elif number == 2 and isinstance(value, int):
             nanos = _signed(value, 64)
-    if not buf:
-        return None  # a zero time marshals to an empty message and to JSON null
-    moment = datetime.fromtimestamp(seconds, tz=UTC)
+    try:
+        moment = datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise ProtobufError(f"timestamp {seconds} is out of range") from exc
     if micro:
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{nanos // 1000:06d}Z"
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{max(nanos, 0) // 1000:06d}Z"
+    # Go's metav1.Time keeps whole seconds only.
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -227,14 +240,15 @@ def _value(kind: str, wire: int, value: int | bytes) -> Any:
 
 def _packed(kind: str, buf: bytes) -> list[Any]:
     out: list[Any] = []
+    width = 8 if kind in _FIXED64_KINDS else 4 if kind in _FIXED32_KINDS else 0
     pos = 0
     while pos < len(buf):
-        if kind in ("double", "fixed64", "sfixed64"):
-            out.append(_scalar(kind, FIXED64, int.from_bytes(buf[pos : pos + 8], "little")))
-            pos += 8
-        elif kind in ("float", "fixed32", "sfixed32"):
-            out.append(_scalar(kind, FIXED32, int.from_bytes(buf[pos : pos + 4], "little")))
-            pos += 4
+        if width:
+            if pos + width > len(buf):
+                raise ProtobufError(f"packed {kind} values run past the end of the field")
+            raw = int.from_bytes(buf[pos : pos + width], "little")
+            out.append(_scalar(kind, FIXED64 if width == 8 else FIXED32, raw))
+            pos += width
         else:
             raw, pos = _varint(buf, pos)
             out.append(_scalar(kind, VARINT, raw))
@@ -242,18 +256,28 @@ def _packed(kind: str, buf: bytes) -> list[Any]:
 
 
 def _map_entry(key_kind: str, value_kind: str, buf: bytes) -> tuple[Any, Any]:
-    key: Any = "" if key_kind == "string" else 0
+    key: Any = None
     val: Any = None
     for number, wire, raw in fields(buf):
         if number == 1:
             key = _scalar(key_kind, wire, raw)
         elif number == 2:
             val = _value(value_kind, wire, raw)
+    # An absent key or value is its type's zero, as with any proto2 field.
+    if key is None:
+        key = _scalar(key_kind, LENGTH, b"") if key_kind == "string" else 0
     if val is None:
-        val = {} if value_kind.startswith(".") else _scalar(value_kind, VARINT, 0)
-        if value_kind in ("string", "bytes"):
-            val = ""
+        blank = value_kind.startswith(".") or value_kind in ("string", "bytes")
+        val = _value(value_kind, LENGTH, b"") if blank else _default_scalar(value_kind)
     return key, val
+
+
+def _default_scalar(kind: str) -> Any:
+    if kind in _FIXED64_KINDS:
+        return _scalar(kind, FIXED64, 0)
+    if kind in _FIXED32_KINDS:
+        return _scalar(kind, FIXED32, 0)
+    return _scalar(kind, VARINT, 0)
 
 
 def decode_message(name: str, buf: bytes) -> dict[str, Any]:
