@@ -19,6 +19,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from kaiun.localcluster.protobuf import fields
+from kaiun.localcluster.protobuf_types import SPECIAL
 
 OUT = Path(__file__).resolve().parent.parent / "src/kaiun/localcluster/protobuf_types.py"
 
@@ -38,16 +39,9 @@ GROUPS = {
     "storage.v1": "storage.k8s.io/v1",
     "events.v1": "events.k8s.io/v1",
     "certificates.v1": "certificates.k8s.io/v1",
+    "authentication.v1": "authentication.k8s.io/v1",
+    "authorization.v1": "authorization.k8s.io/v1",
 }
-SPECIAL = [
-    "meta.v1.Time",
-    "meta.v1.MicroTime",
-    "meta.v1.Duration",
-    "meta.v1.FieldsV1",
-    "intstr.IntOrString",
-    "resource.Quantity",
-    "runtime.RawExtension",
-]
 TYPES = {1: "double", 2: "float", 3: "int64", 4: "uint64", 5: "int32", 6: "fixed64"}
 TYPES |= {7: "fixed32", 8: "bool", 9: "string", 12: "bytes", 13: "uint32", 15: "sfixed32"}
 TYPES |= {16: "sfixed64", 17: "sint32", 18: "sint64", 14: "int32"}

@@ -339,3 +339,16 @@ def test_message_graph_is_acyclic_so_nesting_depth_is_bounded() -> None:
     for name in layouts:
         if name not in state:
             visit(name)
+
+
+def test_extra_value_wrapper_becomes_a_plain_list() -> None:
+    # SubjectAccessReviewSpec.extra is map<string, ExtraValue{repeated string items}> in
+    # protobuf but map[string][]string in JSON.
+    extra = field_bytes(1, "scopes") + field_bytes(2, field_bytes(1, "a") + field_bytes(1, "b"))
+    spec = field_bytes(3, "alice") + field_bytes(5, extra)
+    body = envelope(
+        "authorization.k8s.io/v1", "SubjectAccessReview", meta("") + field_bytes(2, spec)
+    )
+    obj = protobuf.decode_object(body)
+    assert obj["spec"] == {"user": "alice", "extra": {"scopes": ["a", "b"]}}
+    assert obj["metadata"] == {}

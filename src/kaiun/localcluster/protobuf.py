@@ -1,14 +1,14 @@
 """Decode request bodies kubectl sends in Kubernetes' protobuf encoding into JSON-shaped dicts.
 
-kubectl's typed generator commands (``create namespace``, ``create deployment``, ``run``,
-``expose`` ...) POST ``application/vnd.kubernetes.protobuf`` and never fall back to JSON, so
-the local cluster must read that encoding. The envelope is the magic ``k8s\\x00`` followed by a
-``runtime.Unknown`` message whose ``raw`` bytes hold the object; the object's message layout
-comes from the tables in :mod:`kaiun.localcluster.protobuf_types` (generated from the same
-``generated.proto`` descriptors kubectl is built with). The result is the dict the JSON API
-would have received for the same command: JSON field names, unset and empty non-pointer fields
-omitted, ``Time`` as RFC 3339, ``IntOrString`` as int or str, ``Quantity`` as its string and
-``bytes`` as base64.
+kubectl's typed commands (``create namespace``, ``create deployment``, ``create job``,
+``autoscale``, ``create token``, ``auth can-i`` ...) POST ``application/vnd.kubernetes.protobuf``
+and never fall back to JSON, so the local cluster must read that encoding. The envelope is the
+magic ``k8s\\x00`` followed by a ``runtime.Unknown`` message whose ``raw`` bytes hold the
+object; the object's message layout comes from :mod:`kaiun.localcluster.protobuf_types`
+(generated from the ``generated.proto`` descriptors kubectl is built with). The result is the
+dict the JSON API would have received for the same command: JSON field names, unset and empty
+non-pointer fields omitted, ``Time`` as RFC 3339, ``IntOrString`` as int or str, ``Quantity``
+as its string and ``bytes`` as base64.
 """
 
 from __future__ import annotations
@@ -219,6 +219,9 @@ def _special(name: str, buf: bytes) -> Any:
         return _duration(buf)
     if name == "intstr.IntOrString":
         return _int_or_string(buf)
+    if name.endswith(".ExtraValue"):
+        items = [(wire, value) for number, wire, value in fields(buf) if number == 1]
+        return [_scalar("string", wire, value) for wire, value in items]
     if name == "resource.Quantity":
         for number, _wire, value in fields(buf):
             if number == 1 and isinstance(value, bytes):

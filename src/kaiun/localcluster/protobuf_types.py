@@ -17,9 +17,13 @@ __all__ = ["SPECIAL", "Layout", "kind_message", "message"]
 
 Layout = dict[int, tuple[str, str, str]]
 
-# Messages with a JSON form of their own (strings, ints, RFC 3339, embedded JSON).
+# Messages with a JSON form of their own (strings, ints, RFC 3339, embedded JSON, and the
+# ExtraValue wrappers protobuf needs around a Go []string map value).
 SPECIAL = frozenset(
     {
+        "authentication.v1.ExtraValue",
+        "authorization.v1.ExtraValue",
+        "certificates.v1.ExtraValue",
         "meta.v1.Time",
         "meta.v1.MicroTime",
         "meta.v1.Duration",
@@ -44,6 +48,26 @@ apps.v1.ReplicaSet
 apps.v1.StatefulSet
   1 metadata .meta.v1.ObjectMeta; 2 spec .apps.v1.StatefulSetSpec;
   3 status .apps.v1.StatefulSetStatus;
+authentication.v1.SelfSubjectReview
+  1 metadata .meta.v1.ObjectMeta; 2 status .authentication.v1.SelfSubjectReviewStatus;
+authentication.v1.TokenRequest
+  1 metadata .meta.v1.ObjectMeta; 2 spec .authentication.v1.TokenRequestSpec;
+  3 status .authentication.v1.TokenRequestStatus;
+authentication.v1.TokenReview
+  1 metadata .meta.v1.ObjectMeta; 2 spec .authentication.v1.TokenReviewSpec;
+  3 status .authentication.v1.TokenReviewStatus;
+authorization.v1.LocalSubjectAccessReview
+  1 metadata .meta.v1.ObjectMeta; 2 spec .authorization.v1.SubjectAccessReviewSpec;
+  3 status .authorization.v1.SubjectAccessReviewStatus;
+authorization.v1.SelfSubjectAccessReview
+  1 metadata .meta.v1.ObjectMeta; 2 spec .authorization.v1.SelfSubjectAccessReviewSpec;
+  3 status .authorization.v1.SubjectAccessReviewStatus;
+authorization.v1.SelfSubjectRulesReview
+  1 metadata .meta.v1.ObjectMeta; 2 spec .authorization.v1.SelfSubjectRulesReviewSpec;
+  3 status .authorization.v1.SubjectRulesReviewStatus;
+authorization.v1.SubjectAccessReview
+  1 metadata .meta.v1.ObjectMeta; 2 spec .authorization.v1.SubjectAccessReviewSpec;
+  3 status .authorization.v1.SubjectAccessReviewStatus;
 autoscaling.v1.HorizontalPodAutoscaler
   1 metadata .meta.v1.ObjectMeta; 2 spec .autoscaling.v1.HorizontalPodAutoscalerSpec;
   3 status .autoscaling.v1.HorizontalPodAutoscalerStatus;
@@ -208,6 +232,32 @@ apps.v1.StatefulSetStatus
   5 updatedReplicas int32; 6 currentRevision string; 7 updateRevision string;
   9 collisionCount int32 k; 10 conditions .apps.v1.StatefulSetCondition r;
   11 availableReplicas int32 k;
+authentication.v1.SelfSubjectReviewStatus
+  1 userInfo .authentication.v1.UserInfo;
+authentication.v1.TokenRequestSpec
+  1 audiences string rk; 4 expirationSeconds int64 k;
+  3 boundObjectRef .authentication.v1.BoundObjectReference;
+authentication.v1.TokenRequestStatus
+  1 token string; 2 expirationTimestamp .meta.v1.Time;
+authentication.v1.TokenReviewSpec
+  1 token string; 2 audiences string r;
+authentication.v1.TokenReviewStatus
+  1 authenticated bool; 2 user .authentication.v1.UserInfo; 4 audiences string r; 3 error string;
+authorization.v1.SubjectAccessReviewSpec
+  1 resourceAttributes .authorization.v1.ResourceAttributes;
+  2 nonResourceAttributes .authorization.v1.NonResourceAttributes; 3 user string;
+  4 groups string r; 5 extra string,.authorization.v1.ExtraValue m; 6 uid string;
+authorization.v1.SubjectAccessReviewStatus
+  1 allowed bool k; 4 denied bool; 2 reason string; 3 evaluationError string;
+authorization.v1.SelfSubjectAccessReviewSpec
+  1 resourceAttributes .authorization.v1.ResourceAttributes;
+  2 nonResourceAttributes .authorization.v1.NonResourceAttributes;
+authorization.v1.SelfSubjectRulesReviewSpec
+  1 namespace string;
+authorization.v1.SubjectRulesReviewStatus
+  1 resourceRules .authorization.v1.ResourceRule rk;
+  2 nonResourceRules .authorization.v1.NonResourceRule rk; 3 incomplete bool k;
+  4 evaluationError string;
 autoscaling.v1.HorizontalPodAutoscalerSpec
   1 scaleTargetRef .autoscaling.v1.CrossVersionObjectReference; 2 minReplicas int32 k;
   3 maxReplicas int32 k; 4 targetCPUUtilizationPercentage int32 k;
@@ -431,6 +481,21 @@ apps.v1.StatefulSetOrdinals
 apps.v1.StatefulSetCondition
   1 type string; 2 status string; 3 lastTransitionTime .meta.v1.Time; 4 reason string;
   5 message string;
+authentication.v1.UserInfo
+  1 username string; 2 uid string; 3 groups string r;
+  4 extra string,.authentication.v1.ExtraValue m;
+authentication.v1.BoundObjectReference
+  1 kind string; 2 apiVersion string; 3 name string; 4 uid string;
+authorization.v1.ResourceAttributes
+  1 namespace string; 2 verb string; 3 group string; 4 version string; 5 resource string;
+  6 subresource string; 7 name string; 8 fieldSelector .authorization.v1.FieldSelectorAttributes;
+  9 labelSelector .authorization.v1.LabelSelectorAttributes;
+authorization.v1.NonResourceAttributes
+  1 path string; 2 verb string;
+authorization.v1.ResourceRule
+  1 verbs string rk; 2 apiGroups string r; 3 resources string r; 4 resourceNames string r;
+authorization.v1.NonResourceRule
+  1 verbs string rk; 2 nonResourceURLs string r;
 autoscaling.v1.CrossVersionObjectReference
   1 kind string; 2 name string; 3 apiVersion string;
 autoscaling.v2.CrossVersionObjectReference
@@ -459,8 +524,6 @@ batch.v1.JobCondition
   4 lastTransitionTime .meta.v1.Time; 5 reason string; 6 message string;
 batch.v1.UncountedTerminatedPods
   1 succeeded string r; 2 failed string r;
-certificates.v1.ExtraValue
-  1 items string r;
 certificates.v1.CertificateSigningRequestCondition
   1 type string; 6 status string; 2 reason string; 3 message string;
   4 lastUpdateTime .meta.v1.Time; 5 lastTransitionTime .meta.v1.Time;
@@ -643,6 +706,10 @@ apps.v1.RollingUpdateDeployment
   1 maxUnavailable .intstr.IntOrString; 2 maxSurge .intstr.IntOrString;
 apps.v1.RollingUpdateStatefulSetStrategy
   1 partition int32 k; 2 maxUnavailable .intstr.IntOrString;
+authorization.v1.FieldSelectorAttributes
+  1 rawSelector string; 2 requirements .meta.v1.FieldSelectorRequirement r;
+authorization.v1.LabelSelectorAttributes
+  1 rawSelector string; 2 requirements .meta.v1.LabelSelectorRequirement r;
 autoscaling.v2.ObjectMetricSource
   1 describedObject .autoscaling.v2.CrossVersionObjectReference;
   2 target .autoscaling.v2.MetricTarget; 3 metric .autoscaling.v2.MetricIdentifier;
@@ -851,6 +918,8 @@ networking.v1.NetworkPolicyPeer
   3 ipBlock .networking.v1.IPBlock;
 storage.v1.VolumeNodeResources
   1 count int32 k;
+meta.v1.FieldSelectorRequirement
+  1 key string; 2 operator string; 3 values string r;
 autoscaling.v2.MetricTarget
   1 type string; 2 value .resource.Quantity; 3 averageValue .resource.Quantity;
   4 averageUtilization int32 k;
@@ -1015,6 +1084,13 @@ apps/v1 DaemonSet
 apps/v1 Deployment
 apps/v1 ReplicaSet
 apps/v1 StatefulSet
+authentication.k8s.io/v1 SelfSubjectReview
+authentication.k8s.io/v1 TokenRequest
+authentication.k8s.io/v1 TokenReview
+authorization.k8s.io/v1 LocalSubjectAccessReview
+authorization.k8s.io/v1 SelfSubjectAccessReview
+authorization.k8s.io/v1 SelfSubjectRulesReview
+authorization.k8s.io/v1 SubjectAccessReview
 autoscaling/v1 HorizontalPodAutoscaler
 autoscaling/v1 Scale
 autoscaling/v2 HorizontalPodAutoscaler
