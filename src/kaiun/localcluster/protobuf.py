@@ -17,6 +17,7 @@ import base64
 import struct
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import orjson
@@ -51,6 +52,8 @@ class UnknownType(ProtobufError):
 
 
 def _varint(buf: bytes, pos: int) -> tuple[int, int]:
+    if pos < len(buf) and buf[pos] < 0x80:
+        return buf[pos], pos + 1  # most keys and lengths fit one byte
     result = shift = 0
     while True:
         if pos >= len(buf):
@@ -311,18 +314,30 @@ def decode_message(name: str, buf: bytes) -> dict[str, Any]:
             out.update(_value(kind, wire, raw))
         else:
             out[json_name] = _value(kind, wire, raw)
-    return _drop_zeros(layout, out)
+    return _drop_zeros(name, out)
 
 
-def _drop_zeros(layout: tables.Layout, out: dict[str, Any]) -> dict[str, Any]:
+@cache
+def _omissions(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Scalars whose zero JSON omits, and slices JSON shows as null when absent."""
+    layout = tables.message(name) or {}
+    droppable = tuple(
+        json_name
+        for json_name, kind, flags in layout.values()
+        if not (set(flags) & set("krm")) and not kind.startswith(".")
+    )
+    nulls = tuple(j for j, _kind, flags in layout.values() if "r" in flags and "k" in flags)
+    return droppable, nulls
+
+
+def _drop_zeros(name: str, out: dict[str, Any]) -> dict[str, Any]:
     # Non-pointer scalars are always on the wire; JSON's omitempty leaves their zero out.
-    for json_name, kind, flags in layout.values():
-        if "r" in flags and "k" in flags:
-            out.setdefault(json_name, None)  # nil slice, no omitempty: JSON says null
-        if "k" in flags or "r" in flags or "m" in flags or kind.startswith("."):
-            continue
+    droppable, nulls = _omissions(name)
+    for json_name in droppable:
         if json_name in out and _zero(out[json_name]):
             del out[json_name]
+    for json_name in nulls:
+        out.setdefault(json_name, None)  # nil slice, no omitempty: JSON says null
     return out
 
 
