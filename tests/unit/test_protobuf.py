@@ -352,3 +352,22 @@ def test_extra_value_wrapper_becomes_a_plain_list() -> None:
     obj = protobuf.decode_object(body)
     assert obj["spec"] == {"user": "alice", "extra": {"scopes": ["a", "b"]}}
     assert obj["metadata"] == {}
+
+
+def test_delete_options_decode_under_any_group_version() -> None:
+    opts = field_varint(1, 0) + field_varint(3, 0) + field_bytes(4, "Foreground")
+    opts += field_bytes(5, "All")
+    for api_version in ("v1", "apps/v1", "meta.k8s.io/v1"):
+        obj = protobuf.decode_object(envelope(api_version, "DeleteOptions", opts))
+        assert obj == {
+            "kind": "DeleteOptions",
+            "apiVersion": api_version,
+            "gracePeriodSeconds": 0,  # a pointer: zero means "now", not "unset"
+            "orphanDependents": False,
+            "propagationPolicy": "Foreground",
+            "dryRun": ["All"],
+        }
+
+
+def test_empty_body_stays_empty() -> None:
+    assert protobuf.json_body(b"") == b""

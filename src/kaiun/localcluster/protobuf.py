@@ -384,6 +384,8 @@ def json_body(body: bytes) -> bytes:
 
     An unknown kind answers 415 (as before protobuf was understood), malformed bytes 400.
     """
+    if not body:
+        return body  # e.g. a DELETE without options
     try:
         obj = decode_object(body)
     except UnknownType as exc:

@@ -1172,4 +1172,6 @@ def message(name: str) -> Layout | None:
 
 def kind_message(api_version: str, kind: str) -> str | None:
     """The message name holding objects of ``apiVersion``/``kind``, if this table has it."""
+    if kind == "DeleteOptions":
+        return "meta.v1.DeleteOptions"  # registered in every group version
     return _kinds().get((api_version, kind))
