@@ -220,3 +220,24 @@ def test_protobuf_errors_answer_status(
     assert resp.json()["reason"] == "UnsupportedMediaType"
     names = kubectl("-n", namespace, "get", "configmaps", "-o", "name").split()
     assert names == ["configmap/kube-root-ca.crt"]
+
+
+def test_job_from_cronjob_keeps_its_owner_reference(kubectl: Kubectl, namespace: str) -> None:
+    kubectl("-n", namespace, "create", "cronjob", "cj", "--image=busybox", "--schedule=0 * * * *")
+    cronjob = json.loads(kubectl("-n", namespace, "get", "cronjob/cj", "-o", "json"))
+    kubectl("-n", namespace, "create", "job", "manual", "--from=cronjob/cj")
+    job = json.loads(kubectl("-n", namespace, "get", "job/manual", "-o", "json"))
+    (owner,) = job["metadata"]["ownerReferences"]
+    assert owner["uid"] == cronjob["metadata"]["uid"]
+    assert owner["kind"] == "CronJob"
+    assert owner["controller"] is True  # a *bool: must not be dropped as a zero
+    assert job["metadata"]["annotations"]["cronjob.kubernetes.io/instantiate"] == "manual"
+
+
+def test_debug_copy_creates_the_copied_pod(kubectl: Kubectl, namespace: str) -> None:
+    kubectl("-n", namespace, "run", "app", "--image=nginx", "--labels=app=a")
+    kubectl("-n", namespace, "debug", "app", "--copy-to=app-debug", "--image=busybox", "--", "true")
+    pod = json.loads(kubectl("-n", namespace, "get", "pod/app-debug", "-o", "json"))
+    images = [c["image"] for c in pod["spec"]["containers"]]
+    assert images[0] == "nginx"
+    assert "busybox" in images[1:]
