@@ -282,6 +282,26 @@ def test_tables_are_closed_and_field_numbers_match_generated_proto() -> None:
     assert layouts["rbac.v1.Subject"][2][0] == "apiGroup"
     assert layouts["networking.v1.IngressRule"][2][2] == "i"
     assert layouts["core.v1.Secret"][2] == ("data", "string,bytes", "m")
+    # All of k8s.io/api rbac/v1 generated.proto, message by message.
+    rbac = {
+        "AggregationRule": {1: "clusterRoleSelectors"},
+        "ClusterRole": {1: "metadata", 2: "rules", 3: "aggregationRule"},
+        "ClusterRoleBinding": {1: "metadata", 2: "subjects", 3: "roleRef"},
+        "PolicyRule": {
+            1: "verbs",
+            2: "apiGroups",
+            3: "resources",
+            4: "resourceNames",
+            5: "nonResourceURLs",
+        },
+        "Role": {1: "metadata", 2: "rules"},
+        "RoleBinding": {1: "metadata", 2: "subjects", 3: "roleRef"},
+        "RoleRef": {1: "apiGroup", 2: "kind", 3: "name"},
+        "Subject": {1: "kind", 2: "apiGroup", 3: "name", 4: "namespace"},
+    }
+    for message, numbers in rbac.items():
+        layout = layouts[f"rbac.v1.{message}"]
+        assert {n: spec[0] for n, spec in layout.items()} == numbers, message
 
 
 def test_every_listed_kind_has_a_table() -> None:
