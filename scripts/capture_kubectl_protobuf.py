@@ -29,6 +29,7 @@ OUT = Path(__file__).resolve().parent.parent / "tests/unit/fixtures/kubectl_prot
 CASES: list[tuple[str, list[str]]] = [
     ("namespace", ["create", "namespace", "ns1"]),
     ("configmap", ["create", "configmap", "cm1", "--from-literal=a=b", "--from-literal=c=d"]),
+    ("configmap_binary", ["create", "configmap", "bin", "--from-file=blob={tmp}/blob.bin"]),
     ("secret", ["create", "secret", "generic", "s1", "--from-literal=pw=s3cr3t", "--type=Opaque"]),
     ("secret_binary", ["create", "secret", "generic", "s2", "--from-literal=k=\u00e9\u00ff\x01"]),
     (
@@ -292,10 +293,12 @@ def main() -> None:
                 check=False,
             )
 
+        Path(tmp, "blob.bin").write_bytes(bytes(range(256)))  # not UTF-8: goes to binaryData
         seeded = kubectl("create", "-f", "-", stdin=SEED)
         assert seeded.returncode == 0, seeded.stderr
         cases = []
-        for name, args in CASES:
+        for name, template in CASES:
+            args = [a.replace("{tmp}", tmp) for a in template]
             before = len(captured)
             real = kubectl(*args)
             if len(captured) == before:
@@ -311,7 +314,7 @@ def main() -> None:
             cases.append(
                 {
                     "name": name,
-                    "args": args,
+                    "args": template,
                     "body": base64.b64encode(body).decode(),
                     "expected": json.loads(dry.stdout) if dry.returncode == 0 else None,
                 }
