@@ -22,7 +22,7 @@ from urllib.parse import parse_qs
 import orjson
 
 from kaiun import __version__
-from kaiun.localcluster import admission, discovery, openapi, tables
+from kaiun.localcluster import admission, discovery, openapi, protobuf, tables
 from kaiun.localcluster.cluster import Cluster, WriteOptions
 from kaiun.localcluster.errors import (
     APIError,
@@ -122,7 +122,7 @@ class KubeAPI:
             return
         try:
             ctype = headers.get("content-type", "")
-            if "protobuf" in ctype or "cbor" in ctype:
+            if "cbor" in ctype:
                 # Clients (kubectl's typed paths) retry with JSON on 415.
                 raise UnsupportedMediaType(
                     "the body of the request was in an unknown format - accepted media types "
@@ -130,6 +130,10 @@ class KubeAPI:
                     reason="UnsupportedMediaType",
                 )
             body = await _read_body(receive, headers)
+            if "protobuf" in ctype:
+                # kubectl's typed commands never fall back to JSON: decode and carry on as JSON.
+                body = protobuf.json_body(body)
+                headers["content-type"] = "application/json"
             qs = parse_qs(scope.get("query_string", b"").decode(), keep_blank_values=True)
             req = Request(
                 scope["method"],
