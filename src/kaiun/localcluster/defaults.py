@@ -129,7 +129,8 @@ def _job(obj: JsonObject) -> None:
 
 
 def _generate_job_selector(obj: JsonObject, spec: JsonObject, template: JsonObject) -> None:
-    metadata = obj.get("metadata") or {}
+    metadata = obj.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
     uid = str(metadata.get("uid") or "")
     name = str(metadata.get("name") or "")
     labels = child(child(template, "metadata"), "labels")
@@ -183,9 +184,9 @@ def _service(obj: JsonObject) -> None:
     if spec["sessionAffinity"] == "None":
         spec.pop("sessionAffinityConfig", None)
     elif spec["sessionAffinity"] == "ClientIP":
-        config = spec.get("sessionAffinityConfig") or {}
-        client_ip = config.get("clientIP") or {}
-        if client_ip.get("timeoutSeconds") is None:
+        config = spec.get("sessionAffinityConfig")
+        client_ip = config.get("clientIP") if isinstance(config, dict) else None
+        if not isinstance(client_ip, dict) or client_ip.get("timeoutSeconds") is None:
             spec["sessionAffinityConfig"] = {"clientIP": {"timeoutSeconds": 10800}}
     set_default(spec, "type", "ClusterIP")
     svc_type = spec["type"]
@@ -317,8 +318,8 @@ def _crd(obj: JsonObject) -> None:
         spec["conversion"] = {"strategy": "None"}
     webhook = spec["conversion"].get("webhook")
     if isinstance(webhook, dict):
-        client_config = webhook.get("clientConfig") or {}
-        service = client_config.get("service")
+        client_config = webhook.get("clientConfig")
+        service = client_config.get("service") if isinstance(client_config, dict) else None
         if isinstance(service, dict):
             set_default(service, "port", 443)
 
@@ -411,7 +412,8 @@ class ServiceAllocationRequest(TypedDict):
 
 def service_allocation_request(service: Mapping[str, Any]) -> ServiceAllocationRequest:
     """Which cluster IP / node ports a (defaulted) Service still needs allocated."""
-    spec = service.get("spec") or {}
+    spec = service.get("spec")
+    spec = spec if isinstance(spec, Mapping) else {}
     svc_type = spec.get("type") or "ClusterIP"
     wants_ip = svc_type != "ExternalName" and not spec.get("clusterIP")
     node_ports = svc_type == "NodePort" or (
@@ -456,7 +458,8 @@ def apply_service_allocation(
 
 def carry_over_service_allocation(old: Mapping[str, Any], new: JsonObject) -> None:
     """On update, keep the allocated IP and node ports a client omitted (as the registry does)."""
-    old_spec = old.get("spec") or {}
+    old_spec = old.get("spec")
+    old_spec = old_spec if isinstance(old_spec, Mapping) else {}
     spec = child(new, "spec")
     if spec.get("type") == "ExternalName":
         return
