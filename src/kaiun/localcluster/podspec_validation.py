@@ -214,48 +214,54 @@ def _probe(probe: Any, path: str, *, liveness: bool) -> list[Cause]:
     return causes
 
 
-def _container(c: dict[str, Any], p: str, volumes: set[str], *, init: bool) -> list[Cause]:
+def _container(c: dict[str, Any], p: str, volumes: set[str]) -> list[Cause]:
+    # validateContainerCommon, in its order.
     causes: list[Cause] = []
-    image = c.get("image")
-    if not image:
+    name = c.get("name")
+    if not name:
+        causes.append(fe.required(f"{p}.name"))
+    else:
+        causes += [fe.invalid(f"{p}.name", name, m) for m in names.is_dns1123_label(str(name))]
+    if not c.get("image"):
         causes.append(fe.required(f"{p}.image"))
-    elif isinstance(image, str) and image != image.strip():
-        causes.append(
-            fe.invalid(f"{p}.image", image, "must not have leading or trailing whitespace")
-        )
-    causes += _enum(f"{p}.imagePullPolicy", c.get("imagePullPolicy"), PULL_POLICIES)
-    causes += _enum(
-        f"{p}.terminationMessagePolicy", c.get("terminationMessagePolicy"), MESSAGE_POLICIES
-    )
+    policy = c.get("terminationMessagePolicy")
+    causes += _enum(f"{p}.terminationMessagePolicy", policy, MESSAGE_POLICIES)
     causes += _ports(c.get("ports"), f"{p}.ports")
     causes += _env(c.get("env"), f"{p}.env")
     causes += _mounts(c.get("volumeMounts"), f"{p}.volumeMounts", volumes)
+    causes += _enum(f"{p}.imagePullPolicy", c.get("imagePullPolicy"), PULL_POLICIES)
     causes += _resources(c.get("resources"), f"{p}.resources")
-    if not init:
-        causes += _probe(c.get("livenessProbe"), f"{p}.livenessProbe", liveness=True)
-        causes += _probe(c.get("readinessProbe"), f"{p}.readinessProbe", liveness=False)
-        causes += _probe(c.get("startupProbe"), f"{p}.startupProbe", liveness=True)
+    return causes
+
+
+def _probes(c: dict[str, Any], p: str) -> list[Cause]:
+    causes = _probe(c.get("livenessProbe"), f"{p}.livenessProbe", liveness=True)
+    causes += _probe(c.get("readinessProbe"), f"{p}.readinessProbe", liveness=False)
+    causes += _probe(c.get("startupProbe"), f"{p}.startupProbe", liveness=True)
     return causes
 
 
 def _containers(spec: Mapping[str, Any], path: str, volumes: set[str]) -> list[Cause]:
     causes: list[Cause] = []
     seen: set[str] = set()
-    if not _dicts(spec.get("containers")):
+    containers = _dicts(spec.get("containers"))
+    if not containers:
         causes.append(fe.required(f"{path}.containers"))
-    for key in ("initContainers", "containers"):
-        for i, c in enumerate(_dicts(spec.get(key))):
-            p = f"{path}.{key}[{i}]"
-            name = c.get("name")
-            if not name:
-                causes.append(fe.required(f"{p}.name"))
-            else:
-                errs = names.is_dns1123_label(str(name))
-                causes += [fe.invalid(f"{p}.name", name, m) for m in errs]
-                if name in seen:
-                    causes.append(fe.duplicate(f"{p}.name", name))
-                seen.add(str(name))
-            causes += _container(c, p, volumes, init=key == "initContainers")
+    for i, c in enumerate(containers):
+        p = f"{path}.containers[{i}]"
+        causes += _container(c, p, volumes)
+        if c.get("name") in seen:
+            causes.append(fe.duplicate(f"{p}.name", c["name"]))
+        seen.add(str(c.get("name")))
+        causes += _probes(c, p)
+    for i, c in enumerate(_dicts(spec.get("initContainers"))):
+        p = f"{path}.initContainers[{i}]"
+        if c.get("name") in seen:
+            causes.append(fe.duplicate(f"{p}.name", c["name"]))
+        seen.add(str(c.get("name")))
+        causes += _container(c, p, volumes)
+        if c.get("restartPolicy") == "Always":
+            causes += _probes(c, p)
     return causes
 
 

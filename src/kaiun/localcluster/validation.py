@@ -124,13 +124,15 @@ def validate_metadata(
     return causes
 
 
-def _validate(obj: Mapping[str, Any], *, namespaced: bool, creating: bool) -> list[Cause]:
+def _validate(
+    obj: Mapping[str, Any], *, namespaced: bool, old: Mapping[str, Any] | None
+) -> list[Cause]:
     group, kind = group_kind(obj)
     rule = name_rule(group, kind)
     causes = validate_metadata(obj.get("metadata"), namespaced=namespaced, rule=rule)
     if (group, kind) == ("batch", "CronJob"):
-        # The 52-character name limit applies on create only.
-        return causes + workloads.validate_cronjob(obj, creating=creating)
+        # Create and update differ: the 52-character name limit, TZ in an old schedule.
+        return causes + workloads.validate_cronjob(obj, old)
     validator = _VALIDATORS.get((group, kind))
     if validator is not None:
         causes += validator(obj)
@@ -139,7 +141,7 @@ def _validate(obj: Mapping[str, Any], *, namespaced: bool, creating: bool) -> li
 
 def validate(obj: Mapping[str, Any], *, namespaced: bool) -> list[Cause]:
     """All causes that make ``obj`` invalid on create (empty list: valid)."""
-    return _validate(obj, namespaced=namespaced, creating=True)
+    return _validate(obj, namespaced=namespaced, old=None)
 
 
 def status_for(obj: Mapping[str, Any], causes: list[Cause]) -> dict[str, Any]:
@@ -305,7 +307,7 @@ def validate_update(
     immutability (selectors, Job template, Service clusterIPs, PVC spec, immutable data...).
     """
     group, kind = group_kind(new)
-    causes = _validate(new, namespaced=namespaced, creating=False)
+    causes = _validate(new, namespaced=namespaced, old=old)
     causes = _metadata_update(old, new) + causes
     checker = _UPDATE_VALIDATORS.get((group, kind))
     if checker is not None:

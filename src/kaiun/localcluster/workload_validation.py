@@ -14,7 +14,7 @@ from typing import Any
 from kaiun.localcluster import fielderrors as fe
 from kaiun.localcluster.cronschedule import schedule_error
 from kaiun.localcluster.fielderrors import Cause
-from kaiun.localcluster.names import regex_error
+from kaiun.localcluster.names import is_dns1123_label, regex_error
 from kaiun.localcluster.podspec_validation import validate_pod_template
 from kaiun.localcluster.selectors import is_empty_selector, selector_matches, validate_selector
 
@@ -182,71 +182,146 @@ def validate_daemonset(obj: Mapping[str, Any]) -> list[Cause]:
     return causes
 
 
+def _job_restart_policy(spec: Mapping[str, Any], path: str) -> list[Cause]:
+    template = spec.get("template") or {}
+    pod = template.get("spec") if isinstance(template, Mapping) else None
+    policy = pod.get("restartPolicy") if isinstance(pod, Mapping) else None
+    p = f"{path}.template.spec.restartPolicy"
+    if policy in (None, "", "Always"):
+        # The pod-spec default (Always) is what a Job without a policy ends up with.
+        return [fe.required(p, 'valid values: "OnFailure", "Never"')]
+    if policy not in ("OnFailure", "Never"):
+        return [fe.not_supported(p, policy, ("OnFailure", "Never"))]
+    if spec.get("podFailurePolicy") is not None and policy != "Never":
+        return [
+            fe.invalid(p, policy, 'only "Never" is supported when podFailurePolicy is specified')
+        ]
+    return []
+
+
 def _job_spec(spec: Mapping[str, Any], path: str) -> list[Cause]:
     causes: list[Cause] = []
-    for key in ("parallelism", "completions", "backoffLimit", "activeDeadlineSeconds"):
+    for key in ("parallelism", "completions", "activeDeadlineSeconds", "backoffLimit"):
+        causes += _nonnegative(f"{path}.{key}", spec.get(key))
+    for key in ("ttlSecondsAfterFinished", "backoffLimitPerIndex", "maxFailedIndexes"):
         causes += _nonnegative(f"{path}.{key}", spec.get(key))
     mode = spec.get("completionMode")
     if mode not in (None, "NonIndexed", "Indexed"):
         causes.append(fe.not_supported(f"{path}.completionMode", mode, ("NonIndexed", "Indexed")))
     if mode == "Indexed" and spec.get("completions") is None:
         causes.append(fe.required(f"{path}.completions", "when completion mode is Indexed"))
+    if mode != "Indexed" and spec.get("backoffLimitPerIndex") is not None:
+        detail = "requires indexed completion mode"
+        value = spec["backoffLimitPerIndex"]
+        causes.append(fe.invalid(f"{path}.backoffLimitPerIndex", value, detail))
+    replacement = spec.get("podReplacementPolicy")
+    if replacement not in (None, "Failed", "TerminatingOrFailed"):
+        supported = ("Failed", "TerminatingOrFailed")
+        causes.append(fe.not_supported(f"{path}.podReplacementPolicy", replacement, supported))
     causes += validate_pod_template(spec.get("template"), f"{path}.template")
-    template = spec.get("template") or {}
-    pod = template.get("spec") if isinstance(template, Mapping) else None
-    policy = pod.get("restartPolicy") if isinstance(pod, Mapping) else None
-    if policy not in ("OnFailure", "Never"):
-        path_policy = f"{path}.template.spec.restartPolicy"
-        causes.append(fe.not_supported(path_policy, policy or "", ("OnFailure", "Never")))
+    causes += _job_restart_policy(spec, path)
     return causes
 
 
 def validate_job(obj: Mapping[str, Any]) -> list[Cause]:
-    """``ValidateJob``: counts, completion mode, selector (generated unless manual), template."""
+    """``ValidateJob``: counts, completion mode, template, selector (generated unless manual)."""
     spec = _spec(obj)
-    causes: list[Cause] = []
+    causes = _job_spec(spec, "spec")
     if spec.get("selector") is None:
         causes.append(fe.required("spec.selector"))
     else:
         causes += validate_selector(spec["selector"], "spec.selector")
-        if not selector_matches(spec["selector"], _template_labels(spec.get("template"))):
-            labels = fe.go_string_map(_template_labels(spec.get("template")))
+    if spec.get("selector") is not None:
+        labels = _template_labels(spec.get("template"))
+        if not selector_matches(spec["selector"], labels):
             detail = "`selector` does not match template `labels`"
-            causes.append(fe.invalid("spec.template.metadata.labels", labels, detail))
-    causes += _job_spec(spec, "spec")
+            causes.append(
+                fe.invalid("spec.template.metadata.labels", fe.go_string_map(labels), detail)
+            )
+    name = str((obj.get("metadata") or {}).get("name") or "")
+    completions = spec.get("completions")
+    if spec.get("completionMode") == "Indexed" and isinstance(completions, int) and completions > 0:
+        hostname = f"{name}-{completions - 1}"
+        if is_dns1123_label(hostname):
+            detail = f"will not able to create pod with invalid DNS label: {hostname}"
+            causes.append(fe.invalid("metadata.name", name, detail))
     return causes
 
 
-def validate_cronjob(obj: Mapping[str, Any], *, creating: bool = True) -> list[Cause]:
-    """``ValidateCronJobCreate``: name length, schedule syntax, policies, job template."""
-    causes: list[Cause] = []
-    name = str((obj.get("metadata") or {}).get("name") or "")
-    if creating and len(name) > 52:
-        causes.append(fe.invalid("metadata.name", name, "must be no more than 52 characters"))
-    spec = _spec(obj)
+_TIME_ZONE_PART = re.compile(r"^[A-Za-z.\-_0-9+]{1,14}$")
+
+
+def _time_zone(zone: Any) -> list[Cause]:
+    if zone is None:
+        return []
+    text = str(zone)
+    if not text:
+        return [fe.invalid("spec.timeZone", text, "timeZone must be nil or non-empty string")]
+    for part in text.split("/"):
+        if part in (".", "..") or part.startswith("-") or not _TIME_ZONE_PART.match(part):
+            return [fe.invalid("spec.timeZone", text, f"unknown time zone {text}")]
+    if text.lower() == "local":
+        detail = (
+            "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones"
+        )
+        return [fe.invalid("spec.timeZone", text, detail)]
+    return []
+
+
+def _schedule(spec: Mapping[str, Any], old_schedule: str | None) -> list[Cause]:
     schedule = spec.get("schedule")
     if not schedule:
-        causes.append(fe.required("spec.schedule"))
-    else:
-        error = schedule_error(str(schedule))
-        if error:
-            causes.append(fe.invalid("spec.schedule", schedule, error))
-        if "TZ" in str(schedule):
-            detail = "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"
-            causes.append(fe.invalid("spec.schedule", schedule, detail))
+        return [fe.required("spec.schedule")]
+    text = str(schedule)
+    causes: list[Cause] = []
+    error = schedule_error(text)
+    if error:
+        causes.append(fe.invalid("spec.schedule", text, error))
+    allow_tz = old_schedule is not None and "TZ" in old_schedule
+    if allow_tz and "TZ" in text and spec.get("timeZone") is not None:
+        detail = "cannot use both timeZone field and TZ or CRON_TZ in schedule"
+        causes.append(fe.invalid("spec.schedule", text, detail))
+    elif not allow_tz and "TZ" in text:
+        detail = "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"
+        causes.append(fe.invalid("spec.schedule", text, detail))
+    return causes
+
+
+def validate_cronjob(obj: Mapping[str, Any], old: Mapping[str, Any] | None = None) -> list[Cause]:
+    """``ValidateCronJobCreate`` (``old`` is None) or the spec part of ``ValidateCronJobUpdate``."""
+    spec = _spec(obj)
+    old_spec = _spec(old) if old is not None else None
+    old_schedule = str(old_spec.get("schedule") or "") if old_spec is not None else None
+    causes = _schedule(spec, old_schedule)
+    causes += _nonnegative("spec.startingDeadlineSeconds", spec.get("startingDeadlineSeconds"))
+    if old_spec is None or old_spec.get("timeZone") != spec.get("timeZone"):
+        causes += _time_zone(spec.get("timeZone"))
     policy = spec.get("concurrencyPolicy")
-    if policy not in ("Allow", "Forbid", "Replace"):
-        path = "spec.concurrencyPolicy"
-        causes.append(fe.not_supported(path, policy or "", ("Allow", "Forbid", "Replace")))
-    for key in ("startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"):
+    if not policy:
+        causes.append(fe.required("spec.concurrencyPolicy"))
+    elif policy not in ("Allow", "Forbid", "Replace"):
+        causes.append(
+            fe.not_supported("spec.concurrencyPolicy", policy, ("Allow", "Forbid", "Replace"))
+        )
+    causes += _job_template(spec.get("jobTemplate"))
+    for key in ("successfulJobsHistoryLimit", "failedJobsHistoryLimit"):
         causes += _nonnegative(f"spec.{key}", spec.get(key))
-    job_template = spec.get("jobTemplate") or {}
+    name = str((obj.get("metadata") or {}).get("name") or "")
+    if old is None and len(name) > 52:
+        causes.append(fe.invalid("metadata.name", name, "must be no more than 52 characters"))
+    return causes
+
+
+def _job_template(job_template: Any) -> list[Cause]:
     job_spec = job_template.get("spec") if isinstance(job_template, Mapping) else None
     if not isinstance(job_spec, Mapping):
-        return [*causes, fe.required("spec.jobTemplate.spec")]
-    causes += _job_spec(job_spec, "spec.jobTemplate.spec")
+        return [fe.required("spec.jobTemplate.spec")]
+    causes = _job_spec(job_spec, "spec.jobTemplate.spec")
     if job_spec.get("selector") is not None:
         rendered = fe.go_label_selector(job_spec["selector"])
         detail = "`selector` will be auto-generated"
         causes.append(fe.invalid("spec.jobTemplate.spec.selector", rendered, detail))
+    if job_spec.get("manualSelector") is True:
+        path = "spec.jobTemplate.spec.manualSelector"
+        causes.append(fe.not_supported(path, fe.GoLiteral("true"), ("nil", "false")))
     return causes
