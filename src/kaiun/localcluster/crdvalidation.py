@@ -110,7 +110,7 @@ def _schema_structure(schema: Any, path: str, *, root: bool) -> list[Cause]:
     return causes
 
 
-def _version_list(spec: Mapping[str, Any], versions: list[Mapping[str, Any]]) -> list[Cause]:
+def _version_list(versions: list[Mapping[str, Any]]) -> list[Cause]:
     causes: list[Cause] = []
     seen: set[str] = set()
     unique = True
@@ -172,7 +172,7 @@ def validate_crd(crd: Mapping[str, Any]) -> list[Cause]:
             )
         )
     else:
-        causes += _version_list(spec, versions)
+        causes += _version_list(versions)
     strategy = (spec.get("conversion") or {}).get("strategy")
     if strategy not in (None, "None", "Webhook"):
         causes.append(fe.not_supported("spec.conversion.strategy", strategy, ("None", "Webhook")))
