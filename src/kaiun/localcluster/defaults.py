@@ -56,6 +56,20 @@ def _replicaset(obj: JsonObject) -> None:
     default_pod_template(child(spec, "template"))
 
 
+def _replication_controller(obj: JsonObject) -> None:
+    spec = child(obj, "spec")
+    template = spec.get("template")
+    labels = template.get("metadata", {}).get("labels") if isinstance(template, dict) else None
+    # The legacy controller takes its selector and labels from the template.
+    if isinstance(labels, dict) and labels:
+        if not spec.get("selector"):
+            spec["selector"] = dict(labels)
+        metadata = child(obj, "metadata")
+        if not metadata.get("labels"):
+            metadata["labels"] = dict(labels)
+    _replicaset(obj)
+
+
 def _volume_claim_template(template: JsonObject) -> None:
     # Embedded PVCs are full objects: they gain apiVersion/kind on output, the
     # ObjectMeta quirk, PVC spec defaults and the PVC status default.
@@ -176,6 +190,7 @@ def _namespace(obj: JsonObject) -> None:
     spec = child(obj, "spec")
     if not spec.get("finalizers"):
         spec["finalizers"] = ["kubernetes"]
+    set_default(child(obj, "status"), "phase", "Active")
 
 
 def _service(obj: JsonObject) -> None:
@@ -203,9 +218,20 @@ def _service(obj: JsonObject) -> None:
         spec["internalTrafficPolicy"] = "Cluster"
     if svc_type == "LoadBalancer" and spec.get("allocateLoadBalancerNodePorts") is None:
         spec["allocateLoadBalancerNodePorts"] = True
+    if svc_type == "LoadBalancer":
+        _load_balancer_ip_mode(obj)
     if spec.get("clusterIP") and not spec.get("clusterIPs"):
         spec["clusterIPs"] = [spec["clusterIP"]]
     _service_ip_families(spec)
+
+
+def _load_balancer_ip_mode(obj: JsonObject) -> None:
+    status = obj.get("status")
+    balancer = status.get("loadBalancer") if isinstance(status, dict) else None
+    if isinstance(balancer, dict):
+        for ingress in items(balancer, "ingress"):
+            if ingress.get("ip") and ingress.get("ipMode") is None:
+                ingress["ipMode"] = "VIP"
 
 
 def _service_ip_families(spec: JsonObject) -> None:
@@ -232,6 +258,7 @@ def _endpoints(obj: JsonObject) -> None:
 
 def _pvc(obj: JsonObject) -> None:
     default_pvc_spec(child(obj, "spec"))
+    set_default(child(obj, "status"), "phase", "Pending")
 
 
 def _pv(obj: JsonObject) -> None:
@@ -241,6 +268,7 @@ def _pv(obj: JsonObject) -> None:
     host_path = spec.get("hostPath")
     if isinstance(host_path, dict) and host_path.get("type") is None:
         host_path["type"] = ""
+    set_default(child(obj, "status"), "phase", "Pending")
 
 
 def _storageclass(obj: JsonObject) -> None:
@@ -327,7 +355,7 @@ def _crd(obj: JsonObject) -> None:
 _DEFAULTERS: dict[tuple[str, str], Callable[[JsonObject], None]] = {
     ("apps", "Deployment"): _deployment,
     ("apps", "ReplicaSet"): _replicaset,
-    ("", "ReplicationController"): _replicaset,
+    ("", "ReplicationController"): _replication_controller,
     ("apps", "StatefulSet"): _statefulset,
     ("apps", "DaemonSet"): _daemonset,
     ("batch", "Job"): _job,

@@ -88,6 +88,36 @@ def _finalizers(finalizers: Any) -> list[Cause]:
     return causes
 
 
+def _owner_references(refs: Any) -> list[Cause]:
+    causes: list[Cause] = []
+    path = "metadata.ownerReferences"
+    controller = ""
+    for ref in refs if isinstance(refs, list) else []:
+        if not isinstance(ref, Mapping):
+            continue
+        api_version = str(ref.get("apiVersion") or "")
+        if not api_version.rpartition("/")[2]:
+            causes.append(
+                fe.invalid(f"{path}.apiVersion", api_version, "version must not be empty")
+            )
+        for key in ("kind", "name", "uid"):
+            if not ref.get(key):
+                causes.append(
+                    fe.invalid(f"{path}.{key}", str(ref.get(key) or ""), "must not be empty")
+                )
+        if ref.get("controller") is True:
+            current = f"{ref.get('kind')}/{ref.get('name')}"
+            if controller:
+                detail = (
+                    'Only one reference can have Controller set to true. Found "true" in '
+                    f"references for {controller} and {current}"
+                )
+                causes.append(fe.invalid(path, fe.GoLiteral("[]v1.OwnerReference{...}"), detail))
+            else:
+                controller = current
+    return causes
+
+
 def validate_metadata(
     metadata: Any, *, namespaced: bool, rule: NameRule = names.is_dns1123_subdomain
 ) -> list[Cause]:
@@ -120,6 +150,7 @@ def validate_metadata(
         )
     causes += validate_labels(meta.get("labels"), "metadata.labels")
     causes += validate_annotations(meta.get("annotations"), "metadata.annotations")
+    causes += _owner_references(meta.get("ownerReferences"))
     causes += _finalizers(meta.get("finalizers"))
     return causes
 
