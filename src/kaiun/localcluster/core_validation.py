@@ -154,20 +154,35 @@ def validate_service(obj: Mapping[str, Any]) -> list[Cause]:
     return causes
 
 
+def _byte_length(values: list[Any]) -> int:
+    text = "".join(v if isinstance(v, str) else str(v) for v in values)
+    return len(text) if text.isascii() else len(text.encode())
+
+
+def _bag_keys(bag: str, data: dict[str, Any], other: dict[str, Any] | None) -> list[Cause]:
+    if all(map(names.is_plain_config_key, data)) and not (
+        other and not data.keys().isdisjoint(other)
+    ):
+        return []  # the common case: nothing to report
+    causes: list[Cause] = []
+    for key in sorted(data):
+        causes += [fe.invalid(f"{bag}[{key}]", key, m) for m in names.is_config_map_key(key)]
+        if other is not None and key in other:
+            causes.append(
+                fe.invalid(f"{bag}[{key}]", key, "duplicate of key present in binaryData")
+            )
+    return causes
+
+
 def _data_keys(obj: Mapping[str, Any], bags: tuple[str, ...]) -> list[Cause]:
     causes: list[Cause] = []
     total = 0
-    for bag in bags:
-        data = obj.get(bag)
-        if not isinstance(data, Mapping):
-            continue
-        for key in sorted(data):
-            causes += [fe.invalid(f"{bag}[{key}]", key, m) for m in names.is_config_map_key(key)]
-            others = [o for o in bags if o != bag and isinstance(obj.get(o), Mapping)]
-            if bag == "data" and any(key in obj[o] for o in others):
-                detail = f"duplicate of key present in {others[0]}"
-                causes.append(fe.invalid(f"{bag}[{key}]", key, detail))
-            total += len(str(data[key]))
+    present = {bag: obj[bag] for bag in bags if isinstance(obj.get(bag), dict)}
+    for bag, data in present.items():
+        # Only data keys are compared with binaryData, as Kubernetes does.
+        other = present.get("binaryData") if bag == "data" else None
+        causes += _bag_keys(bag, data, other)
+        total += _byte_length(list(data.values()))
     if total > MAX_DATA_SIZE:
         causes.append(fe.too_long("[]", MAX_DATA_SIZE))
     return causes

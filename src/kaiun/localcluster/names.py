@@ -22,6 +22,7 @@ _DNS1035_LABEL = re.compile(f"^{DNS1035_LABEL_FMT}$")
 _QUALIFIED_NAME = re.compile(f"^{QUALIFIED_NAME_FMT}$")
 _LABEL_VALUE = re.compile(f"^{LABEL_VALUE_FMT}$")
 _CONFIG_KEY = re.compile(f"^{CONFIG_KEY_FMT}$")
+_PLAIN_KEY = re.compile("^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$")
 _IANA_ALNUM = re.compile("^[-a-z0-9]+$")
 _IANA_LETTER = re.compile("[a-z]")
 
@@ -124,6 +125,11 @@ def is_label_value(value: str) -> list[str]:
         )
         errs.append(regex_error(msg, LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
     return errs
+
+
+def is_plain_config_key(value: str) -> bool:
+    """A fast check that ``value`` is a valid data key not starting with a dot."""
+    return len(value) <= 253 and _PLAIN_KEY.match(value) is not None
 
 
 def is_config_map_key(value: str) -> list[str]:
