@@ -13,11 +13,43 @@ from typing import Any
 from kaiun.localcluster import fielderrors as fe
 from kaiun.localcluster import names
 from kaiun.localcluster.fielderrors import Cause
-from kaiun.localcluster.podspec_defaults import VOLUME_SOURCES
 from kaiun.localcluster.quantity import QUANTITY_ERROR, parse_quantity
 
 _ONE_SOURCE = (
     "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"
+)
+# The order validateVolumeSource checks sources in: later ones are reported as extra.
+_SOURCE_ORDER = (
+    "emptyDir",
+    "hostPath",
+    "gitRepo",
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "secret",
+    "nfs",
+    "iscsi",
+    "glusterfs",
+    "flocker",
+    "persistentVolumeClaim",
+    "rbd",
+    "cinder",
+    "cephfs",
+    "quobyte",
+    "downwardAPI",
+    "fc",
+    "flexVolume",
+    "configMap",
+    "azureFile",
+    "vsphereVolume",
+    "photonPersistentDisk",
+    "projected",
+    "portworxVolume",
+    "azureDisk",
+    "storageos",
+    "scaleIO",
+    "csi",
+    "ephemeral",
+    "image",
 )
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 RESTART_POLICIES = ("Always", "OnFailure", "Never")
@@ -195,10 +227,8 @@ def _probe(probe: Any, path: str, *, liveness: bool) -> list[Cause]:
     handlers = [k for k in ("exec", "httpGet", "tcpSocket", "grpc") if probe.get(k) is not None]
     if not handlers:
         causes.append(fe.required(path, "must specify a handler type"))
-    elif len(handlers) > 1:
-        causes.append(
-            fe.forbidden(f"{path}.{handlers[1]}", "may not specify more than 1 handler type")
-        )
+    for extra in handlers[1:]:
+        causes.append(fe.forbidden(f"{path}.{extra}", "may not specify more than 1 handler type"))
     for key in (
         "initialDelaySeconds",
         "timeoutSeconds",
@@ -267,11 +297,11 @@ def _containers(spec: Mapping[str, Any], path: str, volumes: set[str]) -> list[C
 
 def _volume(volume: dict[str, Any], p: str) -> list[Cause]:
     causes: list[Cause] = []
-    sources = [k for k in VOLUME_SOURCES if volume.get(k) is not None]
+    sources = [k for k in _SOURCE_ORDER if volume.get(k) is not None]
     if not sources:
         causes.append(fe.required(p, "must specify a volume type"))
-    elif len(sources) > 1:
-        causes.append(fe.forbidden(f"{p}.{sources[1]}", "may not specify more than 1 volume type"))
+    for extra in sources[1:]:
+        causes.append(fe.forbidden(f"{p}.{extra}", "may not specify more than 1 volume type"))
     secret = volume.get("secret")
     if isinstance(secret, dict) and not secret.get("secretName"):
         causes.append(fe.required(f"{p}.secret.secretName"))
