@@ -32,25 +32,17 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
-def _go_target_port(value: Any) -> str:
-    if isinstance(value, str):
-        return f"intstr.IntOrString{{Type:1, IntVal:0, StrVal:{fe.go_quote(value)}}}"
-    return f'intstr.IntOrString{{Type:0, IntVal:{value or 0}, StrVal:""}}'
-
-
-def _go_service_port(port: Mapping[str, Any]) -> fe.GoLiteral:
-    app = port.get("appProtocol")
-    app_text = f"(*string)({fe.go_quote(app)})" if app else "(*string)(nil)"
+def _go_port_key(port: Mapping[str, Any]) -> fe.GoLiteral:
+    # Kubernetes reports a duplicate as the (protocol, port) key it built, other fields zero.
     return fe.GoLiteral(
-        f"core.ServicePort{{Name:{fe.go_quote(str(port.get('name') or ''))}, "
-        f"Protocol:{fe.go_quote(str(port.get('protocol') or ''))}, AppProtocol:{app_text}, "
-        f"Port:{port.get('port') or 0}, TargetPort:{_go_target_port(port.get('targetPort'))}, "
-        f"NodePort:{port.get('nodePort') or 0}}}"
+        f'core.ServicePort{{Name:"", Protocol:{fe.go_quote(str(port.get("protocol") or ""))}, '
+        f"AppProtocol:(*string)(nil), Port:{port.get('port') or 0}, "
+        'TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}'
     )
 
 
 def _service_port(
-    port: Mapping[str, Any], p: str, svc_type: str, require_name: bool
+    port: Mapping[str, Any], p: str, require_name: bool, seen: set[str]
 ) -> list[Cause]:
     causes: list[Cause] = []
     name = port.get("name")
@@ -58,9 +50,11 @@ def _service_port(
         causes.append(fe.required(f"{p}.name"))
     elif name:
         causes += [fe.invalid(f"{p}.name", name, m) for m in names.is_dns1123_label(str(name))]
-    causes += [
-        fe.invalid(f"{p}.port", port.get("port"), m) for m in names.is_valid_port(port.get("port"))
-    ]
+        if name in seen:
+            causes.append(fe.duplicate(f"{p}.name", name))
+        seen.add(str(name))
+    number = port.get("port")
+    causes += [fe.invalid(f"{p}.port", number, m) for m in names.is_valid_port(number)]
     protocol = port.get("protocol")
     if not protocol:
         causes.append(fe.required(f"{p}.protocol"))
@@ -71,52 +65,35 @@ def _service_port(
         causes += [fe.invalid(f"{p}.targetPort", target, m) for m in names.is_port_name(target)]
     elif target is not None:
         causes += [fe.invalid(f"{p}.targetPort", target, m) for m in names.is_valid_port(target)]
-    node_port = port.get("nodePort")
-    if node_port:
-        if svc_type == "ClusterIP":
-            detail = "may not be used when `type` is 'ClusterIP'"
-            causes.append(fe.forbidden(f"{p}.nodePort", detail))
-        causes += [
-            fe.invalid(f"{p}.nodePort", node_port, m) for m in names.is_valid_port(node_port)
-        ]
     return causes
 
 
-def _service_ports(spec: Mapping[str, Any], svc_type: str) -> list[Cause]:
+def _service_type_rules(spec: Mapping[str, Any], svc_type: str) -> list[Cause]:
     causes: list[Cause] = []
-    ports = _dicts(spec.get("ports"))
-    headless = spec.get("clusterIP") == "None"
-    if not ports and svc_type != "ExternalName" and not headless:
-        causes.append(fe.required("spec.ports"))
-    seen_names: set[str] = set()
-    seen_ports: set[tuple[Any, Any]] = set()
-    for i, port in enumerate(ports):
-        p = f"spec.ports[{i}]"
-        causes += _service_port(port, p, svc_type, require_name=len(ports) > 1)
-        name = port.get("name")
-        if name and name in seen_names:
-            causes.append(fe.duplicate(f"{p}.name", name))
-        if name:
-            seen_names.add(str(name))
-        key = (port.get("port"), port.get("protocol"))
-        if key in seen_ports:
-            causes.append(fe.duplicate(p, _go_service_port(port)))
-        seen_ports.add(key)
+    ips = list(spec.get("clusterIPs") or [])
+    if svc_type in ("LoadBalancer", "NodePort") and ips[:1] == ["None"]:
+        detail = f"may not be set to 'None' for {svc_type} services"
+        causes.append(fe.invalid("spec.clusterIPs[0]", "None", detail))
+    if svc_type != "ExternalName":
+        return causes
+    for key in ("clusterIPs", "ipFamilies", "ipFamilyPolicy"):
+        if spec.get(key):
+            causes.append(fe.forbidden(f"spec.{key}", "may not be set for ExternalName services"))
+    external = str(spec.get("externalName") or "").removesuffix(".")
+    if not external:
+        causes.append(fe.required("spec.externalName"))
+    else:
+        msgs = names.is_dns1123_subdomain(external)
+        causes += [fe.invalid("spec.externalName", external, m) for m in msgs]
     return causes
 
 
-def _cluster_ip(spec: Mapping[str, Any], svc_type: str) -> list[Cause]:
-    ips = spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else [])
+def _cluster_ips(spec: Mapping[str, Any], svc_type: str) -> list[Cause]:
     if svc_type == "ExternalName":
-        if spec.get("clusterIP"):
-            return [fe.forbidden("spec.clusterIP", "may not be set for ExternalName services")]
         return []
     causes: list[Cause] = []
-    for i, ip in enumerate(ips):
-        if ip == "None":
-            if svc_type in ("NodePort", "LoadBalancer"):
-                detail = f"may not be set to 'None' for {svc_type} services"
-                causes.append(fe.invalid(f"spec.clusterIPs[{i}]", ip, detail))
+    for i, ip in enumerate(spec.get("clusterIPs") or []):
+        if ip == "None" and i == 0:
             continue
         try:
             ipaddress.ip_address(str(ip))
@@ -126,31 +103,54 @@ def _cluster_ip(spec: Mapping[str, Any], svc_type: str) -> list[Cause]:
     return causes
 
 
+def _service_port_rules(spec: Mapping[str, Any], svc_type: str) -> list[Cause]:
+    causes: list[Cause] = []
+    ports = _dicts(spec.get("ports"))
+    for i, port in enumerate(ports):
+        node_port = port.get("nodePort")
+        if node_port and svc_type == "ClusterIP":
+            detail = "may not be used when `type` is 'ClusterIP'"
+            causes.append(fe.forbidden(f"spec.ports[{i}].nodePort", detail))
+        elif node_port:
+            msgs = names.is_valid_port(node_port)
+            causes += [fe.invalid(f"spec.ports[{i}].nodePort", node_port, m) for m in msgs]
+    seen: set[tuple[Any, Any]] = set()
+    for i, port in enumerate(ports):
+        key = (port.get("port"), port.get("protocol"))
+        if key in seen:
+            causes.append(fe.duplicate(f"spec.ports[{i}]", _go_port_key(port)))
+        seen.add(key)
+    return causes
+
+
 def validate_service(obj: Mapping[str, Any]) -> list[Cause]:
-    """``ValidateService``: type, ports, cluster IPs, affinity, selector, ExternalName."""
+    """``ValidateService``, in its order: ports, type rules, selector, affinity, IPs, type."""
     spec = _spec(obj)
     svc_type = str(spec.get("type") or "")
     causes: list[Cause] = []
-    if svc_type not in SERVICE_TYPES:
-        causes.append(fe.not_supported("spec.type", svc_type, SERVICE_TYPES))
-    if svc_type == "ExternalName":
-        external = str(spec.get("externalName") or "")
-        if not external:
-            causes.append(fe.required("spec.externalName"))
-        else:
-            msgs = names.is_dns1123_subdomain(external.removesuffix("."))
-            causes += [fe.invalid("spec.externalName", external, m) for m in msgs]
-    causes += _service_ports(spec, svc_type)
-    causes += _cluster_ip(spec, svc_type)
+    ports = _dicts(spec.get("ports"))
+    headless = list(spec.get("clusterIPs") or [spec.get("clusterIP")])[:1] == ["None"]
+    if not ports and svc_type != "ExternalName" and not headless:
+        causes.append(fe.required("spec.ports"))
+    causes += _service_type_rules(spec, svc_type)
+    seen_names: set[str] = set()
+    for i, port in enumerate(ports):
+        causes += _service_port(port, f"spec.ports[{i}]", len(ports) > 1, seen_names)
+    causes += validate_labels(spec.get("selector"), "spec.selector")
     affinity = spec.get("sessionAffinity")
-    if affinity not in ("ClientIP", "None"):
-        causes.append(
-            fe.not_supported("spec.sessionAffinity", affinity or "", ("ClientIP", "None"))
-        )
+    if not affinity:
+        causes.append(fe.required("spec.sessionAffinity"))
+    elif affinity not in ("ClientIP", "None"):
+        causes.append(fe.not_supported("spec.sessionAffinity", affinity, ("ClientIP", "None")))
+    causes += _cluster_ips(spec, svc_type)
+    if not svc_type:
+        causes.append(fe.required("spec.type"))
+    elif svc_type not in SERVICE_TYPES:
+        causes.append(fe.not_supported("spec.type", svc_type, SERVICE_TYPES))
+    causes += _service_port_rules(spec, svc_type)
     policy = spec.get("externalTrafficPolicy")
     if policy and policy not in ("Cluster", "Local"):
         causes.append(fe.not_supported("spec.externalTrafficPolicy", policy, ("Cluster", "Local")))
-    causes += validate_labels(spec.get("selector"), "spec.selector")
     return causes
 
 
