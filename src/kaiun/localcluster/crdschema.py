@@ -11,6 +11,7 @@ checked by ``crdvalidation``. Pure: no IO.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -295,7 +296,8 @@ def _validate(value: Any, schema: Schema, path: str, *, root: bool = False) -> l
         return causes
     enum = schema.get("enum")
     if enum is not None and value not in enum:
-        supported = [v if isinstance(v, str) else str(v) for v in enum]
+        # Non-string enum values are listed as their JSON text, as Kubernetes does.
+        supported = [v if isinstance(v, str) else json.dumps(v) for v in enum]
         causes.append(fe.not_supported(path, value, supported))
     if isinstance(value, bool):
         pass
