@@ -20,6 +20,31 @@ SERVICE_TYPES = ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort")
 PROTOCOLS = ("SCTP", "TCP", "UDP")
 MAX_DATA_SIZE = 1024 * 1024
 RBAC_GROUP = "rbac.authorization.k8s.io"
+_ACCESS_MODES = ("ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod")
+_PV_SOURCES = (
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "hostPath",
+    "glusterfs",
+    "nfs",
+    "rbd",
+    "quobyte",
+    "cinder",
+    "cephfs",
+    "fc",
+    "flocker",
+    "flexVolume",
+    "azureFile",
+    "vsphereVolume",
+    "azureDisk",
+    "photonPersistentDisk",
+    "portworxVolume",
+    "scaleIO",
+    "local",
+    "storageos",
+    "csi",
+    "iscsi",
+)
 STANDARD_FINALIZERS = ("kubernetes", "orphan", "foregroundDeletion")
 
 
@@ -249,7 +274,7 @@ def validate_pvc(obj: Mapping[str, Any]) -> list[Cause]:
     spec = _spec(obj)
     causes: list[Cause] = []
     modes = spec.get("accessModes") or []
-    supported = ("ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod")
+    supported = _ACCESS_MODES
     if not modes:
         causes.append(fe.required("spec.accessModes", "at least 1 access mode is required"))
     for mode in modes:
@@ -261,6 +286,48 @@ def validate_pvc(obj: Mapping[str, Any]) -> list[Cause]:
     mode = spec.get("volumeMode")
     if mode not in (None, "Block", "Filesystem"):
         causes.append(fe.not_supported("spec.volumeMode", mode, ("Block", "Filesystem")))
+    return causes
+
+
+def validate_pv(obj: Mapping[str, Any]) -> list[Cause]:
+    """``ValidatePersistentVolumeSpec``: access modes, capacity, reclaim policy, one source."""
+    spec = _spec(obj)
+    causes: list[Cause] = []
+    modes = spec.get("accessModes") or []
+    if not modes:
+        causes.append(fe.required("spec.accessModes"))
+    for mode in modes:
+        if mode not in _ACCESS_MODES:
+            causes.append(fe.not_supported("spec.accessModes", mode, _ACCESS_MODES))
+    if not spec.get("capacity"):
+        causes.append(fe.required("spec.capacity"))
+    policy = spec.get("persistentVolumeReclaimPolicy")
+    if policy and policy not in ("Delete", "Recycle", "Retain"):
+        supported = ("Delete", "Recycle", "Retain")
+        causes.append(fe.not_supported("spec.persistentVolumeReclaimPolicy", policy, supported))
+    sources = [k for k in _PV_SOURCES if spec.get(k) is not None]
+    if not sources:
+        causes.append(fe.required("spec", "must specify a volume type"))
+    for extra in sources[1:]:
+        causes.append(fe.forbidden(f"spec.{extra}", "may not specify more than 1 volume type"))
+    return causes
+
+
+def validate_storage_class(obj: Mapping[str, Any]) -> list[Cause]:
+    """``ValidateStorageClass``: provisioner, reclaim policy and binding mode."""
+    causes: list[Cause] = []
+    provisioner = str(obj.get("provisioner") or "")
+    if not provisioner:
+        causes.append(fe.required("provisioner"))
+    elif len(provisioner) > 63:
+        causes.append(fe.too_long("provisioner", 63))
+    policy = obj.get("reclaimPolicy")
+    if policy not in (None, "Delete", "Retain"):
+        causes.append(fe.not_supported("reclaimPolicy", policy, ("Delete", "Retain")))
+    mode = obj.get("volumeBindingMode")
+    if mode not in (None, "Immediate", "WaitForFirstConsumer"):
+        supported = ("Immediate", "WaitForFirstConsumer")
+        causes.append(fe.not_supported("volumeBindingMode", mode, supported))
     return causes
 
 

@@ -181,7 +181,12 @@ def validate_crd(crd: Mapping[str, Any]) -> list[Cause]:
 
 def validate_crd_update(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Cause]:
     """``validate_crd(new)`` plus the fields a CRD may not change: group and scope."""
-    causes = validate_crd(new)
+    return validate_crd(new) + validate_crd_immutables(old, new)
+
+
+def validate_crd_immutables(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Cause]:
+    """Causes for changing a CRD's group or scope."""
+    causes: list[Cause] = []
     for key in ("group", "scope"):
         before, after = _spec(old).get(key), _spec(new).get(key)
         if before != after:

@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kaiun.localcluster import core_validation as core
+from kaiun.localcluster import crdvalidation, names
 from kaiun.localcluster import fielderrors as fe
-from kaiun.localcluster import names
 from kaiun.localcluster import workload_validation as workloads
 from kaiun.localcluster.fielderrors import Cause
 from kaiun.localcluster.gobase64 import corrupt_offset
@@ -50,6 +50,9 @@ _VALIDATORS: dict[tuple[str, str], Validator] = {
     ("", "Secret"): core.validate_secret,
     ("", "Namespace"): core.validate_namespace,
     ("", "PersistentVolumeClaim"): core.validate_pvc,
+    ("", "PersistentVolume"): core.validate_pv,
+    ("storage.k8s.io", "StorageClass"): core.validate_storage_class,
+    ("apiextensions.k8s.io", "CustomResourceDefinition"): crdvalidation.validate_crd,
     ("networking.k8s.io", "Ingress"): core.validate_ingress,
     ("networking.k8s.io", "NetworkPolicy"): core.validate_network_policy,
     ("autoscaling", "HorizontalPodAutoscaler"): core.validate_hpa,
@@ -319,6 +322,7 @@ _UPDATE_VALIDATORS: dict[
     ("", "Secret"): _immutable_data,
     (RBAC, "RoleBinding"): _role_ref_update,
     (RBAC, "ClusterRoleBinding"): _role_ref_update,
+    ("apiextensions.k8s.io", "CustomResourceDefinition"): crdvalidation.validate_crd_immutables,
 }
 
 
