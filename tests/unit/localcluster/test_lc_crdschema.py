@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kaiun.localcluster import crdschema, crdvalidation, defaults, validation
 from kaiun.localcluster import fielderrors as fe
@@ -163,3 +165,28 @@ def test_crd_update_keeps_group_and_scope() -> None:
         ("spec.scope", 'Invalid value: "Cluster": field is immutable')
     ]
     assert crdvalidation.validate_crd_update(old, _crd()) == []
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["spec", "a", "b", "tags", "x"]), inner, max_size=4)
+    ),
+    max_leaves=25,
+)
+_SCHEMA = CASES[0]["schema"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=_json)
+def test_prune_default_validate_never_raise_and_are_idempotent(body: Any) -> None:
+    obj: dict[str, Any] = {"apiVersion": "example.com/v1", "kind": "Widget", "spec": body}
+    crdschema.prune(obj, _SCHEMA)
+    crdschema.apply_schema_defaults(obj, _SCHEMA)
+    once = copy.deepcopy(obj)
+    assert crdschema.prune(obj, _SCHEMA) == []
+    crdschema.apply_schema_defaults(obj, _SCHEMA)
+    assert obj == once
+    causes = crdschema.validate_custom(obj, _SCHEMA)
+    assert all(c["field"].startswith("spec") for c in causes)
