@@ -59,14 +59,15 @@ def _replicaset(obj: JsonObject) -> None:
 def _replication_controller(obj: JsonObject) -> None:
     spec = child(obj, "spec")
     template = spec.get("template")
-    labels = template.get("metadata", {}).get("labels") if isinstance(template, dict) else None
+    metadata = template.get("metadata") if isinstance(template, dict) else None
+    labels = metadata.get("labels") if isinstance(metadata, dict) else None
     # The legacy controller takes its selector and labels from the template.
     if isinstance(labels, dict) and labels:
         if not spec.get("selector"):
             spec["selector"] = dict(labels)
-        metadata = child(obj, "metadata")
-        if not metadata.get("labels"):
-            metadata["labels"] = dict(labels)
+        own = child(obj, "metadata")
+        if not own.get("labels"):
+            own["labels"] = dict(labels)
     _replicaset(obj)
 
 
@@ -214,7 +215,8 @@ def _service(obj: JsonObject) -> None:
     )
     if externally:
         set_default(spec, "externalTrafficPolicy", "Cluster")
-    if spec.get("internalTrafficPolicy") is None and svc_type != "ExternalName":
+    internal = svc_type in ("ClusterIP", "NodePort", "LoadBalancer")
+    if spec.get("internalTrafficPolicy") is None and internal:
         spec["internalTrafficPolicy"] = "Cluster"
     if svc_type == "LoadBalancer" and spec.get("allocateLoadBalancerNodePorts") is None:
         spec["allocateLoadBalancerNodePorts"] = True
