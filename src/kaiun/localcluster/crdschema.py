@@ -108,6 +108,12 @@ def _default(value: Any, schema: Schema) -> None:
         additional = schema.get("additionalProperties")
         if isinstance(additional, Mapping):
             for key in [k for k in value if k not in properties]:
+                if value[key] is None and not additional.get("nullable"):
+                    if "default" in additional:
+                        value[key] = copy.deepcopy(additional["default"])
+                    else:
+                        del value[key]
+                        continue
                 _default(value[key], additional)
     elif isinstance(value, list) and isinstance(schema.get("items"), Mapping):
         for item in value:
