@@ -14,7 +14,7 @@ from kaiun.localcluster import fielderrors as fe
 from kaiun.localcluster import names
 from kaiun.localcluster.fielderrors import Cause
 from kaiun.localcluster.podspec_validation import validate_labels
-from kaiun.localcluster.selectors import validate_selector
+from kaiun.localcluster.selector_validation import validate_selector
 
 SERVICE_TYPES = ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort")
 PROTOCOLS = ("SCTP", "TCP", "UDP")

@@ -2,8 +2,8 @@
 and validation, in the order and words of the Kubernetes 1.32 apiextensions-apiserver.
 
 The server calls, on every write of a custom resource: ``prune`` (unknown fields are
-dropped; the returned paths feed ``fieldValidation=Strict|Warn``), ``apply_schema_defaults``
-(``default`` values, and nulls of non-nullable fields dropped), then ``validate_custom``.
+dropped; the returned paths feed ``fieldValidation=Strict|Warn``), ``apply_defaults``
+(``default`` values, and nulls of non-nullable fields dropped), then ``validate``.
 CEL rules (``x-kubernetes-validations``) are not evaluated. CRD objects themselves are
 checked by ``crdvalidation``. Pure: no IO.
 """
@@ -120,7 +120,7 @@ def _default(value: Any, schema: Schema) -> None:
             _default(item, schema["items"])
 
 
-def apply_schema_defaults(obj: dict[str, Any], schema: Schema) -> None:
+def apply_defaults(obj: dict[str, Any], schema: Schema) -> None:
     """Apply the schema's ``default`` values in place (only under objects that exist)."""
     _default(obj, schema)
 
@@ -320,6 +320,6 @@ def _validate(value: Any, schema: Schema, path: str, *, root: bool = False) -> l
     return causes
 
 
-def validate_custom(obj: Mapping[str, Any], schema: Schema) -> list[Cause]:
+def validate(obj: Mapping[str, Any], schema: Schema) -> list[Cause]:
     """Schema causes for a custom resource (metadata is checked by ``validation``)."""
     return _validate(obj, schema, "", root=True)

@@ -24,6 +24,7 @@ from kaiun.localcluster.podspec_defaults import (
     items,
     set_default,
 )
+from kaiun.localcluster.quantity import parse_quantity
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 JOB_UID_LABELS = ("controller-uid", "batch.kubernetes.io/controller-uid")
@@ -423,13 +424,46 @@ _INITIAL_STATUS: dict[tuple[str, str], JsonObject] = {
 }
 
 
-def initial_status(group: str, kind: str) -> JsonObject | None:
-    """The status a freshly created object of this kind shows (strategies reset it on create).
+def initial_status(obj: JsonObject) -> None:
+    """Give a just-created object the status its kind starts with (create strategies reset
+    status; a fresh Deployment shows ``status: {}``, a Namespace ``phase: Active``...).
 
-    ``None`` for kinds without a status (ConfigMap, Secret, RBAC...).
+    An existing non-empty status is kept; kinds without a status are left alone.
     """
-    status = _INITIAL_STATUS.get((group, kind))
-    return copy.deepcopy(status) if status is not None else None
+    status = _INITIAL_STATUS.get((group_of(obj), str(obj.get("kind") or "")))
+    if status is None or obj.get("status"):
+        return
+    obj["status"] = copy.deepcopy(status)
+    if obj.get("kind") == "Pod":
+        obj["status"]["qosClass"] = qos_class(obj)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _resources(container: Any) -> Mapping[str, Any]:
+    return _mapping(_mapping(container).get("resources"))
+
+
+def qos_class(pod: Mapping[str, Any]) -> str:
+    """The Pod's QoS class: Guaranteed, Burstable or BestEffort (after defaulting)."""
+    spec = _mapping(pod.get("spec"))
+    containers: list[Any] = []
+    for key in ("initContainers", "containers"):
+        value = spec.get(key)
+        containers += value if isinstance(value, list) else []
+    resources = [_resources(c) for c in containers]
+    if not any(r.get("requests") or r.get("limits") for r in resources):
+        return "BestEffort"
+    for res in resources:
+        limits, requests = _mapping(res.get("limits")), _mapping(res.get("requests"))
+        for name in ("cpu", "memory"):
+            limit = parse_quantity(limits.get(name))
+            request = parse_quantity(requests.get(name, limits.get(name)))
+            if limit is None or request != limit:
+                return "Burstable"
+    return "Guaranteed"
 
 
 class ServiceAllocationRequest(TypedDict):

@@ -9,12 +9,11 @@ Custom resources get metadata validation here and schema validation in ``crdsche
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from kaiun.localcluster import core_validation as core
-from kaiun.localcluster import crdvalidation, names
+from kaiun.localcluster import crdvalidation, names, update_validation
 from kaiun.localcluster import fielderrors as fe
 from kaiun.localcluster import workload_validation as workloads
 from kaiun.localcluster.fielderrors import Cause
@@ -121,10 +120,11 @@ def _owner_references(refs: Any) -> list[Cause]:
     return causes
 
 
-def validate_metadata(
-    metadata: Any, *, namespaced: bool, rule: NameRule = names.is_dns1123_subdomain
-) -> list[Cause]:
-    """``ValidateObjectMeta``: name/generateName, namespace, labels, annotations, finalizers."""
+def validate_metadata(obj: Mapping[str, Any], *, namespaced: bool) -> list[Cause]:
+    """``ValidateObjectMeta`` with the kind's name rule: name/generateName, namespace, labels,
+    annotations, owner references, finalizers."""
+    rule = name_rule(*group_kind(obj))
+    metadata = obj.get("metadata")
     meta = metadata if isinstance(metadata, Mapping) else {}
     causes: list[Cause] = []
     generate = str(meta.get("generateName") or "")
@@ -158,24 +158,39 @@ def validate_metadata(
     return causes
 
 
-def _validate(
-    obj: Mapping[str, Any], *, namespaced: bool, old: Mapping[str, Any] | None
-) -> list[Cause]:
+def validate(obj: Mapping[str, Any], old: Mapping[str, Any] | None = None) -> list[Cause]:
+    """The kind's own rules for ``obj`` (metadata aside: see ``validate_metadata``).
+
+    Pass the stored object as ``old`` on update: CronJob rules differ between create and update.
+    """
     group, kind = group_kind(obj)
-    rule = name_rule(group, kind)
-    causes = validate_metadata(obj.get("metadata"), namespaced=namespaced, rule=rule)
     if (group, kind) == ("batch", "CronJob"):
-        # Create and update differ: the 52-character name limit, TZ in an old schedule.
-        return causes + workloads.validate_cronjob(obj, old)
+        return workloads.validate_cronjob(obj, old)
     validator = _VALIDATORS.get((group, kind))
-    if validator is not None:
-        causes += validator(obj)
-    return causes
+    return validator(obj) if validator is not None else []
 
 
-def validate(obj: Mapping[str, Any], *, namespaced: bool) -> list[Cause]:
-    """All causes that make ``obj`` invalid on create (empty list: valid)."""
-    return _validate(obj, namespaced=namespaced, old=None)
+def validate_object(
+    obj: Mapping[str, Any], *, namespaced: bool, old: Mapping[str, Any] | None = None
+) -> list[Cause]:
+    """Every cause, in the order a real API server lists them: (on update, the immutable
+    metadata first) metadata, the kind's rules, then the kind's update-only rules."""
+    if old is None:
+        return validate_metadata(obj, namespaced=namespaced) + validate(obj)
+    causes = update_validation.metadata_update(old, obj)
+    causes += validate_metadata(obj, namespaced=namespaced)
+    causes += validate(obj, old)
+    return causes + update_validation.kind_update(old, obj)
+
+
+def validate_update(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Cause]:
+    """Only the update rules (immutable metadata and fields); ``validate_object`` has them all."""
+    return update_validation.validate_update(old, new)
+
+
+def status_message(kind: str, group: str, name: str, causes: list[Cause]) -> str:
+    """The 422 message: ``Deployment.apps "web" is invalid: [a, b]``."""
+    return fe.invalid_message(kind=kind, group=group, name=name, causes=causes)
 
 
 def status_for(obj: Mapping[str, Any], causes: list[Cause]) -> dict[str, Any]:
@@ -204,147 +219,3 @@ def secret_decode_error(obj: Mapping[str, Any]) -> str | None:
             detail = f"illegal base64 data at input byte {offset}"
             return f'Secret in version "v1" cannot be handled as a Secret: {detail}'
     return None
-
-
-def _immutable(path: str, old: Any, new: Any, shown: Any) -> list[Cause]:
-    return [] if old == new else [fe.invalid(path, shown, "field is immutable")]
-
-
-def _spec(obj: Mapping[str, Any]) -> Mapping[str, Any]:
-    spec = obj.get("spec")
-    return spec if isinstance(spec, Mapping) else {}
-
-
-def _selector_immutable(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Cause]:
-    before, after = _spec(old).get("selector"), _spec(new).get("selector")
-    return _immutable("spec.selector", before, after, fe.go_label_selector(after))
-
-
-def _statefulset_update(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Cause]:
-    mutable = {"replicas", "ordinals", "template", "updateStrategy", "minReadySeconds"}
-    mutable.add("persistentVolumeClaimRetentionPolicy")
-    before = {k: v for k, v in _spec(old).items() if k not in mutable}
-    after = {k: v for k, v in _spec(new).items() if k not in mutable}
-    if before == after:
-        return []
-    detail = (
-        "updates to statefulset spec for fields other than 'replicas', 'ordinals', "
-        "'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and "
-        "'minReadySeconds' are forbidden"
-    )
-    return [fe.forbidden("spec", detail)]
-
-
-def _job_update(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Cause]:
-    causes = _selector_immutable(old, new)
-    before, after = _spec(old), _spec(new)
-    shown = fe.GoLiteral("core.PodTemplateSpec{...}")
-    causes += _immutable("spec.template", before.get("template"), after.get("template"), shown)
-    mode = after.get("completionMode")
-    causes += _immutable("spec.completionMode", before.get("completionMode"), mode, mode)
-    if mode != "Indexed":
-        completions = after.get("completions")
-        causes += _immutable(
-            "spec.completions", before.get("completions"), completions, completions
-        )
-    return causes
-
-
-def _service_update(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Cause]:
-    before, after = _spec(old), _spec(new)
-    if "ExternalName" in (before.get("type"), after.get("type")):
-        return []
-    old_ips, new_ips = list(before.get("clusterIPs") or []), list(after.get("clusterIPs") or [])
-    if old_ips[:1] == ["None"] and new_ips[:1] == ["None"]:
-        return []
-    shown = fe.go_string_slice(new_ips)
-    if old_ips and not new_ips:
-        return [fe.invalid("spec.clusterIPs[0]", shown, "primary clusterIP can not be unset")]
-    causes: list[Cause] = []
-    for i, ip in enumerate(old_ips[: len(new_ips)]):
-        if ip != new_ips[i]:
-            causes.append(fe.invalid(f"spec.clusterIPs[{i}]", shown, "may not change once set"))
-    return causes
-
-
-def _pvc_update(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Cause]:
-    def frozen(spec: Mapping[str, Any]) -> dict[str, Any]:
-        copied = copy.deepcopy(dict(spec))
-        resources = copied.get("resources")
-        if isinstance(resources, dict):
-            resources.pop("requests", None)
-        copied.pop("volumeAttributesClassName", None)
-        return copied
-
-    if frozen(_spec(old)) == frozen(_spec(new)):
-        return []
-    detail = "spec is immutable after creation except resources.requests for bound claims"
-    return [fe.forbidden("spec", detail)]
-
-
-def _immutable_data(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Cause]:
-    causes: list[Cause] = []
-    if old.get("immutable") is True:
-        detail = "field is immutable when `immutable` is set"
-        if new.get("immutable") is not True:
-            causes.append(fe.forbidden("immutable", detail))
-        for bag in ("data", "binaryData"):
-            if (old.get(bag) or {}) != (new.get(bag) or {}):
-                causes.append(fe.forbidden(bag, detail))
-    if old.get("kind") == "Secret":
-        causes += _immutable("type", old.get("type"), new.get("type"), new.get("type") or "")
-    return causes
-
-
-def _role_ref_update(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Cause]:
-    before, after = old.get("roleRef") or {}, new.get("roleRef") or {}
-    if before == after:
-        return []
-    shown = fe.GoLiteral(
-        f"rbac.RoleRef{{APIGroup:{fe.go_quote(str(after.get('apiGroup') or ''))}, "
-        f"Kind:{fe.go_quote(str(after.get('kind') or ''))}, "
-        f"Name:{fe.go_quote(str(after.get('name') or ''))}}}"
-    )
-    return [fe.invalid("roleRef", shown, "cannot change roleRef")]
-
-
-_UPDATE_VALIDATORS: dict[
-    tuple[str, str], Callable[[Mapping[str, Any], Mapping[str, Any]], list[Cause]]
-] = {
-    ("apps", "Deployment"): _selector_immutable,
-    ("apps", "ReplicaSet"): _selector_immutable,
-    ("apps", "DaemonSet"): _selector_immutable,
-    ("apps", "StatefulSet"): _statefulset_update,
-    ("batch", "Job"): _job_update,
-    ("", "Service"): _service_update,
-    ("", "PersistentVolumeClaim"): _pvc_update,
-    ("", "ConfigMap"): _immutable_data,
-    ("", "Secret"): _immutable_data,
-    (RBAC, "RoleBinding"): _role_ref_update,
-    (RBAC, "ClusterRoleBinding"): _role_ref_update,
-    ("apiextensions.k8s.io", "CustomResourceDefinition"): crdvalidation.validate_crd_immutables,
-}
-
-
-def _metadata_update(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Cause]:
-    before, after = old.get("metadata") or {}, new.get("metadata") or {}
-    causes: list[Cause] = []
-    for key in ("name", "namespace", "uid", "creationTimestamp"):
-        if before.get(key) and after.get(key) and before[key] != after[key]:
-            causes.append(fe.invalid(f"metadata.{key}", after[key], "field is immutable"))
-    return causes
-
-
-def validate_update(
-    old: Mapping[str, Any], new: Mapping[str, Any], *, namespaced: bool
-) -> list[Cause]:
-    """Causes that make replacing ``old`` by ``new`` invalid: ``validate(new)`` plus
-    immutability (selectors, Job template, Service clusterIPs, PVC spec, immutable data...).
-    """
-    group, kind = group_kind(new)
-    causes = _validate(new, namespaced=namespaced, old=old)
-    causes = _metadata_update(old, new) + causes
-    checker = _UPDATE_VALIDATORS.get((group, kind))
-    if checker is not None:
-        causes += checker(old, new)
-    return causes

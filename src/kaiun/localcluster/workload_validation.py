@@ -16,7 +16,11 @@ from kaiun.localcluster.cronschedule import schedule_error
 from kaiun.localcluster.fielderrors import Cause
 from kaiun.localcluster.names import is_dns1123_label, regex_error
 from kaiun.localcluster.podspec_validation import validate_pod_template
-from kaiun.localcluster.selectors import is_empty_selector, selector_matches, validate_selector
+from kaiun.localcluster.selector_validation import (
+    is_empty_selector,
+    selector_matches,
+    validate_selector,
+)
 
 _PERCENT = re.compile(r"^[0-9]+%$")
 

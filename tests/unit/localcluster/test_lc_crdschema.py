@@ -23,10 +23,10 @@ def test_custom_resource_fixture(case: dict[str, Any]) -> None:
     obj = copy.deepcopy(case["object"])
     schema = case["schema"]
     assert crdschema.prune(obj, schema) == case["pruned"]
-    crdschema.apply_schema_defaults(obj, schema)
+    crdschema.apply_defaults(obj, schema)
     if case["result"] is not None:
         assert obj == case["result"]
-    causes = crdschema.validate_custom(obj, schema)
+    causes = crdschema.validate(obj, schema)
     if case["message"] is None:
         assert causes == []
         return
@@ -183,10 +183,10 @@ _SCHEMA = CASES[0]["schema"]
 def test_prune_default_validate_never_raise_and_are_idempotent(body: Any) -> None:
     obj: dict[str, Any] = {"apiVersion": "example.com/v1", "kind": "Widget", "spec": body}
     crdschema.prune(obj, _SCHEMA)
-    crdschema.apply_schema_defaults(obj, _SCHEMA)
+    crdschema.apply_defaults(obj, _SCHEMA)
     once = copy.deepcopy(obj)
     assert crdschema.prune(obj, _SCHEMA) == []
-    crdschema.apply_schema_defaults(obj, _SCHEMA)
+    crdschema.apply_defaults(obj, _SCHEMA)
     assert obj == once
-    causes = crdschema.validate_custom(obj, _SCHEMA)
+    causes = crdschema.validate(obj, _SCHEMA)
     assert all(c["field"].startswith("spec") for c in causes)

@@ -93,15 +93,53 @@ def test_hpa_v1_only_gets_min_replicas() -> None:
     assert hpa["spec"] == {"maxReplicas": 3, "minReplicas": 1}
 
 
-def test_has_defaults_and_initial_status() -> None:
+def test_has_defaults() -> None:
     assert defaults.has_defaults("apps", "Deployment")
     assert not defaults.has_defaults("", "ConfigMap")
-    assert defaults.initial_status("", "Namespace") == {"phase": "Active"}
-    assert defaults.initial_status("", "Service") == {"loadBalancer": {}}
-    assert defaults.initial_status("", "ConfigMap") is None
-    first = defaults.initial_status("apps", "Deployment")
-    assert first == {}
-    assert first is not defaults.initial_status("apps", "Deployment")
+
+
+@pytest.mark.parametrize(
+    ("obj", "status"),
+    [
+        ({"apiVersion": "v1", "kind": "Namespace"}, {"phase": "Active"}),
+        ({"apiVersion": "v1", "kind": "Service"}, {"loadBalancer": {}}),
+        ({"apiVersion": "apps/v1", "kind": "Deployment"}, {}),
+        ({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress"}, {"loadBalancer": {}}),
+        ({"apiVersion": "v1", "kind": "ConfigMap"}, None),
+        (
+            {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "status": {"phase": "Bound"}},
+            {"phase": "Bound"},
+        ),
+    ],
+)
+def test_initial_status(obj: dict[str, Any], status: dict[str, Any] | None) -> None:
+    defaults.initial_status(obj)
+    assert obj.get("status") == status
+
+
+def _pod(*resources: dict[str, Any]) -> dict[str, Any]:
+    containers = [{"name": f"c{i}", "image": "x", "resources": r} for i, r in enumerate(resources)]
+    return {"apiVersion": "v1", "kind": "Pod", "spec": {"containers": containers}}
+
+
+@pytest.mark.parametrize(
+    ("pod", "qos"),
+    [
+        (_pod({}), "BestEffort"),
+        (_pod({"limits": {"cpu": "1", "memory": "1Gi"}}), "Guaranteed"),
+        (
+            _pod({"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "1000m"}}),
+            "Guaranteed",
+        ),
+        (_pod({"limits": {"cpu": "1"}}), "Burstable"),
+        (_pod({"requests": {"memory": "1Gi"}}), "Burstable"),
+        (_pod({"limits": {"cpu": "1", "memory": "1Gi"}}, {}), "Burstable"),
+    ],
+)
+def test_new_pods_get_phase_pending_and_their_qos_class(pod: dict[str, Any], qos: str) -> None:
+    defaults.apply_defaults(pod)
+    defaults.initial_status(pod)
+    assert pod["status"] == {"phase": "Pending", "qosClass": qos}
 
 
 # --- Service allocation hooks ----------------------------------------------------------------

@@ -16,7 +16,7 @@ PURE_MODULES = (
     "workload_validation",
     "core_validation",
     "podspec_validation",
-    "selectors",
+    "selector_validation",
     "crdschema",
     "crdvalidation",
     "crdformats",

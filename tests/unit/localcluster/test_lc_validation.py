@@ -28,7 +28,7 @@ def _prepared(obj: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_validation_fixture(case: dict[str, Any]) -> None:
     obj = _prepared(case["object"])
-    causes = validation.validate(obj, namespaced=case["namespaced"])
+    causes = validation.validate_object(obj, namespaced=case["namespaced"])
     if case["message"] is None:
         assert causes == []
         return
@@ -47,7 +47,7 @@ def test_update_validation_fixture(case: dict[str, Any]) -> None:
     if new.get("kind") == "Service":
         defaults.carry_over_service_allocation(old, new)
     defaults.apply_defaults(new)
-    causes = validation.validate_update(old, new, namespaced=case["namespaced"])
+    causes = validation.validate_object(new, namespaced=case["namespaced"], old=old)
     if case["message"] is None:
         assert causes == []
         return
@@ -119,7 +119,7 @@ def test_annotations_over_256_kib_are_too_long() -> None:
         "kind": "ConfigMap",
         "metadata": {"name": "big", "namespace": "d", "annotations": {"a": "x" * 262144}},
     }
-    causes = validation.validate(obj, namespaced=True)
+    causes = validation.validate_object(obj, namespaced=True)
     assert causes == [
         {
             "reason": "FieldValueTooLong",
@@ -128,7 +128,7 @@ def test_annotations_over_256_kib_are_too_long() -> None:
         }
     ]
     obj["metadata"]["annotations"] = {"a": "x" * 262143}
-    assert validation.validate(obj, namespaced=True) == []
+    assert validation.validate_object(obj, namespaced=True) == []
 
 
 def test_configmap_over_one_mib_is_too_long() -> None:
@@ -138,7 +138,7 @@ def test_configmap_over_one_mib_is_too_long() -> None:
         "metadata": {"name": "big", "namespace": "d"},
         "data": {"a": "x" * (1024 * 1024), "b": "y"},
     }
-    causes = validation.validate(obj, namespaced=True)
+    causes = validation.validate_object(obj, namespaced=True)
     assert [c["field"] for c in causes] == ["[]"]
     assert causes[0]["reason"] == "FieldValueTooLong"
 
@@ -149,7 +149,7 @@ def test_label_value_over_63_characters() -> None:
         "kind": "ConfigMap",
         "metadata": {"name": "c", "namespace": "d", "labels": {"k": "v" * 64}},
     }
-    [cause] = validation.validate(obj, namespaced=True)
+    [cause] = validation.validate_object(obj, namespaced=True)
     assert (
         cause["message"] == 'Invalid value: "' + "v" * 64 + '": must be no more than 63 characters'
     )
@@ -224,6 +224,29 @@ def test_validation_of_malformed_objects_never_raises(
         "data": spec,
         "rules": spec,
     }
-    causes = validation.validate(obj, namespaced=True)
+    causes = validation.validate_object(obj, namespaced=True)
     assert all(set(c) == {"reason", "message", "field"} for c in causes)
-    assert validation.validate_update(obj, obj, namespaced=True) is not None
+    assert validation.validate_object(obj, namespaced=True, old=obj) is not None
+
+
+@pytest.mark.parametrize("case", UPDATES, ids=[c["name"] for c in UPDATES])
+def test_piecewise_api_finds_the_same_causes(case: dict[str, Any]) -> None:
+    # The server may call validate / validate_update / validate_metadata separately;
+    # together they report what validate_object reports (only the order may differ).
+    old = _prepared(case["old"])
+    new = _prepared(case["new"])
+    whole = validation.validate_object(new, namespaced=case["namespaced"], old=old)
+    pieces = (
+        validation.validate(new, old)
+        + validation.validate_update(old, new)
+        + validation.validate_metadata(new, namespaced=case["namespaced"])
+    )
+    key = lambda c: (c["field"], c["message"])  # noqa: E731
+    assert sorted(whole, key=key) == sorted(pieces, key=key)
+
+
+def test_status_message_matches_the_status_object() -> None:
+    causes = [fe.required("spec.selector")]
+    assert validation.status_message("Deployment", "apps", "web", causes) == (
+        'Deployment.apps "web" is invalid: spec.selector: Required value'
+    )
