@@ -14,11 +14,21 @@ from __future__ import annotations
 from kaiun.localcluster.cluster import Cluster
 from kaiun.localcluster.controllers import Controller
 from kaiun.localcluster.workloads.api import MODES, NODE_NAME, RUN_SECONDS, SIMULATE, Api
+from kaiun.localcluster.workloads.cronjob import EVERY_SECONDS, CronJobController
+from kaiun.localcluster.workloads.daemonset import DaemonSetController
 from kaiun.localcluster.workloads.deployment import DeploymentController
+from kaiun.localcluster.workloads.job import JobController
 from kaiun.localcluster.workloads.kubelet import Kubelet
+from kaiun.localcluster.workloads.network import (
+    EndpointsController,
+    IngressController,
+    LoadBalancerController,
+)
 from kaiun.localcluster.workloads.replicaset import ReplicaSetController
+from kaiun.localcluster.workloads.statefulset import StatefulSetController
+from kaiun.localcluster.workloads.storage import VolumeBinder
 
-__all__ = ["MODES", "NODE_NAME", "RUN_SECONDS", "SIMULATE", "controllers"]
+__all__ = ["EVERY_SECONDS", "MODES", "NODE_NAME", "RUN_SECONDS", "SIMULATE", "controllers"]
 
 
 def controllers(cluster: Cluster, *, pod_ready_delay: float) -> list[Controller]:
@@ -28,4 +38,12 @@ def controllers(cluster: Cluster, *, pod_ready_delay: float) -> list[Controller]
         Kubelet(api, ready_delay=pod_ready_delay),
         ReplicaSetController(api),
         DeploymentController(api),
+        StatefulSetController(api),
+        DaemonSetController(api),
+        JobController(api),
+        CronJobController(api),
+        VolumeBinder(api),
+        EndpointsController(api),
+        LoadBalancerController(api),
+        IngressController(api),
     ]
