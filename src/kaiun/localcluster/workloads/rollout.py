@@ -51,6 +51,11 @@ def rs_status(rs: Obj, field: str) -> int:
     return int((rs.get("status") or {}).get(field, 0))
 
 
+def rs_available(rs: Obj) -> int:
+    """Available pods that will stay: pods beyond a just-lowered spec are about to go."""
+    return min(rs_status(rs, "availableReplicas"), rs_replicas(rs))
+
+
 def new_rs_target(lim: Limits, new: Obj | None, olds: list[Obj]) -> int:
     """Replicas the new ReplicaSet may have now, within ``desired + maxSurge`` pods."""
     current = rs_replicas(new) if new else 0
@@ -71,24 +76,24 @@ def old_scale_down(lim: Limits, new: Obj | None, olds: list[Obj]) -> dict[str, i
     """
     everything = ([new] if new else []) + olds
     all_pods = sum(rs_status(r, "replicas") for r in everything)
-    new_unavailable = (rs_replicas(new) - rs_status(new, "availableReplicas")) if new else 0
+    new_unavailable = (rs_replicas(new) - rs_available(new)) if new else 0
     budget = all_pods - lim.min_available - max(new_unavailable, 0)
     out: dict[str, int] = {}
     for old in olds:
         if budget <= 0:
             break
-        unhealthy = max(rs_replicas(old) - rs_status(old, "availableReplicas"), 0)
+        unhealthy = rs_replicas(old) - rs_available(old)
         cut = min(unhealthy, budget)
         if cut:
             out[old["metadata"]["name"]] = rs_replicas(old) - cut
             budget -= cut
-    available = sum(rs_status(r, "availableReplicas") for r in everything)
+    available = sum(rs_available(r) for r in everything)
     budget = available - lim.min_available
     for old in olds:
         if budget <= 0:
             break
         current = out.get(old["metadata"]["name"], rs_replicas(old))
-        healthy = min(current, rs_status(old, "availableReplicas"))
+        healthy = min(current, rs_available(old))
         cut = min(healthy, budget)
         if cut:
             out[old["metadata"]["name"]] = current - cut
