@@ -315,7 +315,8 @@ class DeploymentController(Reconciler):
             ), float(deadline)
         if current.get("reason") == "ProgressDeadlineExceeded":
             return conds, None
-        left = deadline - since(current.get("lastUpdateTime"))
+        # Timestamps have whole seconds: count from the end of that second, never early.
+        left = deadline + 1.0 - since(current.get("lastUpdateTime"))
         if left > 0:
             return conds, left + 0.1
         return set_condition(

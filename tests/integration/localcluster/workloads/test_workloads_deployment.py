@@ -53,14 +53,7 @@ def test_changed_template_rolls_to_a_new_replicaset(k: Kns) -> None:
     d = k.get("deploy", "web")
     assert d["metadata"]["annotations"][REVISION] == "2"
     assert d["status"]["updatedReplicas"] == 3
-    pods = k.wait(
-        lambda: (
-            [p for p in k.items("pods", "-l", "app=web")]
-            if len(k.items("pods", "-l", "app=web")) == 3
-            else None
-        ),
-        what="old pods gone",
-    )
+    pods = k.wait_count(3, "pods", "-l", "app=web")
     assert {p["spec"]["containers"][0]["image"] for p in pods} == {"nginx:1.26"}
     events = k("get", "events", "--field-selector", "involvedObject.kind=Deployment")
     new_name, old_name = new["metadata"]["name"], old["metadata"]["name"]
@@ -108,12 +101,9 @@ def test_paused_deployment_does_not_roll(k: Kns) -> None:
     k("rollout", "status", "deploy/web", "--timeout=30s")
     k("rollout", "pause", "deploy/web")
     k("set", "image", "deploy/web", "app=nginx:1.26")
-    d = k.wait(
-        lambda: (
-            (d := k.get("deploy", "web"))["status"]["observedGeneration"]
-            == d["metadata"]["generation"]
-            and d
-        ),
+    d = k.until(
+        lambda: k.get("deploy", "web"),
+        lambda d: d["status"]["observedGeneration"] == d["metadata"]["generation"],
         what="paused deployment observed",
     )
     assert cond(d, "Progressing")["reason"] == "DeploymentPaused"

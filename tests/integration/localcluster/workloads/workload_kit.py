@@ -34,6 +34,17 @@ class Kns:
     def items(self, *args: str) -> list[Any]:
         return list(self.get(*args)["items"])
 
+    def until(
+        self, fetch: Callable[[], T], ok: Callable[[T], Any], *, timeout: float = 30, what: str = ""
+    ) -> T:
+        """Poll ``fetch()`` until ``ok`` holds for its result; return that result."""
+
+        def check() -> T | None:
+            value = fetch()
+            return value if ok(value) else None
+
+        return self.wait(check, timeout=timeout, what=what)
+
     def wait_count(self, n: int, *args: str, timeout: float = 30) -> list[Any]:
         """Poll ``kubectl get ARGS`` until it lists exactly ``n`` items; return them."""
 
