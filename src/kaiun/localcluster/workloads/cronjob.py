@@ -128,6 +128,13 @@ class CronJobController(Reconciler):
             if deadline is not None and now - due > float(deadline):
                 status["lastScheduleTime"] = rfc3339(due)
             elif policy == "Forbid" and active:
+                self.events.emit(
+                    cj,
+                    "Normal",
+                    "JobAlreadyActive",
+                    "Not starting job because prior execution is running and concurrency "
+                    "policy is Forbid",
+                )
                 return 1.0, None
             else:
                 if policy == "Replace":
