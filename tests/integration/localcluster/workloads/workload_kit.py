@@ -48,11 +48,12 @@ class Kns:
     def wait_count(self, n: int, *args: str, timeout: float = 30) -> list[Any]:
         """Poll ``kubectl get ARGS`` until it lists exactly ``n`` items; return them."""
 
-        def check() -> list[Any] | None:
+        # Wrapped in a tuple so that an expected empty list still counts as success.
+        def check() -> tuple[list[Any]] | None:
             items = self.items(*args)
-            return items if len(items) == n else None
+            return (items,) if len(items) == n else None
 
-        return self.wait(check, timeout=timeout, what=f"{n} of {' '.join(args)}")
+        return self.wait(check, timeout=timeout, what=f"{n} of {' '.join(args)}")[0]
 
     def wait(self, check: Callable[[], T], *, timeout: float = 30, what: str = "") -> T:
         """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
