@@ -11,6 +11,8 @@ import time
 
 from kaiun.localcluster.workloads.api import EVENT, NODE_NAME, Api, Obj, rfc3339
 
+MAX_REMEMBERED = 10_000
+
 
 class Recorder:
     """Emits Events about objects on behalf of one component."""
@@ -67,4 +69,7 @@ class Recorder:
         }
         created = self.api.create(EVENT, event, self.component)
         if created is not None:
+            if len(self._seen) >= MAX_REMEMBERED:
+                # Forgetting only costs a fresh Event instead of a bumped count.
+                self._seen.clear()
             self._seen[key] = created["metadata"]["name"]
