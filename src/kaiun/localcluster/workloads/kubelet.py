@@ -10,8 +10,12 @@ ImagePullBackOff, CrashLoopBackOff, never-Ready or failed pods, with the kubelet
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any
 
+import orjson
+
+from kaiun.localcluster.watchlog import WatchEvent
 from kaiun.localcluster.workloads import podstatus as ps
 from kaiun.localcluster.workloads.api import (
     KUBELET,
@@ -19,6 +23,7 @@ from kaiun.localcluster.workloads.api import (
     POD,
     PVC,
     Api,
+    Key,
     Obj,
     rfc3339,
     skey,
@@ -41,6 +46,7 @@ class Kubelet(Reconciler):
         self.ready_delay = ready_delay
         self.ips = PodIPs()
         self._since: dict[str, float] = {}
+        self._probed: dict[str, float] = {}
         self.scheduler_events = Recorder(api, "default-scheduler")
         self.events = Recorder(api, "kubelet", host=NODE_NAME)
 
@@ -66,11 +72,26 @@ class Kubelet(Reconciler):
             return self._start(pod)
         return self._progress(pod)
 
+    def keys_for(self, ev: WatchEvent) -> Iterable[Key]:
+        if ev.skey == self.primary and ev.type == "DELETED":
+            self._stopped(orjson.loads(ev.raw))
+        return super().keys_for(ev)
+
+    def _stopped(self, pod: Obj) -> None:
+        """A deleted pod's containers are stopped (the kubelet's ``Killing`` event)."""
+        status = pod.get("status") or {}
+        if status.get("startTime") and status.get("phase") == "Running":
+            for c in pod.get("spec", {}).get("containers") or ():
+                self._container_event(
+                    pod, c, "Normal", "Killing", f"Stopping container {c['name']}"
+                )
+
     def _forget(self, ns: str, name: str) -> None:
         for uid, _ip in list(self.ips.by_uid.items()):
             if self.api.cluster.uids.get(uid) is None:
                 self.ips.release(uid)
                 self._since.pop(uid, None)
+                self._probed.pop(uid, None)
 
     # scheduling ----------------------------------------------------------------------------
 
@@ -151,9 +172,7 @@ class Kubelet(Reconciler):
     def _next_delay(self, pod: Obj, mode: str) -> float:
         if mode == "CrashLoopBackOff" or (mode == "Fail" and not ps.runs_to_completion(pod)):
             return self.ready_delay + 0.5
-        if mode == "NotReady":
-            return UNHEALTHY_EVERY
-        if ps.runs_to_completion(pod):
+        if ps.runs_to_completion(pod) and mode != "NotReady":
             return ps.run_seconds(pod, self.ready_delay)
         return self.ready_delay
 
@@ -196,8 +215,7 @@ class Kubelet(Reconciler):
         if wait > 0:
             return wait
         if mode == "NotReady":
-            self._not_ready(pod, stage, restarts)
-            return UNHEALTHY_EVERY
+            return self._not_ready(pod, stage, restarts)
         if ps.runs_to_completion(pod):
             self._write(pod, ps.FAILED if mode == "Fail" else ps.DONE, restarts=restarts)
             return None
@@ -241,9 +259,14 @@ class Kubelet(Reconciler):
         self._write(pod, ps.CRASHED, restarts=restarts + 1)
         return min(2.0**restarts, 8.0)
 
-    def _not_ready(self, pod: Obj, stage: str, restarts: int) -> None:
+    def _not_ready(self, pod: Obj, stage: str, restarts: int) -> float:
         if stage != ps.RUNNING:
             self._write(pod, ps.RUNNING, restarts=restarts)
+        uid = pod["metadata"]["uid"]
+        wait = self._probed.get(uid, -UNHEALTHY_EVERY) + UNHEALTHY_EVERY - time.monotonic()
+        if wait > 0:
+            return wait
+        self._probed[uid] = time.monotonic()
         for c in pod["spec"].get("containers") or ():
             self._container_event(
                 pod,
@@ -252,6 +275,7 @@ class Kubelet(Reconciler):
                 "Unhealthy",
                 "Readiness probe failed: HTTP probe failed with statuscode: 503",
             )
+        return UNHEALTHY_EVERY
 
 
 def _stage_of(pod: Obj) -> tuple[str, int]:

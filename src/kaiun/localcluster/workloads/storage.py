@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import orjson
 
+from kaiun.localcluster.errors import Invalid
 from kaiun.localcluster.watchlog import WatchEvent
 from kaiun.localcluster.workloads.api import (
     CONTROLLER_MANAGER,
@@ -102,7 +103,11 @@ class VolumeBinder(Reconciler):
         pvc.setdefault("spec", {})["volumeName"] = pv_name
         # The DefaultStorageClass admission plugin would have filled this in at creation.
         pvc["spec"].setdefault("storageClassName", _class_of(pvc))
-        pvc = self.api.update(PVC, pvc, CONTROLLER_MANAGER)
+        try:
+            pvc = self.api.update(PVC, pvc, CONTROLLER_MANAGER)
+        except Invalid:
+            # A stricter API may refuse the spec write; the phase is what matters to users.
+            pvc = self.api.get(PVC, ns, name) or pvc
         pv_spec = pv.get("spec") or {}
         status = {
             "phase": "Bound",

@@ -166,3 +166,5 @@ def test_deleted_pods_are_replaced_never_duplicated(k: Kns) -> None:
     pods = k.wait_count(2, "pods", "-l", "app=web")
     assert victim not in {p["metadata"]["name"] for p in pods}
     assert len({p["status"]["podIP"] for p in pods}) == 2
+    killing = k.items("events", "--field-selector", f"involvedObject.name={victim},reason=Killing")
+    assert killing[0]["message"] == "Stopping container app"
