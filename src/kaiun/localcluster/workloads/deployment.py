@@ -227,107 +227,73 @@ class DeploymentController(Reconciler):
         now = rfc3339()
         conds = list(old_status.get("conditions") or [])
         if int(status.get("availableReplicas", 0)) >= lim.min_available:
-            conds = set_condition(
-                conds,
-                "Available",
-                "True",
-                "MinimumReplicasAvailable",
-                "Deployment has minimum availability.",
-                now=now,
-                update_time=True,
-            )
+            available = ("True", "MinimumReplicasAvailable", "Deployment has minimum availability.")
         else:
-            conds = set_condition(
-                conds,
-                "Available",
+            available = (
                 "False",
                 "MinimumReplicasUnavailable",
                 "Deployment does not have minimum availability.",
-                now=now,
-                update_time=True,
             )
-        conds, recheck = self._progressing(deploy, new, old_status, status, conds, created)
+        conds = set_condition(conds, "Available", *available, now=now, update_time=True)
         kept = ["Available"]
         if spec.get("paused"):
             kept.append("Progressing")
-            conds = set_condition(
-                conds,
-                "Progressing",
-                "Unknown",
-                "DeploymentPaused",
-                "Deployment is paused",
-                now=now,
-                update_time=True,
+            progress = ("Unknown", "DeploymentPaused", "Deployment is paused")
+            touch, recheck = True, None
+        else:
+            current = condition({"conditions": conds}, "Progressing")
+            progress, touch, recheck = _progressing(
+                deploy, new, current, old_status, status, created=created
             )
-            recheck = None
+        conds = set_condition(conds, "Progressing", *progress, now=now, update_time=touch)
         status["conditions"] = _keep_update_times(old_status, conds, kept)
         self.api.update_status(DEPLOYMENT, deploy, status, CONTROLLER_MANAGER)
         return recheck
 
-    def _progressing(
-        self,
-        deploy: Obj,
-        new: Obj | None,
-        old_status: Obj,
-        status: Obj,
-        conds: list[Obj],
-        created: bool,
-    ) -> tuple[list[Obj], float | None]:
-        lim = ro.limits(deploy)
-        now = rfc3339()
-        rs_name = new["metadata"]["name"] if new else ""
-        current = condition({"conditions": conds}, "Progressing")
-        deadline = int((deploy.get("spec") or {}).get("progressDeadlineSeconds", 600))
-        if new is not None and ro.complete(lim, status):
-            return set_condition(
-                conds,
-                "Progressing",
-                "True",
-                "NewReplicaSetAvailable",
-                f'ReplicaSet "{rs_name}" has successfully progressed.',
-                now=now,
-                update_time=current is None or current.get("reason") != "NewReplicaSetAvailable",
-            ), None
-        if created:
-            return set_condition(
-                conds,
-                "Progressing",
-                "True",
-                "NewReplicaSetCreated",
-                f'Created new replica set "{rs_name}"',
-                now=now,
-                update_time=True,
-            ), float(deadline)
-        if (
-            current is None
-            or current.get("status") == "Unknown"
-            or current.get("reason") == "NewReplicaSetAvailable"
-            or ro.progressed(old_status, status)
-        ):
-            return set_condition(
-                conds,
-                "Progressing",
-                "True",
-                "ReplicaSetUpdated",
-                f'ReplicaSet "{rs_name}" is progressing.',
-                now=now,
-                update_time=True,
-            ), float(deadline)
-        if current.get("reason") == "ProgressDeadlineExceeded":
-            return conds, None
-        # Timestamps have whole seconds: count from the end of that second, never early.
-        left = deadline + 1.0 - since(current.get("lastUpdateTime"))
-        if left > 0:
-            return conds, left + 0.1
-        return set_condition(
-            conds,
-            "Progressing",
-            "False",
-            "ProgressDeadlineExceeded",
-            f'ReplicaSet "{rs_name}" has timed out progressing.',
-            now=now,
-            update_time=True,
-        ), None
+
+def _progressing(
+    deploy: Obj,
+    new: Obj | None,
+    current: Obj | None,
+    old_status: Obj,
+    status: Obj,
+    *,
+    created: bool,
+) -> tuple[tuple[str, str, str], bool, float | None]:
+    """The Progressing condition (status, reason, message), whether it moved, and when to
+    look again for the progress deadline."""
+    rs_name = new["metadata"]["name"] if new else ""
+    deadline = float((deploy.get("spec") or {}).get("progressDeadlineSeconds", 600))
+    reason = (current or {}).get("reason")
+    if new is not None and ro.complete(ro.limits(deploy), status):
+        done = f'ReplicaSet "{rs_name}" has successfully progressed.'
+        return ("True", "NewReplicaSetAvailable", done), reason != "NewReplicaSetAvailable", None
+    if created:
+        return (
+            ("True", "NewReplicaSetCreated", f'Created new replica set "{rs_name}"'),
+            True,
+            deadline,
+        )
+    if (
+        current is None
+        or current.get("status") == "Unknown"
+        or reason == "NewReplicaSetAvailable"
+        or ro.progressed(old_status, status)
+    ):
+        return (
+            ("True", "ReplicaSetUpdated", f'ReplicaSet "{rs_name}" is progressing.'),
+            True,
+            deadline,
+        )
+    kept = (str(current.get("status")), str(reason), str(current.get("message", "")))
+    if reason == "ProgressDeadlineExceeded":
+        return kept, False, None
+    # Timestamps have whole seconds: count from the end of that second, never early.
+    left = deadline + 1.0 - since(current.get("lastUpdateTime"))
+    if left > 0:
+        return kept, False, left + 0.1
+    timed_out = f'ReplicaSet "{rs_name}" has timed out progressing.'
+    return ("False", "ProgressDeadlineExceeded", timed_out), True, None
 
 
 def _keep_update_times(old_status: Obj, conds: list[Obj], types: list[str]) -> list[Obj]:
