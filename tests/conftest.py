@@ -2,51 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
+import ssl
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 
 from kaiun.localcluster import LocalCluster, Options
-
-
-@dataclass
-class Kubectl:
-    """Real kubectl pointed at a local cluster's kubeconfig."""
-
-    kubeconfig: Path
-
-    def run(
-        self, *args: str, input: str | None = None, check: bool = True, timeout: float = 60
-    ) -> subprocess.CompletedProcess[str]:
-        env = {
-            **os.environ,
-            "KUBECONFIG": str(self.kubeconfig),
-            "KUBECACHEDIR": str(self.kubeconfig.parent / "kubectl-cache"),
-        }
-        proc = subprocess.run(
-            ["kubectl", *args],
-            input=input,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=timeout,
-            check=False,
-        )
-        if check and proc.returncode != 0:
-            raise AssertionError(
-                f"kubectl {' '.join(args)} exited {proc.returncode}\n"
-                f"stdout: {proc.stdout}\nstderr: {proc.stderr}"
-            )
-        return proc
-
-    def __call__(self, *args: str, input: str | None = None) -> str:
-        return self.run(*args, input=input).stdout
+from tests.support import Kubectl
 
 
 @pytest.fixture(scope="session")
@@ -86,7 +50,7 @@ def api(local_cluster: LocalCluster) -> Iterator[httpx.Client]:
     """An HTTPS client for the local cluster's REST API, authenticated with its token."""
     with httpx.Client(
         base_url=local_cluster.url,
-        verify=str(local_cluster.ca),
+        verify=ssl.create_default_context(cafile=str(local_cluster.ca)),
         headers={"Authorization": f"Bearer {local_cluster.token}"},
         timeout=30,
     ) as client:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from kaiun import __version__
-from kaiun.cli import localcluster
+from kaiun.cli import localcluster, up
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,6 +20,7 @@ def version() -> None:
 
 
 cli.add_command(localcluster.group)
+cli.add_command(up.up)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ in-process controller are admitted identically.
 
 from __future__ import annotations
 
+import base64
 import copy
 import ipaddress
 from typing import TYPE_CHECKING, Any
@@ -19,9 +20,9 @@ from kaiun.localcluster.errors import (
     BadRequest,
     Conflict,
     Invalid,
-    UnsupportedMediaType,
     not_found,
 )
+from kaiun.localcluster.patcherrors import ApplyConflictError
 from kaiun.localcluster.resources import ResourceType
 from kaiun.localcluster.store import Entry
 
@@ -105,6 +106,8 @@ def _finish(
         else:
             causes = []
     else:
+        if rt.kind == "Secret" and not rt.group:
+            _fold_string_data(obj)
         defaults.apply_defaults(obj)
         if rt.kind == "Service" and not rt.group:
             _allocate_service(cluster, obj, old)
@@ -114,6 +117,49 @@ def _finish(
     causes += validation.validate_metadata(obj, namespaced=rt.namespaced)
     if causes:
         raise invalid(rt, obj["metadata"].get("name", ""), causes)
+
+
+def _fold_string_data(secret: dict[str, Any]) -> None:
+    """``stringData`` is write-only: the API server merges it into ``data`` (base64)."""
+    string_data = secret.pop("stringData", None)
+    if isinstance(string_data, dict) and string_data:
+        data = secret.setdefault("data", {}) or {}
+        for key, value in string_data.items():
+            data[key] = base64.b64encode(str(value).encode()).decode()
+        secret["data"] = data
+
+
+def crd_status(crd: dict[str, Any]) -> None:
+    """A CRD is accepted and established as soon as it is stored, as on a quiet cluster."""
+    spec = crd.get("spec") or {}
+    names = dict(spec.get("names") or {})
+    if names.get("kind") and not names.get("listKind"):
+        names["listKind"] = names["kind"] + "List"
+    if names.get("plural") and not names.get("singular"):
+        names["singular"] = str(names.get("kind", "")).lower()
+    stored = [v["name"] for v in spec.get("versions") or () if v.get("storage")]
+    previous = (crd.get("status") or {}).get("storedVersions") or []
+    ts = crd["metadata"].get("creationTimestamp", "")
+    crd["status"] = {
+        "acceptedNames": names,
+        "conditions": [
+            {
+                "type": "NamesAccepted",
+                "status": "True",
+                "reason": "NoConflicts",
+                "message": "no conflicts found",
+                "lastTransitionTime": ts,
+            },
+            {
+                "type": "Established",
+                "status": "True",
+                "reason": "InitialNamesAccepted",
+                "message": "the initial names have been accepted",
+                "lastTransitionTime": ts,
+            },
+        ],
+        "storedVersions": sorted(set(previous) | set(stored)),
+    }
 
 
 def _allocate_service(cluster: Cluster, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
@@ -155,6 +201,8 @@ def admit_create(
         obj.pop("status", None)
     _finish(cluster, rt, obj, None)
     defaults.initial_status(obj)
+    if rt.kind == "CustomResourceDefinition":
+        crd_status(obj)
     if managed is not None:
         meta["managedFields"] = managed
     else:
@@ -168,7 +216,7 @@ def admit_create(
                 group=rt.group,
                 kind=rt.kind,
                 crd_schema=rt.schema,
-                ignored=_ignored(rt, ""),
+                ignored=_ignored(rt, "", obj),
             )
             .get("metadata", {})
             .get("managedFields", [])
@@ -178,10 +226,14 @@ def admit_create(
     return obj
 
 
-def _ignored(rt: ResourceType, subresource: str) -> frozenset[str]:
+def _ignored(rt: ResourceType, subresource: str, obj: dict[str, Any]) -> list[tuple[str, ...]]:
+    """Field paths a write's manager does not own: status on the main resource, and
+    everything but status on the status subresource."""
     if not rt.status:
-        return frozenset()
-    return frozenset({"status"}) if subresource != "status" else frozenset({"!status"})
+        return []
+    if subresource == "status":
+        return [(key,) for key in obj if key not in ("status", "apiVersion", "kind")]
+    return [("status",)]
 
 
 def admit_update(
@@ -232,6 +284,8 @@ def admit_update(
                 ],
             )
     _finish(cluster, rt, new, old)
+    if rt.kind == "CustomResourceDefinition" and subresource != "status":
+        crd_status(new)
     if managed is not None:
         meta["managedFields"] = managed
     else:
@@ -246,7 +300,7 @@ def admit_update(
             kind=rt.kind,
             subresource=subresource,
             crd_schema=rt.schema,
-            ignored=_ignored(rt, subresource),
+            ignored=_ignored(rt, subresource, new),
         )
         meta["managedFields"] = recorded.get("metadata", {}).get("managedFields", [])
     if not meta.get("managedFields"):
@@ -285,23 +339,14 @@ def apply_patch(
 ) -> dict[str, Any]:
     """The result of a merge, JSON or strategic-merge patch on ``old``."""
     doc = parse_body(body, "json")
-    try:
-        if patch_type == "merge":
-            result = patch.merge_patch(old, doc)
-        elif patch_type == "json":
-            result = patch.json_patch(old, doc)
-        elif patch_type == "strategic":
-            if rt.crd_name:
-                raise UnsupportedMediaType(
-                    "the body of the request was in an unknown format - accepted media types "
-                    "include: application/json-patch+json, application/merge-patch+json, "
-                    "application/apply-patch+yaml"
-                )
-            result = patch.strategic_merge_patch(old, doc, group=rt.group, kind=rt.kind)
-        else:
-            raise UnsupportedMediaType(f"unsupported patch type {patch_type!r}")
-    except patch.PatchError as exc:
-        raise Invalid(str(exc)) from exc
+    content_type = {
+        "merge": patch.MERGE_PATCH,
+        "json": patch.JSON_PATCH,
+        "strategic": patch.STRATEGIC_MERGE_PATCH,
+    }.get(patch_type, patch_type)
+    result = patch.patch_object(
+        old, doc, content_type, group=rt.group, kind=rt.kind, custom_resource=bool(rt.crd_name)
+    )
     if not isinstance(result, dict):
         raise BadRequest("the patch did not produce an object")
     return result
@@ -338,24 +383,17 @@ def server_side_apply(
             group=rt.group,
             kind=rt.kind,
             crd_schema=rt.schema,
-            ignored=_ignored(rt, subresource),
+            ignored=_ignored(rt, subresource, config),
+            subresource=subresource,
         )
-    except fieldmanager.ApplyConflictError as exc:
+    except ApplyConflictError as exc:
+        # Kubernetes' StatusCause serializes its type under "reason".
+        causes = [
+            {"reason": "FieldManagerConflict", "message": f"conflict with {who}", "field": path}
+            for who, path in exc.conflicts
+        ]
         raise Conflict(
-            str(exc),
-            details={
-                "name": name,
-                "group": rt.group,
-                "kind": rt.plural,
-                "causes": [
-                    {
-                        "reason": "FieldManagerConflict",
-                        "message": f'conflict with "{c.manager}"',
-                        "field": c.field,
-                    }
-                    for c in exc.conflicts
-                ],
-            },
+            str(exc), details={"name": name, "group": rt.group, "kind": rt.plural, "causes": causes}
         ) from exc
     managed = applied.get("metadata", {}).get("managedFields", [])
     if live is None:

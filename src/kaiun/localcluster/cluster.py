@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from kaiun.localcluster import admission
+from kaiun.localcluster import admission, reviews
 from kaiun.localcluster.errors import (
     BadRequest,
     Conflict,
@@ -34,6 +34,7 @@ from kaiun.localcluster.store import Entry, Store
 
 NS_SKEY = "/namespaces"
 CRD_SKEY = "apiextensions.k8s.io/customresourcedefinitions"
+REVIEW_GROUPS = ("authorization.k8s.io", "authentication.k8s.io")
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
@@ -134,6 +135,8 @@ class Cluster:
     # reads -------------------------------------------------------------------------------
 
     def _entry(self, rt: ResourceType, ns: str, name: str) -> Entry:
+        if "get" not in rt.verbs:
+            _require_verb(rt, "get")
         entry = self.store.get(rt.storage_key, ns if rt.namespaced else "", name)
         if entry is None:
             raise not_found(rt.qualified, name, rt.group, rt.plural)
@@ -170,6 +173,7 @@ class Cluster:
         continue_token: str = "",
     ) -> ListResult:
         """Objects of a type in ``(namespace, name)`` order, paginated like Kubernetes."""
+        _require_verb(rt, "list")
         try:
             lmatch = label_matcher(label_selector)
             fmatch = field_matcher(field_selector)
@@ -224,6 +228,8 @@ class Cluster:
     ) -> dict[str, Any]:
         """POST: admit and store a new object (or only admit, for a dry run)."""
         _require_verb(rt, "create")
+        if rt.group in REVIEW_GROUPS:
+            return reviews.answer(rt, obj)
         admission.check_identity(rt, obj, ns)
         meta = obj["metadata"]
         if not meta.get("name"):

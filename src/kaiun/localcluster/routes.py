@@ -22,7 +22,7 @@ from urllib.parse import parse_qs
 import orjson
 
 from kaiun import __version__
-from kaiun.localcluster import admission, discovery, openapi, tables
+from kaiun.localcluster import admission, discovery, openapi, protobuf, tables
 from kaiun.localcluster.cluster import Cluster, WriteOptions
 from kaiun.localcluster.errors import (
     APIError,
@@ -32,6 +32,7 @@ from kaiun.localcluster.errors import (
     RequestTooLarge,
     UnsupportedMediaType,
 )
+from kaiun.localcluster.patcherrors import WriteError
 from kaiun.localcluster.resources import ResourceType
 from kaiun.localcluster.watch import stream_watch
 
@@ -121,7 +122,7 @@ class KubeAPI:
             return
         try:
             ctype = headers.get("content-type", "")
-            if "protobuf" in ctype or "cbor" in ctype:
+            if "cbor" in ctype:
                 # Clients (kubectl's typed paths) retry with JSON on 415.
                 raise UnsupportedMediaType(
                     "the body of the request was in an unknown format - accepted media types "
@@ -129,6 +130,10 @@ class KubeAPI:
                     reason="UnsupportedMediaType",
                 )
             body = await _read_body(receive, headers)
+            if "protobuf" in ctype:
+                # kubectl's typed commands never fall back to JSON: decode and carry on as JSON.
+                body = protobuf.json_body(body)
+                headers["content-type"] = "application/json"
             qs = parse_qs(scope.get("query_string", b"").decode(), keep_blank_values=True)
             req = Request(
                 scope["method"],
@@ -139,7 +144,7 @@ class KubeAPI:
                 receive,
             )
             await self._route(req, send)
-        except APIError as exc:
+        except (APIError, WriteError) as exc:
             await _send_json(send, exc.code, exc.status())
         except Exception as exc:  # a bug must answer 500, not drop the connection
             log.exception("internal error path=%s", scope.get("path"))

@@ -166,6 +166,7 @@ class LocalCluster:
 
     def request_stop(self) -> None:
         self.api.stopping.set()
+        self.store.events.wake_all()
         if self._server is not None:
             self._server.should_exit = True
 

@@ -103,6 +103,7 @@ class WatchStream:
             message = await self.req.receive()
             if message.get("type") == "http.disconnect":
                 self.disconnected.set()
+                self.cluster.store.events.wake_all()
                 return
 
     async def _loop(self, cursor: int) -> None:
@@ -133,14 +134,11 @@ class WatchStream:
             await self._wait(log.waiter(), wait_for)
 
     async def _wait(self, waiter: asyncio.Event, seconds: float) -> None:
-        futures = {
-            asyncio.ensure_future(self.api.stopping.wait()),
-            asyncio.ensure_future(self.disconnected.wait()),
-            asyncio.ensure_future(waiter.wait()),
-        }
-        await asyncio.wait(futures, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-        for f in futures:
-            f.cancel()
+        # One shared wake-up for writes, departures and shutdown keeps a write's cost to
+        # waking each watcher once, however many there are.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await waiter.wait()
 
     def _event(self, ev: WatchEvent) -> bytes | None:
         """The encoded event for this watcher, or None when it is filtered out."""

@@ -70,6 +70,12 @@ class EventLog:
         i = bisect.bisect_right(self._rvs, rv)
         return self._events[i:]
 
+    def wake_all(self) -> None:
+        """Wake every waiter without an event (a client left, or the server stops)."""
+        if self._wake is not None:
+            self._wake.set()
+            self._wake = None
+
     def waiter(self) -> asyncio.Event:
         """An event set at the next append (shared by all current waiters)."""
         if self._wake is None:
