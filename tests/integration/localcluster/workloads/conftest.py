@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from workload_kit import Kns
+
+from tests.integration.localcluster.workloads.workload_kit import Kns
+from tests.support import Kubectl
 
 
 @pytest.fixture
-def k(kubectl: Any, namespace: str) -> Kns:
+def k(kubectl: Kubectl, namespace: str) -> Kns:
     """Real kubectl in a fresh namespace."""
     return Kns(kubectl, namespace)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workload_kit import Kns, cond, deployment
+from tests.integration.localcluster.workloads.workload_kit import Kns, cond, deployment
 
 REVISION = "deployment.kubernetes.io/revision"
 

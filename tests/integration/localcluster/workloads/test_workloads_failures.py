@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workload_kit import Kns, cond, deployment
+from tests.integration.localcluster.workloads.workload_kit import Kns, cond, deployment
 
 
 def test_stalled_rollout_exceeds_its_progress_deadline(k: Kns) -> None:

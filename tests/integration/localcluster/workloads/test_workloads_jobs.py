@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workload_kit import Kns, cond
+from tests.integration.localcluster.workloads.workload_kit import Kns, cond
 
 JOB = """
 apiVersion: batch/v1

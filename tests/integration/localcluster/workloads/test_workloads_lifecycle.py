@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from workload_kit import Kns, deployment
+
+from tests.integration.localcluster.workloads.workload_kit import Kns, deployment
+from tests.support import Kubectl
 
 
 @pytest.mark.parametrize("cascade", ["background", "foreground"])
@@ -30,7 +30,7 @@ def test_orphaned_replicaset_keeps_its_pods(k: Kns) -> None:
     assert rs["status"]["readyReplicas"] == 2
 
 
-def test_namespace_with_workloads_is_deleted(kubectl: Any, k: Kns) -> None:
+def test_namespace_with_workloads_is_deleted(kubectl: Kubectl, k: Kns) -> None:
     k.apply(
         deployment("web", replicas=2)
         + """---

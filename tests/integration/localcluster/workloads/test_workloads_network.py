@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workload_kit import Kns, deployment
+from tests.integration.localcluster.workloads.workload_kit import Kns, deployment
 
 SERVICE = """
 apiVersion: v1

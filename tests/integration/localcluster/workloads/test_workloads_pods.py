@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workload_kit import Kns, cond, deployment
+from tests.integration.localcluster.workloads.workload_kit import Kns, cond, deployment
 
 POD = """
 apiVersion: v1

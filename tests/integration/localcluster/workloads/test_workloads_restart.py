@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from workload_kit import Kns, deployment
 
 from kaiun.localcluster import LocalCluster, Options
+from tests.integration.localcluster.workloads.workload_kit import Kns, deployment
+from tests.support import Kubectl
 
 
 @pytest.fixture
@@ -37,10 +37,10 @@ spec:
 """
 
 
-def test_restart_resumes_without_duplicates(kubectl: Any, data_dir: Path) -> None:
+def test_restart_resumes_without_duplicates(kubectl: Kubectl, data_dir: Path) -> None:
     lc = start(data_dir)
     try:
-        k = Kns(type(kubectl)(lc.kubeconfig), "default")
+        k = Kns(Kubectl(lc.kubeconfig), "default")
         k.apply(deployment("web", replicas=3))
         k("rollout", "status", "deploy/web", "--timeout=30s")
         k.apply(JOB)
@@ -54,7 +54,7 @@ def test_restart_resumes_without_duplicates(kubectl: Any, data_dir: Path) -> Non
         lc.stop()
     lc = start(data_dir)
     try:
-        k = Kns(type(kubectl)(lc.kubeconfig), "default")
+        k = Kns(Kubectl(lc.kubeconfig), "default")
         k("wait", "--for=condition=Complete", "job/slow", "--timeout=30s")
         assert len(k.items("pods", "-l", "job-name=slow")) == 1
         k("rollout", "status", "deploy/web", "--timeout=30s")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workload_kit import Kns, cond
+from tests.integration.localcluster.workloads.workload_kit import Kns, cond
 
 STS = """
 apiVersion: apps/v1

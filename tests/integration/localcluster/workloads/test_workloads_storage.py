@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workload_kit import Kns
+from tests.integration.localcluster.workloads.workload_kit import Kns
 
 PVC = """
 apiVersion: v1

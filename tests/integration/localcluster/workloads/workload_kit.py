@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 
 import orjson
 
+from tests.support import Kubectl
+
 T = TypeVar("T")
 
 
@@ -16,7 +18,7 @@ T = TypeVar("T")
 class Kns:
     """Real kubectl in one namespace, with helpers to read JSON and wait for state."""
 
-    kubectl: Any
+    kubectl: Kubectl
     ns: str
 
     def __call__(self, *args: str, input: str | None = None) -> str:
