@@ -201,9 +201,24 @@ def fnv32a(data: bytes) -> int:
 _SAFE = "bcdfghjklmnpqrstvwxz2456789"
 
 
+def normalized(value: Any) -> Any:
+    """``value`` without nulls and empty maps or lists, as a typed client would see it.
+
+    kubectl round-trips templates through typed structs (``rollout undo`` writes back
+    ``creationTimestamp: null`` and ``resources: {}``); those must not make a template
+    look changed.
+    """
+    if isinstance(value, dict):
+        out = {k: normalized(v) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v not in (None, {}, [])}
+    if isinstance(value, list):
+        return [normalized(v) for v in value]
+    return value
+
+
 def template_hash(template: Obj, extra: str = "") -> str:
     """A short, stable, DNS-safe hash of a pod template (``pod-template-hash``)."""
-    data = orjson.dumps(template, option=orjson.OPT_SORT_KEYS) + extra.encode()
+    data = orjson.dumps(normalized(template), option=orjson.OPT_SORT_KEYS) + extra.encode()
     digits = str(fnv32a(data))
     return "".join(_SAFE[ord(c) % len(_SAFE)] for c in digits)
 

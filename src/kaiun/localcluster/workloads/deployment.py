@@ -24,6 +24,7 @@ from kaiun.localcluster.workloads.api import (
     Obj,
     alive,
     condition,
+    normalized,
     owner_ref,
     rfc3339,
     set_condition,
@@ -45,7 +46,7 @@ def pod_template_hash(deploy: Obj) -> str:
 def _strip_hash(template: Obj) -> Obj:
     t = copy.deepcopy(template)
     (t.get("metadata") or {}).get("labels", {}).pop(ro.HASH, None)
-    return t
+    return dict(normalized(t))
 
 
 class DeploymentController(Reconciler):

@@ -126,14 +126,14 @@ def test_revision_history_limit_prunes_old_replicasets(k: Kns) -> None:
 
 
 def test_rollback_reuses_the_old_replicaset(k: Kns) -> None:
-    """Restoring an old template (what ``rollout undo`` does) revives its ReplicaSet."""
+    """``kubectl rollout undo`` revives the old ReplicaSet as the newest revision."""
     k("create", "-f", "-", input=deployment("web", replicas=1))
     k("rollout", "status", "deploy/web", "--timeout=30s")
     (first_rs,) = k.items("rs", "-l", "app=web")
     first = first_rs["metadata"]["name"]
     k("replace", "-f", "-", input=deployment("web", replicas=1, image="nginx:1.26"))
     k("rollout", "status", "deploy/web", "--timeout=30s")
-    k("replace", "-f", "-", input=deployment("web", replicas=1))
+    k("rollout", "undo", "deploy/web")
     k("rollout", "status", "deploy/web", "--timeout=30s")
     rss = {r["metadata"]["name"]: r for r in k.items("rs", "-l", "app=web")}
     assert len(rss) == 2
@@ -155,3 +155,12 @@ def test_recreate_strategy_replaces_all_pods(k: Kns) -> None:
     assert {p["spec"]["containers"][0]["image"] for p in pods} == {"nginx:1.26"}
     events = k("get", "events", "--field-selector", "involvedObject.kind=Deployment")
     assert "from 2 to 0" in events
+
+
+def test_rollout_history_lists_revisions(k: Kns) -> None:
+    k.apply(deployment("web", replicas=1))
+    k("rollout", "status", "deploy/web", "--timeout=30s")
+    k("rollout", "restart", "deploy/web")
+    k("rollout", "status", "deploy/web", "--timeout=30s")
+    history = k("rollout", "history", "deploy/web")
+    assert [line.split()[0] for line in history.splitlines()[2:] if line.strip()] == ["1", "2"]
