@@ -102,7 +102,13 @@ class CronJobController(Reconciler):
         self._history(cj, [j for j in jobs if finished(j)], status)
         delay: float | None = None
         if not spec.get("suspend"):
-            delay, started = self._schedule(cj, status, active)
+            try:
+                delay, started = self._schedule(cj, status, active)
+            except (ValueError, KeyError) as exc:
+                # A bad schedule or time zone; the real controller reports it the same way.
+                reason = "UnknownTimeZone" if isinstance(exc, KeyError) else "InvalidSchedule"
+                self.events.emit(cj, "Warning", reason, f"invalid schedule: {exc}")
+                delay, started = None, None
             if started is not None:
                 active.append(started)
         if active:
@@ -115,6 +121,8 @@ class CronJobController(Reconciler):
     def _schedule(self, cj: Obj, status: Obj, active: list[Obj]) -> tuple[float, Obj | None]:
         spec = cj.get("spec") or {}
         schedule, tz, every = spec.get("schedule", ""), spec.get("timeZone"), _every(cj)
+        # Checked even when every-seconds overrides the schedule, so mistakes still show.
+        croniter(schedule, datetime.fromtimestamp(0, ZoneInfo(tz) if tz else UTC))
         now = time.time()
         last = parse_time(status.get("lastScheduleTime")) or parse_time(
             cj["metadata"].get("creationTimestamp")

@@ -34,6 +34,7 @@ from kaiun.localcluster.workloads.reconciler import Reconciler
 
 PULL_BACKOFF_AFTER = 1.0
 UNHEALTHY_EVERY = 5.0
+RETRY_SCHEDULING = 5.0
 
 
 class Kubelet(Reconciler):
@@ -75,6 +76,13 @@ class Kubelet(Reconciler):
     def keys_for(self, ev: WatchEvent) -> Iterable[Key]:
         if ev.skey == self.primary and ev.type == "DELETED":
             self._stopped(orjson.loads(ev.raw))
+        if ev.skey == skey(PVC):
+            # A claim changed: unscheduled pods in its namespace may fit now.
+            return [
+                k
+                for k, e in self.api.cluster.store.items(self.primary, ev.ns)
+                if b'"nodeName"' not in e.raw
+            ]
         return super().keys_for(ev)
 
     def _stopped(self, pod: Obj) -> None:
@@ -107,7 +115,7 @@ class Kubelet(Reconciler):
                 "preemption: 0/1 nodes are available: 1 Preemption is not helpful for "
                 "scheduling.",
             )
-            return 0.5
+            return RETRY_SCHEDULING
         pod["spec"]["nodeName"] = NODE_NAME
         pod["status"] = ps.pending(pod, rfc3339())
         # The binding subresource sets nodeName without an ordinary (validated) pod update.

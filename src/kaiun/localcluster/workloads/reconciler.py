@@ -62,6 +62,10 @@ class Reconciler:
         except APIError as exc:
             log.debug("%s %s: %s; retrying", type(self).__name__, key, exc)
             delay = 1.0
+        except Exception:
+            # One bad object must not stop the others (resync loops over all of them).
+            log.exception("%s failed on %s; retrying later", type(self).__name__, key)
+            delay = 5.0
         if delay is not None:
             self.requeue(key, delay)
 

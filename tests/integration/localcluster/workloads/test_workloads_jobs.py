@@ -181,3 +181,17 @@ def test_cronjob_forbid_skips_while_active(k: Kns) -> None:
     assert len(k.items("jobs", "-l", "app=tick")) == 1
     assert k.get("cronjob", "tick")["status"]["lastScheduleTime"] == first_schedule
     k("patch", "cronjob/tick", "--type=merge", "-p", '{"spec":{"suspend":true}}')
+
+
+def test_cronjob_with_a_bad_time_zone_reports_it(k: Kns) -> None:
+    k.apply(
+        cron().replace(
+            '  schedule: "*/5 * * * *"', '  schedule: "*/5 * * * *"\n  timeZone: Mars/Olympus'
+        )
+    )
+    events = k.wait(
+        lambda: k.items("events", "--field-selector", "reason=UnknownTimeZone"),
+        what="UnknownTimeZone event",
+    )
+    assert events[0]["type"] == "Warning"
+    assert k.items("jobs") == []
