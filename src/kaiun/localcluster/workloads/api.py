@@ -85,13 +85,20 @@ class Api:
 
     def owned(self, kind: tuple[str, str], ns: str, owner_uid: str) -> builtins.list[Obj]:
         """Objects of ``kind`` in ``ns`` whose controller reference is ``owner_uid``."""
+        # The cluster's ownership index: no scan of every object of the kind.
+        want = skey(kind)
         out = []
-        for _k, entry in self.cluster.store.items(skey(kind), ns):
-            if owner_uid.encode() not in entry.raw:
+        for uid in list(self.cluster.dependents.get(owner_uid, ())):
+            loc = self.cluster.uids.get(uid)
+            if loc is None or loc[0] != want or loc[1] != ns:
+                continue
+            entry = self.cluster.store.get(*loc)
+            if entry is None:
                 continue
             obj = entry.load()
             if controller_uid(obj) == owner_uid:
                 out.append(obj)
+        out.sort(key=lambda o: str(o["metadata"]["name"]))
         return out
 
     def create(self, kind: tuple[str, str], obj: Obj, manager: str) -> Obj | None:

@@ -8,6 +8,7 @@ becoming Ready, a progress deadline) happens.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Iterable
@@ -27,6 +28,8 @@ class Reconciler:
     def __init__(self, api: Api) -> None:
         self.api = api
         self._due: dict[Key, float] = {}
+        self._queued: dict[Key, None] = {}
+        self._flush_scheduled = False
 
     # Controller protocol -------------------------------------------------------------------
 
@@ -35,7 +38,26 @@ class Reconciler:
             self.run(key)
 
     def handle(self, ev: WatchEvent) -> None:
-        for key in self.keys_for(ev):
+        keys = list(self.keys_for(ev))
+        if not keys:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            for key in keys:
+                self.run(key)
+            return
+        # Coalesce: a burst of events (200 pods turning Ready) reconciles each key once,
+        # right after the runtime has handed over the whole batch.
+        self._queued.update(dict.fromkeys(keys))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        pending, self._queued = self._queued, {}
+        for key in pending:
             self.run(key)
 
     def tick(self) -> None:
