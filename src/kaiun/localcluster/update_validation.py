@@ -87,7 +87,14 @@ def _pvc_update(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Cause]:
         copied.pop("volumeAttributesClassName", None)
         return copied
 
-    if frozen(_spec(old)) == frozen(_spec(new)):
+    old_spec, new_spec = frozen(_spec(old)), frozen(_spec(new))
+    # Binding sets volumeName once, and a claim without a class may be given one later
+    # (retroactive default StorageClass): both are allowed only while still unset.
+    for settable in ("volumeName", "storageClassName"):
+        if not old_spec.get(settable):
+            new_spec.pop(settable, None)
+            old_spec.pop(settable, None)
+    if old_spec == new_spec:
         return []
     detail = "spec is immutable after creation except resources.requests for bound claims"
     return [fe.forbidden("spec", detail)]
