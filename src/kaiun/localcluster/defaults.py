@@ -259,6 +259,13 @@ def _endpoints(obj: JsonObject) -> None:
             set_default(port, "protocol", "TCP")
 
 
+def _endpoint_slice(obj: JsonObject) -> None:
+    for port in items(obj, "ports"):
+        if port.get("name") is None:
+            port["name"] = ""
+        set_default(port, "protocol", "TCP")
+
+
 def _pvc(obj: JsonObject) -> None:
     default_pvc_spec(child(obj, "spec"))
     set_default(child(obj, "status"), "phase", "Pending")
@@ -369,6 +376,7 @@ _DEFAULTERS: dict[tuple[str, str], Callable[[JsonObject], None]] = {
     ("", "Namespace"): _namespace,
     ("", "Service"): _service,
     ("", "Endpoints"): _endpoints,
+    ("discovery.k8s.io", "EndpointSlice"): _endpoint_slice,
     ("", "PersistentVolumeClaim"): _pvc,
     ("", "PersistentVolume"): _pv,
     ("storage.k8s.io", "StorageClass"): _storageclass,
