@@ -17,6 +17,8 @@ from typing import Any, TypedDict
 
 from kaiun.localcluster.podspec_defaults import (
     JsonObject,
+    canonical_field,
+    canonical_resources,
     child,
     default_pod,
     default_pod_template,
@@ -268,11 +270,13 @@ def _endpoint_slice(obj: JsonObject) -> None:
 
 def _pvc(obj: JsonObject) -> None:
     default_pvc_spec(child(obj, "spec"))
+    canonical_resources(obj.get("status"), "capacity")
     set_default(child(obj, "status"), "phase", "Pending")
 
 
 def _pv(obj: JsonObject) -> None:
     spec = child(obj, "spec")
+    canonical_resources(spec, "capacity")
     set_default(spec, "persistentVolumeReclaimPolicy", "Retain")
     set_default(spec, "volumeMode", "Filesystem")
     host_path = spec.get("hostPath")
@@ -319,11 +323,20 @@ def _merge_scaling_rules(given: Any, default: JsonObject) -> JsonObject:
     return rules
 
 
+def _metric_targets(spec: JsonObject) -> None:
+    for metric in items(spec, "metrics"):
+        for source in metric.values():
+            if isinstance(source, dict) and isinstance(source.get("target"), dict):
+                canonical_field(source["target"], "value")
+                canonical_field(source["target"], "averageValue")
+
+
 def _hpa(obj: JsonObject) -> None:
     spec = child(obj, "spec")
     set_default(spec, "minReplicas", 1)
     if obj.get("apiVersion") != "autoscaling/v2":
         return
+    _metric_targets(spec)
     if not spec.get("metrics"):
         target = {"type": "Utilization", "averageUtilization": 80}
         spec["metrics"] = [{"type": "Resource", "resource": {"name": "cpu", "target": target}}]
@@ -343,6 +356,17 @@ def _subjects(obj: JsonObject) -> None:
     role_ref = obj.get("roleRef")
     if isinstance(role_ref, dict):
         set_default(role_ref, "apiGroup", RBAC_GROUP)
+
+
+def _resource_quota(obj: JsonObject) -> None:
+    canonical_resources(obj.get("spec"), "hard")
+
+
+def _limit_range(obj: JsonObject) -> None:
+    spec = obj.get("spec")
+    for limit in items(spec, "limits") if isinstance(spec, dict) else []:
+        for key in ("max", "min", "default", "defaultRequest", "maxLimitRequestRatio"):
+            canonical_resources(limit, key)
 
 
 def _crd(obj: JsonObject) -> None:
@@ -380,6 +404,8 @@ _DEFAULTERS: dict[tuple[str, str], Callable[[JsonObject], None]] = {
     ("", "PersistentVolumeClaim"): _pvc,
     ("", "PersistentVolume"): _pv,
     ("storage.k8s.io", "StorageClass"): _storageclass,
+    ("", "ResourceQuota"): _resource_quota,
+    ("", "LimitRange"): _limit_range,
     ("networking.k8s.io", "NetworkPolicy"): _network_policy,
     ("autoscaling", "HorizontalPodAutoscaler"): _hpa,
     (RBAC_GROUP, "RoleBinding"): _subjects,
