@@ -271,6 +271,21 @@ def _probes(c: dict[str, Any], p: str) -> list[Cause]:
     return causes
 
 
+def _host_ports(containers: list[dict[str, Any]], path: str) -> list[Cause]:
+    # AccumulateUniqueHostPorts: one protocol/hostIP/hostPort per pod.
+    causes: list[Cause] = []
+    seen: set[str] = set()
+    for i, container in enumerate(containers):
+        for j, port in enumerate(_dicts(container.get("ports"))):
+            if not port.get("hostPort"):
+                continue
+            key = f"{port.get('protocol') or ''}/{port.get('hostIP') or ''}/{port['hostPort']}"
+            if key in seen:
+                causes.append(fe.duplicate(f"{path}[{i}].ports[{j}].hostPort", key))
+            seen.add(key)
+    return causes
+
+
 def _containers(spec: Mapping[str, Any], path: str, volumes: set[str]) -> list[Cause]:
     causes: list[Cause] = []
     seen: set[str] = set()
@@ -284,6 +299,7 @@ def _containers(spec: Mapping[str, Any], path: str, volumes: set[str]) -> list[C
             causes.append(fe.duplicate(f"{p}.name", c["name"]))
         seen.add(str(c.get("name")))
         causes += _probes(c, p)
+    causes += _host_ports(containers, f"{path}.containers")
     for i, c in enumerate(_dicts(spec.get("initContainers"))):
         p = f"{path}.initContainers[{i}]"
         if c.get("name") in seen:
@@ -358,6 +374,9 @@ def validate_pod_spec(spec: Any, path: str) -> list[Cause]:
             for m in names.is_dns1123_subdomain(str(account))
         ]
     causes += validate_labels(spec.get("nodeSelector"), f"{path}.nodeSelector")
+    for i, secret in enumerate(_dicts(spec.get("imagePullSecrets"))):
+        if not secret.get("name"):
+            causes.append(fe.required(f"{path}.imagePullSecrets[{i}].name"))
     return causes
 
 
