@@ -554,6 +554,10 @@ def apply_service_allocation(
         spec["healthCheckNodePort"] = health_check_node_port
 
 
+def _port_key(port: Mapping[str, Any]) -> tuple[str, str]:
+    return repr(port.get("port")), repr(port.get("protocol", "TCP"))
+
+
 def carry_over_service_allocation(old: Mapping[str, Any], new: JsonObject) -> None:
     """On update, keep the allocated IP and node ports a client omitted (as the registry does)."""
     old_spec = old.get("spec")
@@ -568,13 +572,11 @@ def carry_over_service_allocation(old: Mapping[str, Any], new: JsonObject) -> No
         if spec.get(key) is None and old_spec.get(key) is not None:
             spec[key] = copy.deepcopy(old_spec[key])
     old_ports = {
-        (p.get("port"), p.get("protocol", "TCP")): p.get("nodePort")
-        for p in old_spec.get("ports") or []
-        if isinstance(p, dict) and p.get("nodePort")
+        _port_key(p): p.get("nodePort") for p in items(dict(old_spec), "ports") if p.get("nodePort")
     }
     if spec.get("type") in ("NodePort", "LoadBalancer"):
         for port in items(spec, "ports"):
-            port_key = (port.get("port"), port.get("protocol", "TCP"))
+            port_key = _port_key(port)
             if not port.get("nodePort") and port_key in old_ports:
                 port["nodePort"] = old_ports[port_key]
     local = spec.get("externalTrafficPolicy") == "Local"

@@ -13,6 +13,7 @@ from typing import Any
 from kaiun.localcluster import fielderrors as fe
 from kaiun.localcluster import names
 from kaiun.localcluster.fielderrors import Cause
+from kaiun.localcluster.jsonshape import mapping
 from kaiun.localcluster.quantity import QUANTITY_ERROR, parse_quantity
 
 _ONE_SOURCE = (
@@ -384,7 +385,7 @@ def validate_pod_template(template: Any, path: str) -> list[Cause]:
     """``ValidatePodTemplateSpec``: template labels/annotations (at ``<path>.labels``) and spec."""
     if not isinstance(template, Mapping):
         return [fe.required(path)]
-    metadata = template.get("metadata") or {}
+    metadata = mapping(template.get("metadata"))
     causes = validate_labels(metadata.get("labels"), f"{path}.labels")
     causes += validate_annotations(metadata.get("annotations"), f"{path}.annotations")
     causes += validate_pod_spec(template.get("spec"), f"{path}.spec")
