@@ -1,0 +1,507 @@
+"""Executes parsed Go templates against data, mirroring ``text/template/exec.go``.
+
+Go distinguishes an *invalid* value (a missing map key: printed ``<no value>``) from a nil
+interface (a key present with a null value). Here :data:`MISSING` is the former and ``None``
+the latter; after each pipeline command a nil becomes :data:`MISSING`, as Go's does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kaiun.templating import gofmt
+from kaiun.templating.errors import FuncError, TemplateExecError
+from kaiun.templating.gotemplate.funcs import GO_TYPE, NILABLE, Func
+from kaiun.templating.gotemplate.nodes import (
+    ActionNode,
+    BoolNode,
+    BranchNode,
+    BreakNode,
+    ChainNode,
+    CommandNode,
+    ContinueNode,
+    DotNode,
+    FieldNode,
+    IdentifierNode,
+    ListNode,
+    NilNode,
+    Node,
+    NumberNode,
+    PipeNode,
+    StringNode,
+    TemplateNode,
+    TextNode,
+    Tree,
+    VariableNode,
+)
+from kaiun.templating.values import Duration, GoTime, Int64, truth, type_name
+
+
+class _Missing:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<no value>"
+
+
+MISSING: Any = _Missing()
+_NOFINAL: Any = object()
+MAX_DEPTH = 1000
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+class State:
+    """One execution: output buffer, variable stack, the node being evaluated (for errors)."""
+
+    __slots__ = ("depth", "funcs", "missingkey", "node", "out", "tree", "trees", "vars")
+
+    def __init__(
+        self, trees: Mapping[str, Tree], tree: Tree, funcs: Mapping[str, Func], missingkey: str
+    ) -> None:
+        self.trees = trees
+        self.tree = tree
+        self.funcs = funcs
+        self.missingkey = missingkey
+        self.out: list[str] = []
+        self.vars: list[list[Any]] = []
+        self.node: Node = tree.root
+        self.depth = 0
+
+    # -- errors -------------------------------------------------------------------------
+    def error(self, msg: str) -> TemplateExecError:
+        where = self.tree.location(self.node)
+        ctx = str(self.node)
+        if len(ctx) > 20:
+            ctx = ctx[:20] + "..."
+        ctx = ctx.replace("%", "%%")
+        return TemplateExecError(
+            f'template: {where}: executing "{self.tree.name}" at <{ctx}>: {msg}'
+        )
+
+    # -- variables ----------------------------------------------------------------------
+    def var_value(self, name: str) -> Any:
+        for i in range(len(self.vars) - 1, -1, -1):
+            if self.vars[i][0] == name:
+                return self.vars[i][1]
+        raise self.error(f"undefined variable: {name}")
+
+    def set_var(self, name: str, value: Any) -> None:
+        for i in range(len(self.vars) - 1, -1, -1):
+            if self.vars[i][0] == name:
+                self.vars[i][1] = value
+                return
+        raise self.error(f"undefined variable: {name}")
+
+    # -- statements ---------------------------------------------------------------------
+    def walk(self, dot: Any, node: Node) -> None:
+        if isinstance(node, TextNode):
+            self.out.append(node.text)
+        elif isinstance(node, ActionNode):
+            val = self.eval_pipeline(dot, node.pipe)
+            if not node.pipe.decl:
+                self.print_value(node, val)
+        elif isinstance(node, ListNode):
+            for n in node.nodes:
+                self.walk(dot, n)
+        elif isinstance(node, BranchNode):
+            if node.kind == "range":
+                self.walk_range(dot, node)
+            else:
+                self.walk_if_or_with(dot, node)
+        elif isinstance(node, TemplateNode):
+            self.walk_template(dot, node)
+        elif isinstance(node, BreakNode):
+            raise _Break
+        elif isinstance(node, ContinueNode):
+            raise _Continue
+        else:  # pragma: no cover - the parser makes no other statements
+            raise self.error(f"unknown node: {node}")
+
+    def print_value(self, node: Node, val: Any) -> None:
+        if val is MISSING:
+            self.out.append("<no value>")
+            return
+        if type(val) is str:
+            self.out.append(val)
+            return
+        if callable(val) and not isinstance(val, GoTime | Duration):
+            self.node = node
+            raise self.error(f"can't print {node} of type {type_name(val)}")
+        self.out.append(gofmt.format_value(val))
+
+    def walk_if_or_with(self, dot: Any, node: BranchNode) -> None:
+        mark = len(self.vars)
+        val = self.eval_pipeline(dot, node.pipe)
+        if truth(val) and val is not MISSING:
+            self.walk(val if node.kind == "with" else dot, node.body)
+        elif node.else_body is not None:
+            self.walk(dot, node.else_body)
+        del self.vars[mark:]
+
+    def _range_items(self, node: BranchNode, val: Any) -> list[tuple[Any, Any]] | None:
+        if val is MISSING or val is None:
+            return []
+        if isinstance(val, Mapping):
+            return [(k, val[k]) for k in sorted(val, key=gofmt._map_key)]
+        if isinstance(val, list | tuple):
+            return list(enumerate(val))
+        if isinstance(val, int) and not isinstance(val, bool):
+            if len(node.pipe.decl) > 1:
+                raise self.error(f"can't use {val} to iterate over more than one variable")
+            return [(i, i) for i in range(val)]
+        raise self.error(f"range can't iterate over {gofmt.format_value(val)}")
+
+    def walk_range(self, dot: Any, node: BranchNode) -> None:
+        self.node = node
+        mark = len(self.vars)
+        val = self.eval_pipeline(dot, node.pipe, declare=False)
+        items = self._range_items(node, val)
+        decl = node.pipe.decl
+        if items:
+            try:
+                for index, elem in items:
+                    inner = len(self.vars)
+                    if len(decl) == 1:
+                        self._bind(node.pipe, decl[0], elem)
+                    elif len(decl) == 2:
+                        self._bind(node.pipe, decl[0], index)
+                        self._bind(node.pipe, decl[1], elem)
+                    try:
+                        self.walk(elem, node.body)
+                    except _Continue:
+                        pass
+                    del self.vars[inner:]
+            except _Break:
+                pass
+        elif node.else_body is not None:
+            self.walk(dot, node.else_body)
+        del self.vars[mark:]
+
+    def _bind(self, pipe: PipeNode, name: str, value: Any) -> None:
+        if pipe.is_assign:
+            self.set_var(name, value)
+        else:
+            self.vars.append([name, value])
+
+    def walk_template(self, dot: Any, node: TemplateNode) -> None:
+        self.node = node
+        tree = self.trees.get(node.name)
+        if tree is None:
+            raise self.error(f'template "{node.name}" not defined')
+        if self.depth >= MAX_DEPTH:
+            raise self.error(f"exceeded maximum template depth ({MAX_DEPTH})")
+        new_dot = MISSING if node.pipe is None else self.eval_pipeline(dot, node.pipe)
+        saved = (self.tree, self.vars)
+        self.tree, self.vars = tree, [["$", new_dot]]
+        self.depth += 1
+        try:
+            self.walk(new_dot, tree.root)
+        finally:
+            self.depth -= 1
+            self.tree, self.vars = saved
+
+    # -- expressions --------------------------------------------------------------------
+    def eval_pipeline(self, dot: Any, pipe: PipeNode, declare: bool = True) -> Any:
+        self.node = pipe
+        value = _NOFINAL
+        for cmd in pipe.cmds:
+            value = self.eval_command(dot, cmd, value)
+            if value is None:
+                value = MISSING
+        if declare:
+            for name in pipe.decl:
+                if pipe.is_assign:
+                    self.set_var(name, value)
+                else:
+                    self.vars.append([name, value])
+        return value
+
+    def not_a_function(self, args: list[Node], final: Any) -> None:
+        if len(args) > 1 or final is not _NOFINAL:
+            raise self.error(f"can't give argument to non-function {args[0]}")
+
+    def eval_command(self, dot: Any, cmd: CommandNode, final: Any) -> Any:  # noqa: PLR0911
+        first = cmd.args[0]
+        if isinstance(first, FieldNode):
+            self.node = first
+            return self.eval_field_chain(dot, dot, first, first.idents, cmd.args, final)
+        if isinstance(first, VariableNode):
+            self.node = first
+            value = self.var_value(first.idents[0])
+            if len(first.idents) == 1:
+                self.not_a_function(cmd.args, final)
+                return value
+            return self.eval_field_chain(dot, value, first, first.idents[1:], cmd.args, final)
+        if isinstance(first, IdentifierNode):
+            return self.eval_function(dot, first, cmd, cmd.args, final)
+        if isinstance(first, ChainNode):
+            return self.eval_chain(dot, first, cmd.args, final)
+        if isinstance(first, PipeNode):
+            self.not_a_function(cmd.args, final)
+            return self.eval_pipeline(dot, first)
+        self.node = first
+        self.not_a_function(cmd.args, final)
+        if isinstance(first, BoolNode):
+            return first.value
+        if isinstance(first, DotNode):
+            return dot
+        if isinstance(first, NilNode):
+            raise self.error("nil is not a command")
+        if isinstance(first, NumberNode):
+            return self.ideal_constant(first)
+        if isinstance(first, StringNode):
+            return first.text
+        raise self.error(f"can't evaluate command {first}")  # pragma: no cover
+
+    def eval_chain(self, dot: Any, chain: ChainNode, args: list[Node], final: Any) -> Any:
+        self.node = chain
+        if isinstance(chain.node, NilNode):
+            raise self.error(f"indirection through explicit nil in {chain}")
+        receiver = self.eval_arg(dot, None, chain.node)
+        return self.eval_field_chain(dot, receiver, chain, chain.fields, args, final)
+
+    def eval_field_chain(
+        self,
+        dot: Any,
+        receiver: Any,
+        node: Node,
+        idents: tuple[str, ...],
+        args: list[Node],
+        final: Any,
+    ) -> Any:
+        last = len(idents) - 1
+        for i in range(last):
+            receiver = self.eval_field(dot, idents[i], node, [], _NOFINAL, receiver)
+        return self.eval_field(dot, idents[last], node, args, final, receiver)
+
+    def eval_field(  # noqa: C901
+        self, dot: Any, name: str, node: Node, args: list[Node], final: Any, receiver: Any
+    ) -> Any:
+        if receiver is MISSING:
+            if self.missingkey == "error":
+                raise self.error(f'nil data; no entry for key "{name}"')
+            return MISSING
+        if receiver is None:
+            raise self.error(f"nil pointer evaluating interface {{}}.{name}")
+        has_args = len(args) > 1 or final is not _NOFINAL
+        if isinstance(receiver, Mapping):
+            if has_args:
+                raise self.error(f"{name} is not a method but has arguments")
+            try:
+                return receiver[name]
+            except KeyError:
+                pass
+            except TypeError:
+                raise self.error(
+                    f"can't evaluate field {name} in type {type_name(receiver)}"
+                ) from None
+            if self.missingkey == "error":
+                raise self.error(f'map has no entry for key "{name}"')
+            return None if self.missingkey == "zero" else MISSING
+        if (
+            not isinstance(receiver, str | int | float | list | tuple | bytes)
+            and name[:1].isupper()
+        ):
+            attr = getattr(receiver, name, MISSING)
+            if attr is not MISSING:
+                if callable(attr):
+                    fn = Func(attr, (), "any")
+                    return self.eval_call(dot, fn, node, name, args, final)
+                if has_args:
+                    raise self.error(f"{name} has arguments but cannot be invoked as function")
+                return attr
+        raise self.error(f"can't evaluate field {name} in type {type_name(receiver)}")
+
+    def eval_function(
+        self, dot: Any, ident: IdentifierNode, cmd: CommandNode, args: list[Node], final: Any
+    ) -> Any:
+        self.node = ident
+        fn = self.funcs.get(ident.name)
+        if fn is None:
+            raise self.error(f'"{ident.name}" is not a defined function')
+        return self.eval_call(dot, fn, cmd, ident.name, args, final)
+
+    def eval_call(  # noqa: C901, PLR0912
+        self, dot: Any, fn: Func, node: Node, name: str, args: list[Node], final: Any
+    ) -> Any:
+        args = args[1:]
+        num_in = len(args) + (final is not _NOFINAL)
+        num_fixed = len(args)
+        if fn.variadic is not None:
+            num_fixed = len(fn.params)
+            if num_in < num_fixed:
+                raise self.error(
+                    f"wrong number of args for {name}: want at least {num_fixed} got {len(args)}"
+                )
+        elif num_in != len(fn.params):
+            raise self.error(f"wrong number of args for {name}: want {len(fn.params)} got {num_in}")
+        if fn.special in ("and", "or"):
+            return self._and_or(dot, fn.special, args, final)
+        argv: list[Any] = []
+        i = 0
+        while i < num_fixed and i < len(args):
+            argv.append(self.eval_arg(dot, fn.params[i], args[i]))
+            i += 1
+        if fn.variadic is not None:
+            while i < len(args):
+                argv.append(self.eval_arg(dot, fn.variadic, args[i]))
+                i += 1
+        if final is not _NOFINAL:
+            if fn.variadic is None:
+                t = fn.params[-1]
+            else:
+                t = fn.params[num_in - 1] if num_in - 1 < num_fixed else fn.variadic
+            argv.append(self.validate(final, t))
+        if fn.special == "call":
+            return self._call(node, argv)
+        try:
+            return fn.fn(*argv)
+        except (TemplateExecError, _Break, _Continue):
+            raise
+        except FuncError as exc:
+            self.node = node
+            raise self.error(f"error calling {name}: {exc}") from None
+        except RecursionError:
+            raise
+        except Exception as exc:  # Go recovers a panicking function the same way.
+            self.node = node
+            raise self.error(f"error calling {name}: {_describe_exc(exc)}") from None
+
+    def _and_or(self, dot: Any, which: str, args: list[Node], final: Any) -> Any:
+        v: Any = MISSING
+        for arg in args:
+            v = self.eval_arg(dot, "any", arg)
+            if truth(v) == (which == "or"):
+                return v
+        if final is not _NOFINAL:
+            v = self.validate(final, "any")
+        return v
+
+    def _call(self, node: Node, argv: list[Any]) -> Any:
+        fn, rest = argv[0], argv[1:]
+        if fn is None:
+            self.node = node
+            raise self.error("error calling call: call of nil")
+        if not callable(fn) or isinstance(fn, GoTime | Duration):
+            self.node = node
+            raise self.error(
+                f"error calling call: non-function {gofmt.format_value(fn)} of type {type_name(fn)}"
+            )
+        try:
+            return fn(*rest)
+        except FuncError as exc:
+            self.node = node
+            raise self.error(f"error calling call: {exc}") from None
+        except Exception as exc:
+            self.node = node
+            raise self.error(f"error calling call: {_describe_exc(exc)}") from None
+
+    def eval_arg(self, dot: Any, typ: str | None, n: Node) -> Any:  # noqa: C901, PLR0911, PLR0912
+        self.node = n
+        if isinstance(n, DotNode):
+            return self.validate(dot, typ)
+        if isinstance(n, NilNode):
+            if typ is None or typ in NILABLE:
+                return None
+            raise self.error(f"cannot assign nil to {GO_TYPE.get(typ, typ)}")
+        if isinstance(n, FieldNode):
+            return self.validate(self.eval_field_chain(dot, dot, n, n.idents, [n], _NOFINAL), typ)
+        if isinstance(n, VariableNode):
+            value = self.var_value(n.idents[0])
+            if len(n.idents) > 1:
+                value = self.eval_field_chain(dot, value, n, n.idents[1:], [n], _NOFINAL)
+            return self.validate(value, typ)
+        if isinstance(n, PipeNode):
+            return self.validate(self.eval_pipeline(dot, n), typ)
+        if isinstance(n, IdentifierNode):
+            fn = self.funcs[n.name]
+            return self.validate(self.eval_call(dot, fn, n, n.name, [n], _NOFINAL), typ)
+        if isinstance(n, ChainNode):
+            return self.validate(self.eval_chain(dot, n, [], _NOFINAL), typ)
+        if typ is None or typ == "any":
+            if isinstance(n, NumberNode):
+                return self.ideal_constant(n)
+            if isinstance(n, StringNode):
+                return n.text
+            if isinstance(n, BoolNode):
+                return n.value
+        elif typ == "bool":
+            if isinstance(n, BoolNode):
+                return n.value
+            raise self.error(f"expected bool; found {n}")
+        elif typ in ("int", "int64", "dur"):
+            if isinstance(n, NumberNode) and n.is_int:
+                return {"int": int, "int64": Int64, "dur": Duration}[typ](n.int_value)
+            raise self.error(f"expected integer; found {n}")
+        elif typ == "float":
+            if isinstance(n, NumberNode) and n.is_float:
+                return n.float_value
+            raise self.error(f"expected float; found {n}")
+        elif typ == "str":
+            if isinstance(n, StringNode):
+                return n.text
+            raise self.error(f"expected string; found {n}")
+        raise self.error(f"can't handle {n} for arg of type {GO_TYPE.get(typ or 'any')}")
+
+    def ideal_constant(self, n: NumberNode) -> Any:
+        text = n.text
+        hex_int = text.lstrip("+-")[:2].lower() == "0x" and "p" not in text.lower()
+        if n.is_float and not hex_int and text[0] != "'" and any(c in text for c in ".eEpP"):
+            return n.float_value
+        if n.is_int:
+            if not -(2**63) <= n.int_value < 2**63:
+                raise self.error(f"{text} overflows int")
+            return n.int_value
+        raise self.error(f"{text} overflows int")
+
+    def validate(self, value: Any, typ: str | None) -> Any:  # noqa: PLR0911
+        if value is MISSING:
+            if typ is None:
+                return MISSING
+            if typ in NILABLE:
+                return None
+            raise self.error(f"invalid value; expected {GO_TYPE.get(typ, typ)}")
+        if typ is None or typ == "any":
+            return value
+        if _assignable(value, typ):
+            return value
+        got = "interface {}" if value is None else type_name(value)
+        raise self.error(f"wrong type for value; expected {GO_TYPE.get(typ, typ)}; got {got}")
+
+
+def _assignable(value: Any, typ: str) -> bool:  # noqa: PLR0911
+    if typ == "str":
+        return isinstance(value, str)
+    if typ == "int":
+        return isinstance(value, int) and not isinstance(value, bool | Int64)
+    if typ == "int64":
+        return isinstance(value, Int64)
+    if typ == "float":
+        return isinstance(value, float)
+    if typ == "bool":
+        return isinstance(value, bool)
+    if typ == "dict":
+        return value is None or isinstance(value, Mapping)
+    if typ == "list":
+        return value is None or isinstance(value, list | tuple)
+    if typ == "time":
+        return isinstance(value, GoTime)
+    if typ == "dur":
+        return isinstance(value, Duration)
+    return True
+
+
+def _describe_exc(exc: Exception) -> str:
+    if isinstance(exc, ZeroDivisionError):
+        return "runtime error: integer divide by zero"
+    if isinstance(exc, IndexError):
+        return "runtime error: index out of range"
+    return str(exc) or type(exc).__name__
