@@ -230,7 +230,7 @@ def _format_one(value: Any, verb: str, flags: str, width: int | None, prec: int 
     return _pad(s, flags, width, numeric)
 
 
-def _format_scalar(  # noqa: C901, PLR0911, PLR0912
+def _format_scalar(  # noqa: C901
     value: Any, verb: str, flags: str, prec: int | None
 ) -> tuple[str, bool]:
     if verb == "T":
@@ -281,7 +281,9 @@ def _format_scalar(  # noqa: C901, PLR0911, PLR0912
         return _bad(value, verb), False
     if isinstance(value, Mapping) and verb in "sdq":
         inner = " ".join(
-            f"{_format_scalar(k, verb, flags, prec)[0]}:{_format_scalar(value[k], verb, flags, prec)[0]}"
+            _format_scalar(k, verb, flags, prec)[0]
+            + ":"
+            + _format_scalar(value[k], verb, flags, prec)[0]
             for k in sorted(value, key=_map_key)
         )
         return f"map[{inner}]", False

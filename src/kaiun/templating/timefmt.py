@@ -107,7 +107,7 @@ def _offset(off: dt.timedelta, tok: str, z: bool) -> str:
     return f"{sign}{hh:02d}:{mm:02d}:{ss:02d}"
 
 
-def _format_token(when: dt.datetime, nanos: int, tok: str) -> str:  # noqa: C901, PLR0911, PLR0912
+def _format_token(when: dt.datetime, nanos: int, tok: str) -> str:
     if tok[0] in ".,":
         digits = f"{nanos:09d}"[: len(tok) - 1]
         if tok[1] == "9":

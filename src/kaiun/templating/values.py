@@ -87,27 +87,27 @@ class Duration:
     def __repr__(self) -> str:
         return f"Duration({self.String()})"
 
-    def Hours(self) -> float:  # noqa: N802 - Go method names are part of the template API
+    def Hours(self) -> float:
         """Hours as a float."""
         return self.ns / 3.6e12
 
-    def Minutes(self) -> float:  # noqa: N802
+    def Minutes(self) -> float:
         """Minutes as a float."""
         return self.ns / 6e10
 
-    def Seconds(self) -> float:  # noqa: N802
+    def Seconds(self) -> float:
         """Seconds as a float."""
         return self.ns / 1e9
 
-    def Milliseconds(self) -> int:  # noqa: N802
+    def Milliseconds(self) -> int:
         """Whole milliseconds."""
         return int(self.ns / 1e6)
 
-    def Nanoseconds(self) -> int:  # noqa: N802
+    def Nanoseconds(self) -> int:
         """Nanoseconds."""
         return self.ns
 
-    def Round(self, m: Duration) -> Duration:  # noqa: N802
+    def Round(self, m: Duration) -> Duration:
         """Round to a multiple of ``m`` (halfway away from zero)."""
         if m.ns <= 0:
             return self
@@ -116,13 +116,13 @@ class Duration:
             q += 1
         return Duration(q * m.ns if self.ns >= 0 else -q * m.ns)
 
-    def Truncate(self, m: Duration) -> Duration:  # noqa: N802
+    def Truncate(self, m: Duration) -> Duration:
         """Round toward zero to a multiple of ``m``."""
         if m.ns <= 0:
             return self
         return Duration(self.ns - int(abs(self.ns) % m.ns) * (1 if self.ns >= 0 else -1))
 
-    def String(self) -> str:  # noqa: N802
+    def String(self) -> str:
         """Go's ``Duration.String``: ``1h2m3.5s``, ``150ms``, ``0s``."""
         ns = self.ns
         if ns == 0:
@@ -184,61 +184,61 @@ class GoTime:
     def __repr__(self) -> str:
         return f"GoTime({self.String()})"
 
-    def Format(self, layout: str) -> str:  # noqa: N802
+    def Format(self, layout: str) -> str:
         """Format with a Go reference layout (``2006-01-02T15:04:05Z07:00``)."""
         return timefmt.format_time(self.dt, self.nanos, layout)
 
-    def String(self) -> str:  # noqa: N802
+    def String(self) -> str:
         """Go's default ``Time.String`` layout."""
         return self.Format("2006-01-02 15:04:05.999999999 -0700 MST")
 
     def __str__(self) -> str:
         return self.String()
 
-    def Sub(self, other: GoTime) -> Duration:  # noqa: N802
+    def Sub(self, other: GoTime) -> Duration:
         """The duration ``self - other``."""
         return Duration(self._ns_epoch() - other._ns_epoch())
 
-    def Add(self, d: Duration) -> GoTime:  # noqa: N802
+    def Add(self, d: Duration) -> GoTime:
         """The time ``self + d``."""
         total = self.nanos + d.ns
         secs, nanos = divmod(total, 10**9)
         moved = self.dt.replace(microsecond=0) + dt.timedelta(seconds=secs)
         return GoTime(moved.replace(microsecond=nanos // 1000), nanos)
 
-    def UTC(self) -> GoTime:  # noqa: N802
+    def UTC(self) -> GoTime:
         """The same instant in UTC."""
         return GoTime(self.dt.astimezone(dt.UTC), self.nanos)
 
-    def In(self, tz: dt.tzinfo) -> GoTime:  # noqa: N802
+    def In(self, tz: dt.tzinfo) -> GoTime:
         """The same instant in another zone."""
         return GoTime(self.dt.astimezone(tz), self.nanos)
 
-    def Unix(self) -> Int64:  # noqa: N802
+    def Unix(self) -> Int64:
         """Seconds since the epoch."""
         return Int64(self._ns_epoch() // 10**9)
 
-    def UnixNano(self) -> Int64:  # noqa: N802
+    def UnixNano(self) -> Int64:
         """Nanoseconds since the epoch."""
         return Int64(self._ns_epoch())
 
-    def Before(self, other: GoTime) -> bool:  # noqa: N802
+    def Before(self, other: GoTime) -> bool:
         """Whether ``self`` is before ``other``."""
         return self < other
 
-    def After(self, other: GoTime) -> bool:  # noqa: N802
+    def After(self, other: GoTime) -> bool:
         """Whether ``self`` is after ``other``."""
         return other < self
 
-    def Equal(self, other: GoTime) -> bool:  # noqa: N802
+    def Equal(self, other: GoTime) -> bool:
         """Whether both are the same instant."""
         return self == other
 
-    def IsZero(self) -> bool:  # noqa: N802
+    def IsZero(self) -> bool:
         """Whether this is Go's zero time (year 1, UTC)."""
         return self.dt.year == 1 and self.dt.month == 1 and self.dt.day == 1 and not self.nanos
 
-    def Year(self) -> int:  # noqa: N802
+    def Year(self) -> int:
         """The year."""
         return self.dt.year
 

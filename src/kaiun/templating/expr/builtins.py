@@ -239,7 +239,7 @@ def functions(clock: Clock | None) -> dict[str, Callable[..., Any]]:
     }
 
 
-def run_predicate(name: str, items: Any, pred: Pred | None, extra: list[Any]) -> Any:  # noqa: C901, PLR0911, PLR0912
+def run_predicate(name: str, items: Any, pred: Pred | None, extra: list[Any]) -> Any:  # noqa: C901
     """Evaluate a closure-taking builtin; ``pred(elem, index, acc)`` runs the closure."""
     if name == "sum" and pred is None:
         return _sum(items)

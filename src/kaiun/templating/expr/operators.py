@@ -49,7 +49,7 @@ def equal(a: Any, b: Any) -> bool:
         return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, Mapping) and isinstance(b, Mapping):
         return a.keys() == b.keys() and all(equal(a[k], b[k]) for k in a)
-    return type(a) is type(b) and bool(a == b) or (a is None and b is None)
+    return (type(a) is type(b) and bool(a == b)) or (a is None and b is None)
 
 
 def _mismatch(op: str, a: Any, b: Any) -> FuncError:
@@ -172,7 +172,7 @@ def fetch(obj: Any, key: Any) -> Any:
     if isinstance(obj, Mapping):
         return obj.get(key) if isinstance(key, str | int) else None
     if isinstance(obj, list | tuple | str):
-        if not is_number(key) or isinstance(key, float) and not key.is_integer():
+        if not is_number(key) or (isinstance(key, float) and not key.is_integer()):
             raise FuncError(f"cannot use {kind(key)} as index to {kind(obj)}")
         i = int(key)
         n = len(obj)

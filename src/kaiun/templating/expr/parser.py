@@ -35,9 +35,9 @@ BINARY: dict[str, tuple[int, bool]] = {
 }  # fmt: skip
 UNARY = {"not": 50, "!": 50, "-": 90, "+": 90}
 PREDICATES = frozenset(
-    ["all", "none", "any", "one", "filter", "map", "count", "find", "findIndex", "findLast"]
-    + ["findLastIndex", "groupBy", "sortBy", "sum", "reduce"]
-)
+    ["all", "none", "any", "one", "filter", "map", "count", "find", "findIndex", "findLast",
+     "findLastIndex", "groupBy", "sortBy", "sum", "reduce"]
+)  # fmt: skip
 _ESC = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "0": "\0"}
 _ESC.update({"a": "\a", "b": "\b", "f": "\f", "v": "\v"})
 
@@ -185,7 +185,7 @@ class Parser:
             return self.postfix(("unary", pos, op, self.expression(UNARY[op])))
         return self.postfix(self.primary())
 
-    def primary(self) -> Ast:  # noqa: C901, PLR0911
+    def primary(self) -> Ast:
         k, v, pos = self.cur
         if k == "eof":
             raise self.fail("unexpected end of expression")

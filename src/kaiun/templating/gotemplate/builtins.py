@@ -8,7 +8,7 @@ from typing import Any
 from kaiun.templating import gofmt
 from kaiun.templating.errors import FuncError
 from kaiun.templating.gotemplate.funcs import Func, func
-from kaiun.templating.values import Duration, GoTime, type_name, truth
+from kaiun.templating.values import Duration, GoTime, truth, type_name
 
 
 def _unused(*_: Any) -> Any:  # and/or/call are evaluated by the executor itself

@@ -7,6 +7,7 @@ the latter; after each pipeline command a nil becomes :data:`MISSING`, as Go's d
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -174,10 +175,8 @@ class State:
                     elif len(decl) == 2:
                         self._bind(node.pipe, decl[0], index)
                         self._bind(node.pipe, decl[1], elem)
-                    try:
+                    with contextlib.suppress(_Continue):
                         self.walk(elem, node.body)
-                    except _Continue:
-                        pass
                     del self.vars[inner:]
             except _Break:
                 pass
@@ -228,7 +227,7 @@ class State:
         if len(args) > 1 or final is not _NOFINAL:
             raise self.error(f"can't give argument to non-function {args[0]}")
 
-    def eval_command(self, dot: Any, cmd: CommandNode, final: Any) -> Any:  # noqa: PLR0911
+    def eval_command(self, dot: Any, cmd: CommandNode, final: Any) -> Any:
         first = cmd.args[0]
         if isinstance(first, FieldNode):
             self.node = first
@@ -282,7 +281,7 @@ class State:
             receiver = self.eval_field(dot, idents[i], node, [], _NOFINAL, receiver)
         return self.eval_field(dot, idents[last], node, args, final, receiver)
 
-    def eval_field(  # noqa: C901
+    def eval_field(
         self, dot: Any, name: str, node: Node, args: list[Node], final: Any, receiver: Any
     ) -> Any:
         if receiver is MISSING:
@@ -329,7 +328,7 @@ class State:
             raise self.error(f'"{ident.name}" is not a defined function')
         return self.eval_call(dot, fn, cmd, ident.name, args, final)
 
-    def eval_call(  # noqa: C901, PLR0912
+    def eval_call(
         self, dot: Any, fn: Func, node: Node, name: str, args: list[Node], final: Any
     ) -> Any:
         args = args[1:]
@@ -404,7 +403,7 @@ class State:
             self.node = node
             raise self.error(f"error calling call: {_describe_exc(exc)}") from None
 
-    def eval_arg(self, dot: Any, typ: str | None, n: Node) -> Any:  # noqa: C901, PLR0911, PLR0912
+    def eval_arg(self, dot: Any, typ: str | None, n: Node) -> Any:  # noqa: C901
         self.node = n
         if isinstance(n, DotNode):
             return self.validate(dot, typ)
@@ -462,7 +461,7 @@ class State:
             return n.int_value
         raise self.error(f"{text} overflows int")
 
-    def validate(self, value: Any, typ: str | None) -> Any:  # noqa: PLR0911
+    def validate(self, value: Any, typ: str | None) -> Any:
         if value is MISSING:
             if typ is None:
                 return MISSING
@@ -477,7 +476,7 @@ class State:
         raise self.error(f"wrong type for value; expected {GO_TYPE.get(typ, typ)}; got {got}")
 
 
-def _assignable(value: Any, typ: str) -> bool:  # noqa: PLR0911
+def _assignable(value: Any, typ: str) -> bool:
     if typ == "str":
         return isinstance(value, str)
     if typ == "int":

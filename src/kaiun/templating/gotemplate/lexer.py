@@ -23,6 +23,7 @@ KEYWORDS = frozenset(
 )
 _SPACE = " \t\r\n"
 _TERMINATORS = frozenset(" \t\r\n.,|:)(")
+_PUNCT = {"=": "assign", ":": "declare", "|": "pipe", ",": "comma", "(": "lparen", ")": "rparen"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +115,7 @@ class Lexer:
             return True, True
         return False, t.startswith(self.right, p)
 
-    def action(self) -> None:  # noqa: C901, PLR0912
+    def action(self) -> None:
         t = self.text
         while True:
             trim, at = self.at_right()
@@ -127,63 +128,70 @@ class Lexer:
             if self.pos >= len(t):
                 raise self.fail("unclosed action")
             c = t[self.pos]
-            start = self.pos
             if c in _SPACE:
+                start = self.pos
                 while self.pos < len(t) and t[self.pos] in _SPACE:
                     if self.at_right()[0]:
                         break
                     self.pos += 1
                 self.emit("space", start, self.pos)
-            elif c == "=":
-                self.pos += 1
-                self.emit("assign", start, self.pos)
-            elif c == ":":
-                if not t.startswith(":=", self.pos):
-                    raise self.fail("expected :=")
-                self.pos += 2
-                self.emit("declare", start, self.pos)
-            elif c in "|,()":
-                self.pos += 1
-                if c == "(":
-                    self.paren += 1
-                elif c == ")":
-                    self.paren -= 1
-                    if self.paren < 0:
-                        raise self.fail(f"unexpected right paren {_rune(c)}")
-                kinds = {"|": "pipe", ",": "comma", "(": "lparen", ")": "rparen"}
-                self.emit(kinds[c], start, self.pos)
-            elif c == '"':
-                self.quote()
-            elif c == "`":
-                end = t.find("`", self.pos + 1)
-                if end < 0:
-                    raise self.fail("unterminated raw quoted string")
-                self.pos = end + 1
-                self.emit("rawstring", start, self.pos)
-            elif c == "'":
-                self.char()
-            elif c == "$":
-                self.pos += 1
-                self.word()
-                self.emit("variable", start, self.pos)
-                self.check_terminator()
-            elif c == "." and not (self.pos + 1 < len(t) and t[self.pos + 1].isdigit()):
-                self.pos += 1
-                self.word()
-                self.emit("field" if self.pos - start > 1 else "dot", start, self.pos)
-                self.check_terminator()
-            elif c in "+-." or c.isdigit():
-                self.number()
-            elif c.isalpha() or c == "_":
-                self.word()
-                w = t[start : self.pos]
-                kind = "keyword" if w in KEYWORDS else "identifier"
-                if w in ("true", "false"):
-                    kind = "bool"
-                self.emit("nil" if w == "nil" else kind, start, self.pos)
-                self.check_terminator()
+            elif c in _PUNCT:
+                self.punctuation(c)
             else:
-                raise self.fail(f"unrecognized character in action: {_rune(c)}")
+                self.operand(c)
+
+    def punctuation(self, c: str) -> None:
+        start = self.pos
+        if c == ":":
+            if not self.text.startswith(":=", self.pos):
+                raise self.fail("expected :=")
+            self.pos += 2
+            self.emit("declare", start, self.pos)
+            return
+        self.pos += 1
+        if c == "(":
+            self.paren += 1
+        elif c == ")":
+            self.paren -= 1
+            if self.paren < 0:
+                raise self.fail(f"unexpected right paren {_rune(c)}")
+        self.emit(_PUNCT[c], start, self.pos)
+
+    def operand(self, c: str) -> None:
+        t = self.text
+        start = self.pos
+        if c == '"':
+            self.quote()
+        elif c == "`":
+            end = t.find("`", self.pos + 1)
+            if end < 0:
+                raise self.fail("unterminated raw quoted string")
+            self.pos = end + 1
+            self.emit("rawstring", start, self.pos)
+        elif c == "'":
+            self.char()
+        elif c == "$":
+            self.pos += 1
+            self.word()
+            self.emit("variable", start, self.pos)
+            self.check_terminator()
+        elif c == "." and not (self.pos + 1 < len(t) and t[self.pos + 1].isdigit()):
+            self.pos += 1
+            self.word()
+            self.emit("field" if self.pos - start > 1 else "dot", start, self.pos)
+            self.check_terminator()
+        elif c in "+-." or c.isdigit():
+            self.number()
+        elif c.isalpha() or c == "_":
+            self.word()
+            w = t[start : self.pos]
+            kind = "keyword" if w in KEYWORDS else "identifier"
+            if w in ("true", "false"):
+                kind = "bool"
+            self.emit("nil" if w == "nil" else kind, start, self.pos)
+            self.check_terminator()
+        else:
+            raise self.fail(f"unrecognized character in action: {_rune(c)}")
 
     def word(self) -> None:
         t = self.text

@@ -36,9 +36,9 @@ from kaiun.templating.gotemplate.nodes import (
 )
 
 _OPERAND_START = frozenset(
-    ["bool", "char", "dot", "field", "identifier", "number", "nil", "rawstring", "string"]
-    + ["variable", "lparen"]
-)
+    ["bool", "char", "dot", "field", "identifier", "number", "nil", "rawstring", "string",
+     "variable", "lparen"]
+)  # fmt: skip
 
 
 class _End(Node):
@@ -173,7 +173,7 @@ class Parser:
             return self.action()
         raise self.unexpected(tok, "input")
 
-    def action(self) -> Node:  # noqa: PLR0911
+    def action(self) -> Node:
         tok = self.next_non_space()
         if tok.kind == "keyword":
             kw = tok.val
@@ -342,7 +342,7 @@ class Parser:
             raise self.fail(f'unexpected . after term "{node}"')
         return ChainNode(pos, node, tuple(fields))
 
-    def term(self) -> Node | None:  # noqa: PLR0911
+    def term(self) -> Node | None:
         tok = self.next_non_space()
         k = tok.kind
         if k == "identifier":

@@ -33,31 +33,31 @@ class Version:
     meta: str
     original: str
 
-    def Major(self) -> int:  # noqa: N802 - Go method names are part of the template API
+    def Major(self) -> int:
         """The major number."""
         return self.major
 
-    def Minor(self) -> int:  # noqa: N802
+    def Minor(self) -> int:
         """The minor number."""
         return self.minor
 
-    def Patch(self) -> int:  # noqa: N802
+    def Patch(self) -> int:
         """The patch number."""
         return self.patch
 
-    def Prerelease(self) -> str:  # noqa: N802
+    def Prerelease(self) -> str:
         """The pre-release part (after ``-``)."""
         return self.pre
 
-    def Metadata(self) -> str:  # noqa: N802
+    def Metadata(self) -> str:
         """The build metadata (after ``+``)."""
         return self.meta
 
-    def Original(self) -> str:  # noqa: N802
+    def Original(self) -> str:
         """The text it was parsed from."""
         return self.original
 
-    def String(self) -> str:  # noqa: N802
+    def String(self) -> str:
         """Canonical ``1.2.3-pre+meta``."""
         s = f"{self.major}.{self.minor}.{self.patch}"
         return s + (f"-{self.pre}" if self.pre else "") + (f"+{self.meta}" if self.meta else "")
@@ -98,7 +98,7 @@ def _bound(nums: list[int | None], pre: str) -> Version:
     return Version(nums[0] or 0, nums[1] or 0, nums[2] or 0, pre, "", "")
 
 
-def _check_one(op: str, parts: tuple[str | None, ...], pre: str, v: Version) -> bool:  # noqa: C901, PLR0911
+def _check_one(op: str, parts: tuple[str | None, ...], pre: str, v: Version) -> bool:
     nums: list[int | None] = [None if p is None or p in "xX*" else int(p) for p in parts]
     if nums[0] is None:
         nums = [None, None, None]

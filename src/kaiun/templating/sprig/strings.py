@@ -201,7 +201,7 @@ def _split_map(sep: str, orig: str, n: int = -1) -> dict[str, Any]:
     return {f"_{i}": v for i, v in enumerate(go_split(orig, sep, n))}
 
 
-S, I = "str", "int"
+S, N = "str", "int"
 FUNCS: dict[str, Func] = {
     "upper": Func(str.upper, (S,)),
     "lower": Func(str.lower, (S,)),
@@ -223,28 +223,28 @@ FUNCS: dict[str, Func] = {
     "quote": Func(_quote, (), "any"),
     "squote": Func(_squote, (), "any"),
     "cat": Func(_cat, (), "any"),
-    "indent": Func(_indent, (I, S)),
-    "nindent": Func(lambda n, v: "\n" + _indent(n, v), (I, S)),
-    "trunc": Func(_trunc, (I, S)),
-    "substr": Func(_substr, (I, I, S)),
-    "abbrev": Func(_abbrev, (I, S)),
-    "repeat": Func(lambda n, s: s * max(n, 0), (I, S)),
-    "wrap": Func(_wrap, (I, S)),
-    "plural": Func(lambda one, many, n: one if n == 1 else many, (S, S, I)),
+    "indent": Func(_indent, (N, S)),
+    "nindent": Func(lambda n, v: "\n" + _indent(n, v), (N, S)),
+    "trunc": Func(_trunc, (N, S)),
+    "substr": Func(_substr, (N, N, S)),
+    "abbrev": Func(_abbrev, (N, S)),
+    "repeat": Func(lambda n, s: s * max(n, 0), (N, S)),
+    "wrap": Func(_wrap, (N, S)),
+    "plural": Func(lambda one, many, n: one if n == 1 else many, (S, S, N)),
     "initials": Func(lambda s: "".join(w[0] for w in s.split()), (S,)),
     "split": Func(_split_map, (S, S)),
-    "splitn": Func(lambda sep, n, s: _split_map(sep, s, n), (S, I, S)),
+    "splitn": Func(lambda sep, n, s: _split_map(sep, s, n), (S, N, S)),
     "splitList": Func(lambda sep, s: go_split(s, sep), (S, S)),
     "join": Func(lambda sep, v: sep.join(strslice(v)), (S, "any")),
     "sortAlpha": Func(lambda v: sorted(strslice(v)), ("any",)),
     "regexMatch": Func(_match, (S, S)),
     "mustRegexMatch": Func(_must_match, (S, S)),
     "regexFind": Func(lambda r, s: m.group(0) if (m := go_regex(r).search(s)) else "", (S, S)),
-    "regexFindAll": Func(_find_all, (S, S, I)),
+    "regexFindAll": Func(_find_all, (S, S, N)),
     "regexReplaceAll": Func(_replace_all, (S, S, S)),
     "regexReplaceAllLiteral": Func(
         lambda r, s, repl: go_regex(r).sub(lambda _: repl, s), (S, S, S)
     ),
-    "regexSplit": Func(_regex_split, (S, S, I)),
+    "regexSplit": Func(_regex_split, (S, S, N)),
     "regexQuoteMeta": Func(lambda s: re.sub(r"([\\.+*?()|\[\]{}^$])", r"\\\1", s), (S,)),
 }
