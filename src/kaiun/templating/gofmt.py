@@ -243,7 +243,7 @@ def _format_scalar(  # noqa: C901
         if isinstance(value, float):
             s = format_float(value, "g", -1 if prec is None else prec)
             return (("+" + s if "+" in flags and s[0] not in "+-" else s), True)
-        s = format_value(value, plus="+" in flags)
+        s = format_value(value)
         if isinstance(value, str) and prec is not None:
             s = s[:prec]
         return s, isinstance(value, int) and not isinstance(value, bool)

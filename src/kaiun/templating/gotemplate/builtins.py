@@ -55,7 +55,8 @@ def eq(arg1: Any, *rest: Any) -> bool:
                 return True
             continue
         if isinstance(arg1, Mapping | list | tuple) or isinstance(arg, Mapping | list | tuple):
-            raise FuncError(f"non-comparable type {gofmt.format_value(arg1)}: {type_name(arg1)}")
+            bad = arg if isinstance(arg, Mapping | list | tuple) else arg1
+        raise FuncError(f"non-comparable type {gofmt.sprintf('%s', [bad])}: {type_name(bad)}")
         if arg1 == arg:
             return True
     return False
@@ -110,7 +111,7 @@ def not_(a: Any) -> bool:
 def length(item: Any) -> int:
     """``len x``: bytes of a string, elements of a list or map."""
     if item is None:
-        raise FuncError("len of nil pointer")
+        raise FuncError("reflect: call of reflect.Value.Type on zero Value")
     if isinstance(item, str):
         return len(item.encode())
     if isinstance(item, Mapping | list | tuple | bytes):

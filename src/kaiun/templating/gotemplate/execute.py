@@ -79,10 +79,7 @@ class State:
     # -- errors -------------------------------------------------------------------------
     def error(self, msg: str) -> TemplateExecError:
         where = self.tree.location(self.node)
-        ctx = str(self.node)
-        if len(ctx) > 20:
-            ctx = ctx[:20] + "..."
-        ctx = ctx.replace("%", "%%")
+        ctx = str(self.node).replace("%", "%%")
         return TemplateExecError(
             f'template: {where}: executing "{self.tree.name}" at <{ctx}>: {msg}'
         )
@@ -163,7 +160,7 @@ class State:
     def walk_range(self, dot: Any, node: BranchNode) -> None:
         self.node = node
         mark = len(self.vars)
-        val = self.eval_pipeline(dot, node.pipe, declare=False)
+        val = self.eval_pipeline(dot, node.pipe)
         items = self._range_items(node, val)
         decl = node.pipe.decl
         if items:
@@ -171,10 +168,10 @@ class State:
                 for index, elem in items:
                     inner = len(self.vars)
                     if len(decl) == 1:
-                        self._bind(node.pipe, decl[0], elem)
+                        self._bind(node.pipe, decl[0], elem, 1)
                     elif len(decl) == 2:
-                        self._bind(node.pipe, decl[0], index)
-                        self._bind(node.pipe, decl[1], elem)
+                        self._bind(node.pipe, decl[0], index, 2)
+                        self._bind(node.pipe, decl[1], elem, 1)
                     with contextlib.suppress(_Continue):
                         self.walk(elem, node.body)
                     del self.vars[inner:]
@@ -184,11 +181,12 @@ class State:
             self.walk(dot, node.else_body)
         del self.vars[mark:]
 
-    def _bind(self, pipe: PipeNode, name: str, value: Any) -> None:
+    def _bind(self, pipe: PipeNode, name: str, value: Any, top: int) -> None:
+        # Declared range variables were pushed by the pipeline; Go overwrites them in place.
         if pipe.is_assign:
             self.set_var(name, value)
         else:
-            self.vars.append([name, value])
+            self.vars[-top][1] = value
 
     def walk_template(self, dot: Any, node: TemplateNode) -> None:
         self.node = node
@@ -208,19 +206,18 @@ class State:
             self.tree, self.vars = saved
 
     # -- expressions --------------------------------------------------------------------
-    def eval_pipeline(self, dot: Any, pipe: PipeNode, declare: bool = True) -> Any:
+    def eval_pipeline(self, dot: Any, pipe: PipeNode) -> Any:
         self.node = pipe
         value = _NOFINAL
         for cmd in pipe.cmds:
             value = self.eval_command(dot, cmd, value)
             if value is None:
                 value = MISSING
-        if declare:
-            for name in pipe.decl:
-                if pipe.is_assign:
-                    self.set_var(name, value)
-                else:
-                    self.vars.append([name, value])
+        for name in pipe.decl:
+            if pipe.is_assign:
+                self.set_var(name, value)
+            else:
+                self.vars.append([name, value])
         return value
 
     def not_a_function(self, args: list[Node], final: Any) -> None:
@@ -277,13 +274,24 @@ class State:
         final: Any,
     ) -> Any:
         last = len(idents) - 1
+        boxed = False
         for i in range(last):
-            receiver = self.eval_field(dot, idents[i], node, [], _NOFINAL, receiver)
-        return self.eval_field(dot, idents[last], node, args, final, receiver)
+            from_map = isinstance(receiver, Mapping)
+            receiver = self.eval_field(dot, idents[i], node, [], _NOFINAL, receiver, boxed)
+            boxed = from_map
+        return self.eval_field(dot, idents[last], node, args, final, receiver, boxed)
 
-    def eval_field(
-        self, dot: Any, name: str, node: Node, args: list[Node], final: Any, receiver: Any
+    def eval_field(  # noqa: C901
+        self,
+        dot: Any,
+        name: str,
+        node: Node,
+        args: list[Node],
+        final: Any,
+        receiver: Any,
+        boxed: bool = False,
     ) -> Any:
+        """``receiver.name``; ``boxed`` values came out of a map, so Go types them interface {}."""
         if receiver is MISSING:
             if self.missingkey == "error":
                 raise self.error(f'nil data; no entry for key "{name}"')
@@ -317,7 +325,8 @@ class State:
                 if has_args:
                     raise self.error(f"{name} has arguments but cannot be invoked as function")
                 return attr
-        raise self.error(f"can't evaluate field {name} in type {type_name(receiver)}")
+        typ = "interface {}" if boxed else type_name(receiver)
+        raise self.error(f"can't evaluate field {name} in type {typ}")
 
     def eval_function(
         self, dot: Any, ident: IdentifierNode, cmd: CommandNode, args: list[Node], final: Any
@@ -391,9 +400,7 @@ class State:
             raise self.error("error calling call: call of nil")
         if not callable(fn) or isinstance(fn, GoTime | Duration):
             self.node = node
-            raise self.error(
-                f"error calling call: non-function {gofmt.format_value(fn)} of type {type_name(fn)}"
-            )
+            raise self.error(f"error calling call: non-function of type {type_name(fn)}")
         try:
             return fn(*rest)
         except FuncError as exc:

@@ -239,18 +239,36 @@ class Lexer:
         self.emit("char", start, self.pos)
 
     def number(self) -> None:
+        """Go's ``scanNumber``: sign, base prefix, digits, fraction, exponent, no trailing alnum."""
         t = self.text
-        start = self.pos
-        p = self.pos
-        if t[p] in "+-":
+        start = p = self.pos
+
+        def run(chars: str, at: int) -> int:
+            while at < len(t) and t[at] in chars:
+                at += 1
+            return at
+
+        if p < len(t) and t[p] in "+-":
             p += 1
-        while p < len(t) and (
-            t[p].isalnum() or t[p] in "._" or (t[p] in "+-" and t[p - 1] in "eEpP")
-        ):
+        digits = "0123456789_"
+        if t.startswith("0", p):
             p += 1
+            prefix = t[p : p + 1].lower()
+            if prefix and prefix in "xob":
+                p += 1
+                digits = {"x": "0123456789abcdefABCDEF_", "o": "01234567_", "b": "01_"}[prefix]
+        p = run(digits, p)
+        if t.startswith(".", p):
+            p = run(digits, p + 1)
+        if digits == "0123456789_" and p < len(t) and t[p] in "eE":
+            p = run("0123456789_", p + 1 + (t[p + 1 : p + 2] in ("+", "-")))
+        if len(digits) == 23 and p < len(t) and t[p] in "pP":
+            p = run("0123456789_", p + 1 + (t[p + 1 : p + 2] in ("+", "-")))
+        if p < len(t) and t[p] == "i":
+            p += 1
+        if p < len(t) and (t[p].isalnum() or t[p] == "_"):
+            raise self.fail(f'bad number syntax: "{t[start : p + 1]}"')
         self.pos = p
-        if p == start or (p == start + 1 and t[start] in "+-."):
-            raise self.fail(f"bad number syntax: {t[start : p + 1]!r}")
         self.emit("number", start, p)
 
 

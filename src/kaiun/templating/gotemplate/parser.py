@@ -141,7 +141,7 @@ class Parser:
         if old is None or is_empty(old.root):
             self.trees[tree.name] = tree
         elif not is_empty(tree.root):
-            raise self.fail(f"template: multiple definition of template {tree.name!r}")
+            raise self.fail(f'template: multiple definition of template "{tree.name}"')
 
     def definition(self) -> None:
         tok = self.next_non_space()
@@ -241,7 +241,7 @@ class Parser:
         if self.next_non_space().kind != "right":
             self.i -= 1
             pipe = self.pipeline("template clause", "right")
-        return TemplateNode(kw.pos, kw.line, name, pipe)
+        return TemplateNode(tok.pos, tok.line, name, pipe)
 
     def block_control(self, kw: Token) -> TemplateNode:
         tok = self.next_non_space()
@@ -254,7 +254,7 @@ class Parser:
             raise self.fail(f"unexpected {end} in block clause")
         self.vars, self.range_depth = saved_vars, saved_depth
         self.add(Tree(name, self.name, self.text, body))
-        return TemplateNode(kw.pos, kw.line, name, pipe)
+        return TemplateNode(tok.pos, tok.line, name, pipe)
 
     # -- pipelines ----------------------------------------------------------------------
     def pipeline(self, context: str, end: str) -> PipeNode:
@@ -283,8 +283,6 @@ class Parser:
             if nxt.kind in ("assign", "declare"):
                 pipe.is_assign = nxt.kind == "assign"
                 self.next_non_space()
-                if pipe.is_assign and v.val not in self.vars:
-                    raise self.fail(f"undefined variable {v.val!r}".replace("'", '"'))
                 pipe.decl.append(v.val)
                 self.vars.append(v.val)
                 return
@@ -385,11 +383,16 @@ class Parser:
                 raise self.fail(f"malformed character constant: {text}", tok) from None
             return NumberNode(tok.pos, text, True, True, code, float(code))
         iv = literals.parse_int(text)
+        if iv is not None and not -(2**63) <= iv < 2**64:
+            iv = None
         fv = literals.parse_float(text)
-        if iv is None and fv is not None and fv.is_integer() and abs(fv) < 2**63:
-            iv = int(fv)
+        if iv is None and fv is not None:
+            if not any(c in text for c in ".eEpP"):
+                raise self.fail(f'integer overflow: "{text}"', tok)
+            if fv.is_integer() and -(2**63) <= fv < 2**63:
+                iv = int(fv)
         if iv is None and fv is None:
-            raise self.fail(f"illegal number syntax: {text!r}".replace("'", '"'), tok)
+            raise self.fail(f'illegal number syntax: "{text}"', tok)
         return NumberNode(
             tok.pos,
             text,
