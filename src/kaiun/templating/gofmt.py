@@ -216,56 +216,78 @@ def _pad(s: str, flags: str, width: int | None, numeric: bool) -> str:
     return s.rjust(width)
 
 
-def _bad(value: Any, verb: str) -> str:
+def _bad(value: Any, verb: str, flags: str, width: int | None, prec: int | None) -> str:
+    # Go prints the operand inside the notation with the same width and flags.
     if value is None:
         return f"%!{verb}(<nil>)"
-    return f"%!{verb}({type_name(value)}={format_value(value)})"
+    text = _format_scalar(value, "v", flags, prec)[0] or format_value(value)
+    return f"%!{verb}({type_name(value)}={_pad(text, flags, width, False)})"
 
 
-def _format_one(value: Any, verb: str, flags: str, width: int | None, prec: int | None) -> str:
-    if isinstance(value, list | tuple) and verb not in "vT":
-        inner = " ".join(_format_one(x, verb, flags, None, prec) for x in value)
-        return _pad(f"[{inner}]", flags, width, False)
+def _format_one(
+    value: Any, verb: str, flags: str, width: int | None, prec: int | None, depth: int = 0
+) -> str:
+    """One operand of Sprintf; lists and maps apply the verb to each element (Go's printValue)."""
+    if verb == "T":
+        return _pad(type_name(value), flags, width, False)
+    if value is None:
+        if depth or verb == "v":
+            return _pad("<nil>", flags, width, False)
+        return _bad(value, verb, flags, width, prec)
+    if isinstance(value, list | tuple):
+        inner = " ".join(_format_one(x, verb, flags, width, prec, depth + 1) for x in value)
+        return f"[{inner}]"
+    if isinstance(value, Mapping):
+        items = " ".join(
+            _format_one(k, verb, flags, width, prec, depth + 1)
+            + ":"
+            + _format_one(value[k], verb, flags, width, prec, depth + 1)
+            for k in sorted(value, key=_map_key)
+        )
+        return f"map[{items}]"
     s, numeric = _format_scalar(value, verb, flags, prec)
+    if s is None:
+        return _bad(value, verb, flags, width, prec)
     return _pad(s, flags, width, numeric)
 
 
-def _format_scalar(  # noqa: C901
-    value: Any, verb: str, flags: str, prec: int | None
-) -> tuple[str, bool]:
-    if verb == "T":
-        return type_name(value), False
+def hex_float(v: float, upper: bool = False, prec: int = -1) -> str:
+    """Go's ``%x`` of a float: ``0x1.4p+01``."""
+    if math.isnan(v) or math.isinf(v):
+        return format_float(v)
+    h = v.hex()  # e.g. -0x1.c000000000000p+2
+    sign = "-" if h.startswith("-") else ""
+    mant, _, exp = h.lstrip("-")[2:].partition("p")
+    head, _, frac = mant.partition(".")
+    frac = frac.rstrip("0")
+    if prec >= 0:
+        frac = frac[:prec].ljust(prec, "0")
+    e = int(exp)
+    if v == 0:
+        head, e = "0", 0
+    out = f"{sign}0x{head}{'.' + frac if frac else ''}p{'-' if e < 0 else '+'}{abs(e):02d}"
+    return out.upper().replace("0X", "0X") if upper else out
+
+
+def _format_scalar(value: Any, verb: str, flags: str, prec: int | None) -> tuple[str | None, bool]:
+    """(text, numeric) of a scalar, or (None, _) for a verb Go rejects for its type."""
     if isinstance(value, Duration) and verb in "dxXob":
         value = value.ns
     elif isinstance(value, GoTime | Duration):
         value = value.String()
     if verb == "v":
         if isinstance(value, float):
-            s = format_float(value, "g", -1 if prec is None else prec)
-            return (("+" + s if "+" in flags and s[0] not in "+-" else s), True)
+            return format_float(value, "g", -1 if prec is None else prec), True
         s = format_value(value)
         if isinstance(value, str) and prec is not None:
             s = s[:prec]
         return s, isinstance(value, int) and not isinstance(value, bool)
     if isinstance(value, bool):
-        return (
-            (("true" if value else "false"), False) if verb == "t" else (_bad(value, verb), False)
-        )
+        return ("true" if value else "false", False) if verb == "t" else (None, False)
     if isinstance(value, int):
         return _format_int(value, verb, flags)
     if isinstance(value, float):
-        if verb in "eEfFgG":
-            p = -1 if prec is None else prec
-            if verb in "eEfF" and prec is None:
-                p = 6
-            s = format_float(value, verb.lower(), p)
-            s = s.upper() if verb in "EG" else s
-            if "+" in flags and s[0] not in "+-":
-                s = "+" + s
-            elif " " in flags and s[0] not in "+-":
-                s = " " + s
-            return s, True
-        return _bad(value, verb), False
+        return _format_float_verb(value, verb, flags, prec)
     if isinstance(value, str):
         if prec is not None:
             value = value[:prec]
@@ -278,19 +300,30 @@ def _format_scalar(  # noqa: C901
         if verb in "xX":
             h = value.encode().hex()
             return (h.upper() if verb == "X" else h), False
-        return _bad(value, verb), False
-    if isinstance(value, Mapping) and verb in "sdq":
-        inner = " ".join(
-            _format_scalar(k, verb, flags, prec)[0]
-            + ":"
-            + _format_scalar(value[k], verb, flags, prec)[0]
-            for k in sorted(value, key=_map_key)
-        )
-        return f"map[{inner}]", False
-    return _bad(value, verb), False
+    return None, False
 
 
-def _format_int(value: int, verb: str, flags: str) -> tuple[str, bool]:
+def _format_float_verb(
+    value: float, verb: str, flags: str, prec: int | None
+) -> tuple[str | None, bool]:
+    if verb in "xX":
+        s = hex_float(value, verb == "X", -1 if prec is None else prec)
+    elif verb in "eEfFgG":
+        p = -1 if prec is None else prec
+        if verb in "eEfF" and prec is None:
+            p = 6
+        s = format_float(value, verb.lower(), p)
+        s = s.upper() if verb in "EG" else s
+    else:
+        return None, False
+    if "+" in flags and s[0] not in "+-":
+        s = "+" + s
+    elif " " in flags and s[0] not in "+-":
+        s = " " + s
+    return s, True
+
+
+def _format_int(value: int, verb: str, flags: str) -> tuple[str | None, bool]:
     sign = "-" if value < 0 else ("+" if "+" in flags else (" " if " " in flags else ""))
     n = abs(value)
     if verb == "d":
@@ -310,4 +343,4 @@ def _format_int(value: int, verb: str, flags: str) -> tuple[str, bool]:
         return "'" + quote(chr(value))[1:-1].replace('\\"', '"') + "'", False
     if verb == "U":
         return f"U+{value:04X}", False
-    return _bad(value, verb), False
+    return None, False

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from oracles import GoOracle  # noqa: E402
+from oracles import GoOracle
 
 CASES = Path(__file__).resolve().parent / "cases"
 

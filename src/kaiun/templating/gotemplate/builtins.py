@@ -7,6 +7,7 @@ from typing import Any
 
 from kaiun.templating import gofmt
 from kaiun.templating.errors import FuncError
+from kaiun.templating.gotemplate.execute import MISSING
 from kaiun.templating.gotemplate.funcs import Func, func
 from kaiun.templating.values import Duration, GoTime, truth, type_name
 
@@ -70,10 +71,12 @@ def ne(a: Any, b: Any) -> bool:
 
 def _less(a: Any, b: Any) -> bool:
     ka, kb = _kind(a), _kind(b)
-    if ka in ("invalid", "bool") or kb in ("invalid", "bool"):
+    if ka == "invalid" or kb == "invalid":
         raise FuncError("invalid type for comparison")
     if ka != kb:
         raise FuncError("incompatible types for comparison")
+    if ka == "bool":
+        raise FuncError("invalid type for comparison")
     return bool(_scalar(a) < _scalar(b))
 
 
@@ -86,7 +89,7 @@ def lt(a: Any, b: Any) -> bool:
 @func("any", "any")
 def le(a: Any, b: Any) -> bool:
     """``le a b``."""
-    return _less(a, b) or eq.fn(a, b)
+    return _less(a, b) or bool(eq.fn(a, b))
 
 
 @func("any", "any")
@@ -107,11 +110,13 @@ def not_(a: Any) -> bool:
     return not truth(a)
 
 
-@func("any")
+@func("rv")
 def length(item: Any) -> int:
     """``len x``: bytes of a string, elements of a list or map."""
-    if item is None:
+    if item is MISSING:
         raise FuncError("reflect: call of reflect.Value.Type on zero Value")
+    if item is None:
+        raise FuncError("len of nil pointer")
     if isinstance(item, str):
         return len(item.encode())
     if isinstance(item, Mapping | list | tuple | bytes):
@@ -124,7 +129,7 @@ def _index_of(v: Any, cap: int) -> int:
         if v is None:
             raise FuncError("cannot index slice/array with nil")
         raise FuncError(f"cannot index slice/array with type {type_name(v)}")
-    if v < 0 or v >= cap:
+    if v < 0 or v > cap:
         raise FuncError(f"index out of range: {v}")
     return v
 
@@ -144,9 +149,16 @@ def index(item: Any, *indexes: Any) -> Any:
                 raise FuncError(f"value has type {type_name(ix)}; should be string")
             item = item.get(ix)
         elif isinstance(item, list | tuple):
-            item = item[_index_of(ix, len(item))]
+            i = _index_of(ix, len(item))
+            if i == len(item):  # Go checks against the capacity, then reflect panics
+                raise FuncError("reflect: slice index out of range")
+            item = item[i]
         elif isinstance(item, str):
-            item = item.encode()[_index_of(ix, len(item.encode()))]
+            b = item.encode()
+            i = _index_of(ix, len(b))
+            if i == len(b):
+                raise FuncError("reflect: string index out of range")
+            item = b[i]
         else:
             raise FuncError(f"can't index item of type {type_name(item)}")
     return item
@@ -169,7 +181,7 @@ def slice_(item: Any, *indexes: Any) -> Any:
         raise FuncError(f"can't slice item of type {type_name(item)}")
     idx = [0, len(seq), len(seq)]
     for i, ix in enumerate(indexes):
-        idx[i] = _index_of(ix, len(seq) + 1)
+        idx[i] = _index_of(ix, len(seq))
     if len(indexes) < 3:
         idx[2] = len(seq)
     if idx[0] > idx[1]:
@@ -183,7 +195,7 @@ def slice_(item: Any, *indexes: Any) -> Any:
 def _eval_args(args: tuple[Any, ...]) -> str:
     if len(args) == 1 and isinstance(args[0], str):
         return args[0]
-    return gofmt.sprint(args)
+    return gofmt.sprint(["<no value>" if a is None else a for a in args])
 
 
 def html_escape(s: str) -> str:

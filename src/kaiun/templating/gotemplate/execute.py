@@ -281,7 +281,7 @@ class State:
             boxed = from_map
         return self.eval_field(dot, idents[last], node, args, final, receiver, boxed)
 
-    def eval_field(  # noqa: C901
+    def eval_field(
         self,
         dot: Any,
         name: str,
@@ -432,7 +432,7 @@ class State:
             return self.validate(self.eval_call(dot, fn, n, n.name, [n], _NOFINAL), typ)
         if isinstance(n, ChainNode):
             return self.validate(self.eval_chain(dot, n, [], _NOFINAL), typ)
-        if typ is None or typ == "any":
+        if typ is None or typ in ("any", "rv"):
             if isinstance(n, NumberNode):
                 return self.ideal_constant(n)
             if isinstance(n, StringNode):
@@ -470,12 +470,12 @@ class State:
 
     def validate(self, value: Any, typ: str | None) -> Any:
         if value is MISSING:
-            if typ is None:
+            if typ is None or typ == "rv":
                 return MISSING
             if typ in NILABLE:
                 return None
             raise self.error(f"invalid value; expected {GO_TYPE.get(typ, typ)}")
-        if typ is None or typ == "any":
+        if typ is None or typ in ("any", "rv"):
             return value
         if _assignable(value, typ):
             return value
