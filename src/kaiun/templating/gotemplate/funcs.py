@@ -3,8 +3,8 @@
 Go checks a call's argument count and converts each argument to the parameter's type before
 calling; the signature lets the executor do the same, with Go's error messages. Type codes:
 ``any`` (interface{}), ``str``, ``int``, ``int64``, ``float``, ``bool``, ``dict``
-(map[string]interface{}), ``list`` ([]interface{}), ``time`` (time.Time), ``dur``, and ``rv`` (a reflect.Value: Go's
-own builtins see a missing value as such, not as nil).
+(map[string]interface{}), ``list`` ([]interface{}), ``time`` (time.Time), ``dur``, and
+``rv`` (a reflect.Value: Go's own builtins see a missing value as such, not as nil).
 """
 
 from __future__ import annotations
