@@ -495,9 +495,9 @@ def _assignable(value: Any, typ: str) -> bool:
     if typ == "bool":
         return isinstance(value, bool)
     if typ == "dict":
-        return value is None or isinstance(value, Mapping)
+        return isinstance(value, Mapping)
     if typ == "list":
-        return value is None or isinstance(value, list | tuple)
+        return isinstance(value, list | tuple)
     if typ == "time":
         return isinstance(value, GoTime)
     if typ == "dur":

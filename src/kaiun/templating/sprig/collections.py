@@ -12,9 +12,9 @@ from kaiun.templating.sprig.convert import empty, strval
 from kaiun.templating.values import type_name
 
 
-def _as_list(v: Any, what: str) -> list[Any] | None:
-    if v is None:
-        return None
+def _as_list(v: Any, what: str) -> list[Any]:
+    if v is None:  # Sprig asks reflect for the kind of nil, which panics
+        raise FuncError("runtime error: invalid memory address or nil pointer dereference")
     if isinstance(v, list | tuple):
         return list(v)
     raise FuncError(f"Cannot {what} on type {type_name(v)}")
@@ -31,21 +31,19 @@ def _last(v: Any) -> Any:
 
 
 def _rest(v: Any) -> Any:
-    lst = _as_list(v, "find rest")
-    return lst[1:] if lst else None
+    return _as_list(v, "find rest")[1:]
 
 
 def _initial(v: Any) -> Any:
-    lst = _as_list(v, "find initial")
-    return lst[:-1] if lst else None
+    return _as_list(v, "find initial")[:-1]
 
 
 def _push(v: Any, item: Any) -> list[Any]:
-    return [*(_as_list(v, "push") or []), item]
+    return [*(_as_list(v, "push")), item]
 
 
 def _prepend(v: Any, item: Any) -> list[Any]:
-    return [item, *(_as_list(v, "prepend") or [])]
+    return [item, *(_as_list(v, "prepend"))]
 
 
 def _eq(a: Any, b: Any) -> bool:
@@ -57,7 +55,7 @@ def _eq(a: Any, b: Any) -> bool:
 
 def _uniq(v: Any) -> list[Any]:
     out: list[Any] = []
-    for x in _as_list(v, "uniq") or []:
+    for x in _as_list(v, "uniq"):
         if not any(_eq(x, y) for y in out):
             out.append(x)
     return out
@@ -67,37 +65,37 @@ def _has(needle: Any, haystack: Any) -> bool:
     if haystack is None:
         return False
     lst = _as_list(haystack, "find has")
-    return any(_eq(needle, x) for x in lst or [])
+    return any(_eq(needle, x) for x in lst)
 
 
 def _without(v: Any, *omit: Any) -> list[Any]:
-    return [x for x in _as_list(v, "find without") or [] if not any(_eq(x, o) for o in omit)]
+    return [x for x in _as_list(v, "find without") if not any(_eq(x, o) for o in omit)]
 
 
 def _compact(v: Any) -> list[Any]:
-    return [x for x in _as_list(v, "compact") or [] if not empty(x)]
+    return [x for x in _as_list(v, "compact") if not empty(x)]
 
 
 def _concat(*lists: Any) -> list[Any]:
     out: list[Any] = []
     for lst in lists:
-        out.extend(_as_list(lst, "concat") or [])
+        out.extend(_as_list(lst, "concat"))
     return out
 
 
 def _reverse(v: Any) -> list[Any]:
-    return list(reversed(_as_list(v, "find reverse") or []))
+    return list(reversed(_as_list(v, "find reverse")))
 
 
 def _slice(v: Any, *idx: Any) -> Any:
-    lst = _as_list(v, "slice") or []
+    lst = _as_list(v, "slice")
     start = int(idx[0]) if idx else 0
     end = int(idx[1]) if len(idx) > 1 else len(lst)
     return lst[start:end]
 
 
 def _chunk(size: int, v: Any) -> list[list[Any]]:
-    lst = _as_list(v, "chunk") or []
+    lst = _as_list(v, "chunk")
     if size <= 0:
         raise FuncError("runtime error: integer divide by zero")
     return [lst[i : i + size] for i in range(0, len(lst), size)]
@@ -152,7 +150,7 @@ def _merge_into(dst: dict[str, Any], src: Mapping[str, Any], overwrite: bool) ->
         cur = dst.get(k)
         if isinstance(cur, dict) and isinstance(v, Mapping):
             _merge_into(cur, v, overwrite)
-        elif k not in dst or empty(cur) or (overwrite and not empty(v)):
+        elif k not in dst or empty(cur) or overwrite:
             dst[k] = copy.deepcopy(v)
 
 

@@ -11,7 +11,7 @@ from kaiun.templating import gofmt
 from kaiun.templating.errors import FuncError
 from kaiun.templating.gotemplate.funcs import Func, func
 from kaiun.templating.gotemplate.literals import parse_float, parse_int
-from kaiun.templating.values import Duration, Int64
+from kaiun.templating.values import Duration, Int64, type_name
 
 
 def strval(v: Any) -> str:
@@ -157,7 +157,25 @@ def _floatmin(a: Any, *rest: Any) -> float:
     return min([to_float64(a), *(to_float64(x) for x in rest)])
 
 
+def kind_of(v: Any) -> str:
+    """Sprig's ``kindOf``: the reflect kind name."""
+    if v is None:
+        return "invalid"
+    name = type_name(v)
+    if name.startswith("map"):
+        return "map"
+    if name.startswith("[]"):
+        return "slice"
+    if name.startswith("time."):
+        return "struct" if name == "time.Time" else "int64"
+    return name
+
+
 FUNCS: dict[str, Func] = {
+    "typeOf": Func(type_name, ("any",)),
+    "kindOf": Func(kind_of, ("any",)),
+    "typeIs": Func(lambda t, v: type_name(v) == t, ("str", "any")),
+    "kindIs": Func(lambda k, v: kind_of(v) == k, ("str", "any")),
     "default": default,
     "empty": Func(empty, ("any",)),
     "coalesce": coalesce,

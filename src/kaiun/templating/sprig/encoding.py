@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import json
 import math
+import re
 import uuid
 import zlib
 from collections.abc import Mapping
@@ -115,9 +116,16 @@ class _GoYamlDumper(yaml.SafeDumper):
     """Close to go-yaml v2 as used by ``sigs.k8s.io/yaml``: block style, literal multi-lines."""
 
 
+_YAML11_BOOLS = frozenset(["y", "Y", "n", "N"])
+
+
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
     if "\n" in data and not any(c in data for c in "\t\r") and data.strip(" ") == data:
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    # go-yaml double-quotes a string that would read back as another type ("yes", "123", "").
+    resolved = dumper.resolve(yaml.ScalarNode, data, (True, False))  # type: ignore[no-untyped-call]
+    if resolved != "tag:yaml.org,2002:str" or data in _YAML11_BOOLS:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
     return dumper.represent_str(data)
 
 
@@ -148,9 +156,26 @@ def to_yaml(v: Any) -> str:
     return text.removesuffix("\n")
 
 
+class _Yaml11Loader(yaml.SafeLoader):
+    """YAML 1.1 as go-yaml v2 reads it: ``y``/``n`` are booleans too."""
+
+
+_Yaml11Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:y|Y|n|N)$"), list("yYnN")
+)
+
+
+def _bool11(loader: yaml.SafeLoader, node: yaml.Node) -> bool:
+    value = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+    return value.lower() in ("y", "yes", "true", "on")
+
+
+_Yaml11Loader.add_constructor("tag:yaml.org,2002:bool", _bool11)
+
+
 def _from_yaml(s: str) -> Any:
     try:
-        data = yaml.safe_load(s)
+        data = yaml.load(s, Loader=_Yaml11Loader)
     except yaml.YAMLError as exc:
         return {"Error": str(exc)}
     return (
@@ -162,7 +187,7 @@ def _from_yaml(s: str) -> Any:
 
 def _from_yaml_array(s: str) -> Any:
     try:
-        data = yaml.safe_load(s)
+        data = yaml.load(s, Loader=_Yaml11Loader)
     except yaml.YAMLError as exc:
         return [str(exc)]
     return _floats(data) if isinstance(data, list) else []
@@ -181,11 +206,17 @@ def _floats(v: Any) -> Any:
     return v
 
 
+_B64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+
+
 def _b64dec(s: str) -> str:
     try:
         return base64.b64decode(s.encode(), validate=True).decode(errors="replace")
-    except (binascii.Error, ValueError) as exc:
-        return f"illegal base64 data: {exc}"
+    except (binascii.Error, ValueError):
+        bad = next((i for i, c in enumerate(s) if c not in _B64 and c != "="), None)
+        if bad is None:
+            bad = len(s.rstrip("=")) // 4 * 4
+        return f"illegal base64 data at input byte {bad}"
 
 
 def _b32dec(s: str) -> str:

@@ -22,6 +22,9 @@ _CONSTRAINT = re.compile(
 )
 
 
+_TERM = re.compile(r"(?:=>|=<|>=|<=|!=|~>|[=<>~^])?\s*v?[\dxX*][^\s,|]*")
+
+
 @dataclass(frozen=True)
 class Version:
     """A parsed semantic version; the methods are what templates call."""
@@ -70,7 +73,7 @@ def parse_version(text: str) -> Version:
     """Parse a (possibly partial, ``v``-prefixed) semantic version."""
     m = _VERSION.fullmatch(text.strip())
     if m is None:
-        raise FuncError("Invalid Semantic Version")
+        raise FuncError("invalid semantic version")
     major, minor, patch, pre, meta = m.groups()
     return Version(int(major), int(minor or 0), int(patch or 0), pre or "", meta or "", text)
 
@@ -160,7 +163,7 @@ def check(constraint: str, version: str) -> bool:
         group = re.sub(
             r"(\S+)\s+-\s+(\S+)", lambda m: f">= {m.group(1)}, <= {m.group(2)}", group.strip()
         )
-        terms = [t for t in re.split(r"\s*,\s*|\s+(?=[<>=!~^]|v?\d)", group) if t.strip()]
+        terms = _TERM.findall(group)
         if not terms:
             raise FuncError(f"improper constraint: {constraint}")
         ok = True

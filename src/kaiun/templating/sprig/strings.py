@@ -50,28 +50,83 @@ def untitle(s: str) -> str:
     return "".join(out)
 
 
-def _words(s: str) -> list[str]:
-    # xstrings' word split: separators, lower->upper and acronym->word boundaries.
-    parts = re.split(r"[\s_\-\.]+", s)
-    words: list[str] = []
-    for part in parts:
-        words.extend(re.findall(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+|[^\W\d_]+", part))
-    return [w for w in words if w]
+def _kind(c: str) -> str:
+    if c.isspace() or c in "-_":
+        return "sep"
+    if c.isupper():
+        return "upper"
+    if c.islower():
+        return "lower"
+    if c.isdigit():
+        return "digit"
+    return "other"
+
+
+def _boundary(s: str, i: int, prev: str) -> bool:
+    """Whether a new word starts at ``s[i]`` (xstrings' rules, learned from its behaviour)."""
+    kind = _kind(s[i])
+    if kind == "upper":
+        if prev in ("lower", "other"):
+            return True
+        # The last capital of an acronym starts the next word: HTTPServer -> http_server.
+        return prev == "upper" and i + 1 < len(s) and _kind(s[i + 1]) == "lower"
+    if kind == "digit":
+        if prev == "other":
+            return True
+        if prev in ("lower", "upper"):
+            j = i
+            while j < len(s) and _kind(s[j]) == "digit":
+                j += 1
+            return j < len(s) and _kind(s[j]) in ("lower", "upper")
+    return False
+
+
+def _delimited(s: str, sep: str) -> str:
+    out: list[str] = []
+    prev = "sep"
+    for i, c in enumerate(s):
+        kind = _kind(c)
+        if kind == "sep":
+            out.append(sep)
+        else:
+            if _boundary(s, i, prev) and prev != "sep":
+                out.append(sep)
+            out.append(c.lower())
+        prev = kind
+    return "".join(out)
 
 
 def snakecase(s: str) -> str:
-    """``FirstName`` -> ``first_name``."""
-    return "_".join(w.lower() for w in _words(s))
+    """xstrings' ``ToSnakeCase``: ``FirstName`` -> ``first_name``."""
+    return _delimited(s, "_")
 
 
 def kebabcase(s: str) -> str:
-    """``FirstName`` -> ``first-name``."""
-    return "-".join(w.lower() for w in _words(s))
+    """xstrings' ``ToKebabCase``: ``FirstName`` -> ``first-name``."""
+    return _delimited(s, "-")
 
 
 def camelcase(s: str) -> str:
-    """xstrings' ``ToCamelCase``: ``foo_bar`` -> ``FooBar``."""
-    return "".join(p[:1].upper() + p[1:] for p in s.split("_") if p)
+    """xstrings' ``ToCamelCase``: ``foo_bar baz`` -> ``FooBarBaz``; edge separators stay.
+
+    A word whose second letter is upper case is an acronym and is folded (``HTTP`` ->
+    ``Http``); other words keep their inner capitals (``CamelCaseID``).
+    """
+    parts = re.split(r"([\s_\-]+)", s)
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        if i % 2:  # a separator run: kept at the edges, one character dropped inside
+            edge = (i == 1 and parts[0] == "") or (i == len(parts) - 2 and parts[-1] == "")
+            out.append(part if edge else part[1:])
+        elif part:
+            rest = part[1:].lower() if part[1:2].isupper() else part[1:]
+            out.append(part[0].upper() + rest)
+    return "".join(out)
+
+
+def nospace(s: str) -> str:
+    """Sprig's ``nospace`` drops whitespace byte by byte (and so mangles non-ASCII, as Go's)."""
+    return "".join(chr(b) for b in s.encode() if not chr(b).isspace())
 
 
 def swapcase(s: str) -> str:
@@ -215,7 +270,7 @@ FUNCS: dict[str, Func] = {
     "trimAll": Func(lambda cut, s: s.strip(cut), (S, S)),
     "trimPrefix": Func(lambda p, s: s[len(p) :] if p and s.startswith(p) else s, (S, S)),
     "trimSuffix": Func(lambda p, s: s[: -len(p)] if p and s.endswith(p) else s, (S, S)),
-    "nospace": Func(lambda s: "".join(c for c in s if not c.isspace()), (S,)),
+    "nospace": Func(nospace, (S,)),
     "replace": Func(lambda old, new, src: src.replace(old, new), (S, S, S)),
     "contains": Func(lambda sub, s: sub in s, (S, S)),
     "hasPrefix": Func(lambda p, s: s.startswith(p), (S, S)),
