@@ -31,7 +31,8 @@ STRING_FUNCS = [
     "upper", "lower", "title", "untitle", "trim", "nospace", "b64enc", "sha1sum", "sha256sum",
     "quote", "squote", "toJson", "toYaml", "swapcase", "initials", "len", "snakecase",
     "camelcase", "kebabcase", "trunc 4", "indent 2", "nindent 1", "trimSuffix \"id\"",
-    "replace \"-\" \"_\"", "splitList \" \"", "regexFind \"[a-z]+\"", "contains \"o\"", "adler32sum",
+    "replace \"-\" \"_\"", "splitList \" \"", "regexFind \"[a-z]+\"", "contains \"o\"",
+    "adler32sum",
 ]  # fmt: skip
 SCALARS: list[Any] = [0, 1, -1, 2.5, -2.5, 1e6, 123456789, "12", "x", "", True, False, None]
 SCALAR_FUNCS = [
