@@ -144,7 +144,7 @@ class Parser:
             if op == "not" and self.toks[self.i + 1][1] in ("in", "matches", "contains"):
                 negate = True
                 op = self.toks[self.i + 1][1]
-            if op not in BINARY or BINARY[op][0] < prec or (BINARY[op][0] == prec and prec):
+            if op not in BINARY or BINARY[op][0] < prec:
                 break
             p, right_assoc = BINARY[op]
             self.i += 2 if negate else 1
