@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from kaiun.templating.errors import ExprRuntimeError, ExprSyntaxError, FuncError
@@ -12,13 +11,29 @@ from kaiun.templating.expr.parser import PREDICATES, Ast, located, parse
 from kaiun.templating.values import Clock
 
 
-@dataclass(slots=True)
 class Ctx:
     """One evaluation: the caller's environment, builtins, closure frames (``#``)."""
 
-    env: Mapping[str, Any]
-    funcs: Mapping[str, Callable[..., Any]]
-    frames: list[tuple[Any, int, Any]] = field(default_factory=list)
+    __slots__ = ("clock", "env", "frames")
+
+    def __init__(self, env: Mapping[str, Any], clock: Clock | None) -> None:
+        self.env = env
+        self.clock = clock
+        self.frames: list[tuple[Any, int, Any]] = []
+
+    @property
+    def funcs(self) -> Mapping[str, Callable[..., Any]]:
+        """Builtins; ``now`` is bound to this evaluation's clock."""
+        return builtins.functions(self.clock) if self.clock is not None else _STATIC
+
+    def func(self, name: str) -> Callable[..., Any] | None:
+        """One builtin by name, without building the clock-bound table unless needed."""
+        if name == "now":
+            return self.funcs.get(name)
+        return _STATIC.get(name)
+
+
+_STATIC = builtins.functions(None)
 
 
 Code = Callable[[Ctx], Any]
@@ -45,7 +60,7 @@ class Program:
 
     def run(self, env: Mapping[str, Any] | None = None, *, clock: Clock | None = None) -> Any:
         """Evaluate; raises :class:`ExprRuntimeError` pointing at the failing column."""
-        ctx = Ctx(env or {}, builtins.functions(clock))
+        ctx = Ctx(env or {}, clock)
         try:
             return self._code(ctx)
         except _Error as exc:
@@ -99,6 +114,9 @@ def _compile(node: Ast) -> Code:  # noqa: C901
         a, b = _compile(node[2]), _compile(node[3])
         return lambda ctx: _elvis(a(ctx), b, ctx)
     if kind == "member":
+        path = _const_path(node)
+        if path is not None:
+            return _path(*path)
         return _member(_compile(node[2]), _compile(node[3]), node[4], pos)
     if kind == "slice":
         obj = _compile(node[2])
@@ -135,8 +153,9 @@ def _name(name: str, pos: int) -> Code:
         env = ctx.env
         if name in env:
             return env[name]
-        if name in ctx.funcs:
-            return ctx.funcs[name]
+        fn = ctx.func(name)
+        if fn is not None:
+            return fn
         raise _Error(f"unknown name {name}", pos)
 
     return load
@@ -149,6 +168,41 @@ def _pointer(which: str, pos: int) -> Code:
         if not ctx.frames:
             raise _Error(f"#{which} outside of a predicate", pos)
         return ctx.frames[-1][slot]
+
+    return load
+
+
+def _const_path(node: Ast) -> tuple[str, int, list[tuple[str, int]]] | None:
+    """``name.a.b`` with constant keys and no ``?.``: (root, pos, [(key, pos)...]) or None."""
+    keys: list[tuple[str, int]] = []
+    while node[0] == "member":
+        key = node[3]
+        if node[4] or key[0] != "const" or not isinstance(key[2], str):
+            return None
+        keys.append((key[2], node[1]))
+        node = node[2]
+    if node[0] != "name":
+        return None
+    return node[2], node[1], keys[::-1]
+
+
+def _path(root: str, pos: int, keys: list[tuple[str, int]]) -> Code:
+    """A member chain through plain dicts, the shape of every trigger (``app.status.x``)."""
+    load_root = _name(root, pos)
+    names = [k for k, _ in keys]
+
+    def load(ctx: Ctx) -> Any:
+        env = ctx.env
+        o = env[root] if type(env) is dict and root in env else load_root(ctx)
+        for i, k in enumerate(names):
+            if type(o) is dict:
+                o = o.get(k)
+                continue
+            try:
+                o = operators.fetch(o, k)
+            except FuncError as exc:
+                raise _Error(str(exc), keys[i][1]) from None
+        return o
 
     return load
 
@@ -192,16 +246,8 @@ _ARITH: dict[str, Callable[[Any, Any], Any]] = {
 
 
 def _binary(op: str, a: Code, b: Code, pos: int) -> Code:
-    if op in ("and", "&&"):
-        return _guard(
-            pos,
-            lambda ctx: operators.truthy_bool(a(ctx), op) and operators.truthy_bool(b(ctx), op),
-        )
-    if op in ("or", "||"):
-        return _guard(
-            pos,
-            lambda ctx: operators.truthy_bool(a(ctx), op) or operators.truthy_bool(b(ctx), op),
-        )
+    if op in ("and", "&&", "or", "||"):
+        return _logical(op, a, b, pos)
     if op == "??":
         return lambda ctx: _coalesce(a, b, ctx)
     if op == "==":
@@ -211,13 +257,43 @@ def _binary(op: str, a: Code, b: Code, pos: int) -> Code:
     if op in ("<", ">", "<=", ">="):
         return _guard(pos, lambda ctx: operators.compare(op, a(ctx), b(ctx)))
     if op == "in":
-        return _guard(pos, lambda ctx: operators.contains_in(a(ctx), b(ctx)))
+        return _in(a, b, pos)
     if op in ("matches", "contains", "startsWith", "endsWith"):
         return _guard(pos, lambda ctx: operators.string_op(op, a(ctx), b(ctx)))
     if op == "..":
         return _guard(pos, lambda ctx: list(range(int(a(ctx)), int(b(ctx)) + 1)))
     fn = _ARITH[op]
     return _guard(pos, lambda ctx: fn(a(ctx), b(ctx)))
+
+
+def _logical(op: str, a: Code, b: Code, pos: int) -> Code:
+    stop = op in ("or", "||")  # the value that short-circuits
+
+    def run(ctx: Ctx) -> bool:
+        x = a(ctx)
+        if x is not True and x is not False:
+            raise _Error(f"invalid operation: {op} {operators.kind(x)} (expected bool)", pos)
+        if x is stop:
+            return x
+        y = b(ctx)
+        if y is not True and y is not False:
+            raise _Error(f"invalid operation: {op} {operators.kind(y)} (expected bool)", pos)
+        return y
+
+    return run
+
+
+def _in(a: Code, b: Code, pos: int) -> Code:
+    def run(ctx: Ctx) -> bool:
+        needle, haystack = a(ctx), b(ctx)
+        if type(needle) is str and type(haystack) is list:
+            return needle in haystack  # a string equals only an equal string
+        try:
+            return operators.contains_in(needle, haystack)
+        except FuncError as exc:
+            raise _Error(str(exc), pos) from None
+
+    return run
 
 
 def _coalesce(a: Code, b: Code, ctx: Ctx) -> Any:
@@ -234,7 +310,7 @@ def _call(name: str, args: list[Ast], pos: int) -> Code:
     argv = [_compile(a) for a in args]
 
     def call(ctx: Ctx) -> Any:
-        fn = ctx.env.get(name) if name in ctx.env else ctx.funcs.get(name)
+        fn = ctx.env.get(name) if name in ctx.env else ctx.func(name)
         if fn is None:
             raise _Error(f"unknown func {name}", pos)
         values = [f(ctx) for f in argv]

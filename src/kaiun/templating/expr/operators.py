@@ -39,8 +39,16 @@ def is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
+_SIMPLE = frozenset([str, int, float])
+
+
 def equal(a: Any, b: Any) -> bool:
     """``==``: numbers by value across int/float, otherwise deep equality of the same kind."""
+    ta = type(a)
+    if ta is type(b) and ta in _SIMPLE:
+        return bool(a == b)
+    if a is None or b is None:
+        return a is b
     if is_number(a) and is_number(b):
         return bool(a == b)
     if isinstance(a, bool) != isinstance(b, bool):

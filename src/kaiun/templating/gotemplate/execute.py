@@ -100,28 +100,53 @@ class State:
 
     # -- statements ---------------------------------------------------------------------
     def walk(self, dot: Any, node: Node) -> None:
-        if isinstance(node, TextNode):
-            self.out.append(node.text)
-        elif isinstance(node, ActionNode):
-            val = self.eval_pipeline(dot, node.pipe)
-            if not node.pipe.decl:
-                self.print_value(node, val)
-        elif isinstance(node, ListNode):
-            for n in node.nodes:
-                self.walk(dot, n)
-        elif isinstance(node, BranchNode):
-            if node.kind == "range":
-                self.walk_range(dot, node)
+        kind = type(node)
+        if kind is ListNode:
+            for n in node.nodes:  # type: ignore[attr-defined]
+                k = type(n)
+                if k is TextNode:
+                    self.out.append(n.text)  # type: ignore[attr-defined]
+                elif k is ActionNode:
+                    self.walk_action(dot, n)  # type: ignore[arg-type]
+                else:
+                    self.walk(dot, n)
+        elif kind is TextNode:
+            self.out.append(node.text)  # type: ignore[attr-defined]
+        elif kind is ActionNode:
+            self.walk_action(dot, node)  # type: ignore[arg-type]
+        elif kind is BranchNode:
+            if node.kind == "range":  # type: ignore[attr-defined]
+                self.walk_range(dot, node)  # type: ignore[arg-type]
             else:
-                self.walk_if_or_with(dot, node)
-        elif isinstance(node, TemplateNode):
-            self.walk_template(dot, node)
-        elif isinstance(node, BreakNode):
+                self.walk_if_or_with(dot, node)  # type: ignore[arg-type]
+        elif kind is TemplateNode:
+            self.walk_template(dot, node)  # type: ignore[arg-type]
+        elif kind is BreakNode:
             raise _Break
-        elif isinstance(node, ContinueNode):
+        elif kind is ContinueNode:
             raise _Continue
         else:  # pragma: no cover - the parser makes no other statements
             raise self.error(f"unknown node: {node}")
+
+    def walk_action(self, dot: Any, node: ActionNode) -> None:
+        fast = node.pipe.fast
+        if fast is not None:
+            # {{.a.b}} through plain dicts with every key present: no Go semantics to apply.
+            v = dot
+            for name in fast:
+                if type(v) is not dict or name not in v:
+                    break
+                v = v[name]
+            else:
+                if type(v) is str:
+                    self.out.append(v)
+                    return
+                if v is None:
+                    self.out.append("<no value>")
+                    return
+        val = self.eval_pipeline(dot, node.pipe)
+        if not node.pipe.decl:
+            self.print_value(node, val)
 
     def print_value(self, node: Node, val: Any) -> None:
         if val is MISSING:

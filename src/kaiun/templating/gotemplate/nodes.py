@@ -110,6 +110,8 @@ class PipeNode(Node):
     is_assign: bool = False
     decl: list[str] = field(default_factory=list)
     cmds: list[CommandNode] = field(default_factory=list)
+    # For the common ``{{.a.b}}``: the field path, so the executor can take a fast path.
+    fast: tuple[str, ...] | None = None
 
     def __str__(self) -> str:
         head = ""

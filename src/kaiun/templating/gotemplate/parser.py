@@ -265,6 +265,10 @@ class Parser:
             tok = self.next_non_space()
             if tok.kind == end:
                 self.check_pipeline(pipe, context)
+                if not pipe.decl and len(pipe.cmds) == 1 and len(pipe.cmds[0].args) == 1:
+                    only = pipe.cmds[0].args[0]
+                    if isinstance(only, FieldNode):
+                        pipe.fast = only.idents
                 return pipe
             if tok.kind in _OPERAND_START:
                 self.i -= 1
