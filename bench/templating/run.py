@@ -93,8 +93,11 @@ def main() -> None:
                 text.format_map(p)
 
     go_s, fmt_s = _median(render_go), _median(render_format)
-    print(f"appset render: {N_PARAMS} x {len(FIELDS)} fields: kaiun {go_s:.3f} s "
-          f"({N_PARAMS / go_s:,.0f} param sets/s); str.format {fmt_s:.3f} s; ratio {go_s / fmt_s:.1f}x")  # fmt: skip
+    print(
+        f"appset render: {N_PARAMS} x {len(FIELDS)} fields: kaiun {go_s:.3f} s "
+        f"({N_PARAMS / go_s:,.0f} param sets/s); str.format {fmt_s:.3f} s; "
+        f"ratio {go_s / fmt_s:.1f}x"
+    )
 
     src = (
         "app.status.operationState != nil and app.status.operationState.phase in ['Succeeded']"
@@ -123,8 +126,10 @@ def main() -> None:
             py(envs[i & 3]["app"])
 
     ex_s, py_s = _median(run_expr), _median(run_py)
-    print(f"trigger: {N_TRIGGER} evaluations: kaiun {ex_s:.3f} s ({N_TRIGGER / ex_s:,.0f}/s); "
-          f"python lambda {py_s:.3f} s; ratio {ex_s / py_s:.1f}x")  # fmt: skip
+    print(
+        f"trigger: {N_TRIGGER} evaluations: kaiun {ex_s:.3f} s ({N_TRIGGER / ex_s:,.0f}/s); "
+        f"python lambda {py_s:.3f} s; ratio {ex_s / py_s:.1f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from kaiun.templating import gofmt
 from kaiun.templating.errors import FuncError, TemplateExecError
@@ -100,27 +100,30 @@ class State:
 
     # -- statements ---------------------------------------------------------------------
     def walk(self, dot: Any, node: Node) -> None:
+        # Dispatch on the exact type: isinstance chains dominate render time otherwise.
         kind = type(node)
         if kind is ListNode:
-            for n in node.nodes:  # type: ignore[attr-defined]
+            out = self.out
+            for n in cast(ListNode, node).nodes:
                 k = type(n)
                 if k is TextNode:
-                    self.out.append(n.text)  # type: ignore[attr-defined]
+                    out.append(cast(TextNode, n).text)
                 elif k is ActionNode:
-                    self.walk_action(dot, n)  # type: ignore[arg-type]
+                    self.walk_action(dot, cast(ActionNode, n))
                 else:
                     self.walk(dot, n)
         elif kind is TextNode:
-            self.out.append(node.text)  # type: ignore[attr-defined]
+            self.out.append(cast(TextNode, node).text)
         elif kind is ActionNode:
-            self.walk_action(dot, node)  # type: ignore[arg-type]
+            self.walk_action(dot, cast(ActionNode, node))
         elif kind is BranchNode:
-            if node.kind == "range":  # type: ignore[attr-defined]
-                self.walk_range(dot, node)  # type: ignore[arg-type]
+            branch = cast(BranchNode, node)
+            if branch.kind == "range":
+                self.walk_range(dot, branch)
             else:
-                self.walk_if_or_with(dot, node)  # type: ignore[arg-type]
+                self.walk_if_or_with(dot, branch)
         elif kind is TemplateNode:
-            self.walk_template(dot, node)  # type: ignore[arg-type]
+            self.walk_template(dot, cast(TemplateNode, node))
         elif kind is BreakNode:
             raise _Break
         elif kind is ContinueNode:
