@@ -252,21 +252,32 @@ def _format_one(
 
 
 def hex_float(v: float, upper: bool = False, prec: int = -1) -> str:
-    """Go's ``%x`` of a float: ``0x1.4p+01``."""
+    """Go's ``%x`` of a float: normalised ``0x1.4p+01``, rounded half-even to ``prec`` digits."""
     if math.isnan(v) or math.isinf(v):
         return format_float(v)
-    h = v.hex()  # e.g. -0x1.c000000000000p+2
-    sign = "-" if h.startswith("-") else ""
-    mant, _, exp = h.lstrip("-")[2:].partition("p")
-    head, _, frac = mant.partition(".")
-    frac = frac.rstrip("0")
-    if prec >= 0:
-        frac = frac[:prec].ljust(prec, "0")
-    e = int(exp)
+    sign = "-" if math.copysign(1.0, v) < 0 else ""
     if v == 0:
-        head, e = "0", 0
-    out = f"{sign}0x{head}{'.' + frac if frac else ''}p{'-' if e < 0 else '+'}{abs(e):02d}"
-    return out.upper().replace("0X", "0X") if upper else out
+        frac, exp = 0, 0
+    else:
+        m, e = math.frexp(abs(v))
+        frac, exp = int((m * 2 - 1) * (1 << 52)), e - 1
+    if prec < 0:
+        digits = f"{frac:013x}".rstrip("0")
+    elif prec >= 13:
+        digits = f"{frac:013x}".ljust(prec, "0")
+    else:
+        shift = 52 - 4 * prec
+        q, r = divmod(frac, 1 << shift)
+        half = 1 << (shift - 1)
+        if r > half or (r == half and q & 1):
+            q += 1
+        if q == 1 << (4 * prec):
+            q, exp = 0, exp + 1
+        digits = f"{q:0{prec}x}" if prec else ""
+    out = f"{sign}0x1{'.' + digits if digits else ''}p{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    if v == 0:
+        out = out.replace("0x1", "0x0", 1)
+    return out.upper() if upper else out
 
 
 def _format_scalar(value: Any, verb: str, flags: str, prec: int | None) -> tuple[str | None, bool]:

@@ -50,6 +50,26 @@ def _generated() -> list[dict[str, Any]]:
     return cases
 
 
+FLOATS = [
+    0.0, -0.0, 1.0, -1.5, 0.1, 0.2 + 0.1, 1 / 3, 2 / 3, 1e-5, 1e-4, 123456.0, 1234567.0,
+    99999.95, 1e20, 1e21, 1.7976931348623157e308, 5e-324, 2.5, 3.5, -2.5, 0.125, 1e100,
+    6.02214076e23, 299792458.0, 0.000123456, 9007199254740993.0, 100.0, 1e6, 12345.6789,
+]  # fmt: skip
+FLOAT_FORMS = [
+    "{{.f}}", "{{printf \"%v|%e|%E|%f|%g|%G\" .f .f .f .f .f .f}}",
+    "{{printf \"%.0f|%.1f|%.2e|%.3g|%.10g|%8.3f|%-8.2f|%+.1e\" .f .f .f .f .f .f .f .f}}",
+    "{{printf \"%x|%X|%.2x|%08.3f|% .2f|%+v\" .f .f .f .f .f .f}}", "{{print .f \"s\" .f .f}}",
+    "{{printf \"%5v|%-7v|%07.2f|%T|%d\" .f .f .f .f .f}}",
+]  # fmt: skip
+
+
+def _float_cases() -> list[dict[str, Any]]:
+    return [
+        {"text": form, "data": {"f": value}, "options": []}
+        for form, value in itertools.product(FLOAT_FORMS, FLOATS)
+    ]
+
+
 def _kaiun(case: dict[str, Any]) -> dict[str, str]:
     try:
         tmpl = parse("t", case["text"], options=case.get("options") or ())
@@ -79,6 +99,12 @@ def _compare(oracle: GoOracle, cases: list[dict[str, Any]]) -> list[str]:
 def test_generated_cases_match_go(oracle: GoOracle) -> None:
     cases = _generated()
     assert len(cases) > 600
+    diffs = _compare(oracle, cases)
+    assert not diffs, f"{len(diffs)} of {len(cases)} differ:\n" + "\n".join(diffs[:20])
+
+
+def test_float_formatting_matches_go(oracle: GoOracle) -> None:
+    cases = _float_cases()
     diffs = _compare(oracle, cases)
     assert not diffs, f"{len(diffs)} of {len(cases)} differ:\n" + "\n".join(diffs[:20])
 
