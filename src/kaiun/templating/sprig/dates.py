@@ -22,7 +22,7 @@ def parse_duration(s: str) -> Duration:
     """Go's ``time.ParseDuration`` (``1h30m``, ``1.5s``, ``-300ms``)."""
     text = s
     sign = 1
-    if text[:1] in "+-":
+    if text and text[0] in "+-":
         sign = -1 if text[0] == "-" else 1
         text = text[1:]
     if text == "0":
