@@ -320,6 +320,8 @@ class State:
         boxed: bool = False,
     ) -> Any:
         """``receiver.name``; ``boxed`` values came out of a map, so Go types them interface {}."""
+        if type(receiver) is dict and name in receiver and len(args) < 2 and final is _NOFINAL:
+            return receiver[name]
         if receiver is MISSING:
             if self.missingkey == "error":
                 raise self.error(f'nil data; no entry for key "{name}"')

@@ -9,7 +9,7 @@ from kaiun.templating.errors import TemplateExecError, TemplateParseError
 from kaiun.templating.gotemplate.builtins import BUILTINS
 from kaiun.templating.gotemplate.execute import MISSING, State
 from kaiun.templating.gotemplate.funcs import Func, FuncMap, as_func
-from kaiun.templating.gotemplate.nodes import Tree
+from kaiun.templating.gotemplate.nodes import ActionNode, TextNode, Tree
 from kaiun.templating.gotemplate.parser import parse_trees
 
 _MISSINGKEY = {"default": "default", "invalid": "default", "zero": "zero", "error": "error"}
@@ -25,10 +25,28 @@ def _missingkey(options: Iterable[str]) -> str:
     return mode
 
 
+Plan = tuple[str | tuple[str, ...], ...]
+
+
+def _plan(tree: Tree | None) -> Plan | None:
+    """Text and plain ``{{.a.b}}`` actions only: renderable without the executor."""
+    if tree is None:
+        return None
+    parts: list[str | tuple[str, ...]] = []
+    for node in tree.root.nodes:
+        if isinstance(node, TextNode):
+            parts.append(node.text)
+        elif isinstance(node, ActionNode) and node.pipe.fast is not None:
+            parts.append(node.pipe.fast)
+        else:
+            return None
+    return tuple(parts)
+
+
 class Template:
     """A parsed Go template (plus the templates it defines); execute it many times."""
 
-    __slots__ = ("_funcs", "_missingkey", "_trees", "name")
+    __slots__ = ("_funcs", "_missingkey", "_plan", "_trees", "name")
 
     def __init__(
         self, name: str, trees: Mapping[str, Tree], funcs: Mapping[str, Func], missingkey: str
@@ -37,6 +55,27 @@ class Template:
         self._trees = dict(trees)
         self._funcs = funcs
         self._missingkey = missingkey
+        self._plan = _plan(self._trees.get(name))
+
+    def _fast(self, data: Any) -> str | None:
+        # ApplicationSet fields are mostly "{{.a}}-{{.b.c}}" over plain dicts with strings.
+        plan = self._plan
+        if plan is None or type(data) is not dict:
+            return None
+        out: list[str] = []
+        for part in plan:
+            if type(part) is str:
+                out.append(part)
+                continue
+            v: Any = data
+            for key in part:
+                if type(v) is not dict or key not in v:
+                    return None
+                v = v[key]
+            if type(v) is not str:
+                return None
+            out.append(v)
+        return "".join(out)
 
     @property
     def names(self) -> list[str]:
@@ -45,6 +84,10 @@ class Template:
 
     def execute(self, data: Any, *, name: str | None = None) -> str:
         """Render against ``data`` (the template's ``.``); raises :class:`TemplateExecError`."""
+        if name is None:
+            fast = self._fast(data)
+            if fast is not None:
+                return fast
         target = name or self.name
         tree = self._trees.get(target)
         if tree is None:
