@@ -348,10 +348,11 @@ def _format_int(value: int, verb: str, flags: str) -> tuple[str | None, bool]:
         return sign + f"0o{n:o}", True
     if verb == "b":
         return sign + f"{n:b}", True
-    if verb == "c":
-        return chr(value), False
-    if verb == "q":
-        return "'" + quote(chr(value))[1:-1].replace('\\"', '"') + "'", False
+    if verb in "cq":
+        ch = "\ufffd" if value < 0 or value > 0x10FFFF or 0xD800 <= value <= 0xDFFF else chr(value)
+        if verb == "c":
+            return ch, False
+        return "'" + quote(ch)[1:-1].replace('\\"', '"') + "'", False
     if verb == "U":
         return f"U+{value:04X}", False
     return None, False

@@ -21,6 +21,12 @@ class Int64(int):
     __slots__ = ()
 
 
+class Uint8(int):
+    """A byte (``uint8``): what indexing a string yields."""
+
+    __slots__ = ()
+
+
 def type_name(value: Any) -> str:
     """Go's ``%T`` of a value."""
     if value is None:
@@ -29,6 +35,8 @@ def type_name(value: Any) -> str:
         return "bool"
     if isinstance(value, Int64):
         return "int64"
+    if isinstance(value, Uint8):
+        return "uint8"
     if isinstance(value, int):
         return "int"
     if isinstance(value, float):

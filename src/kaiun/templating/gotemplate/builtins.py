@@ -9,7 +9,7 @@ from kaiun.templating import gofmt
 from kaiun.templating.errors import FuncError
 from kaiun.templating.gotemplate.execute import MISSING
 from kaiun.templating.gotemplate.funcs import Func, func
-from kaiun.templating.values import Duration, GoTime, truth, type_name
+from kaiun.templating.values import Duration, GoTime, Uint8, truth, type_name
 
 
 def _unused(*_: Any) -> Any:  # and/or/call are evaluated by the executor itself
@@ -35,6 +35,18 @@ def _scalar(v: Any) -> Any:
     return v.ns if isinstance(v, Duration) else v
 
 
+def _rkind(v: Any) -> str:
+    if v is None:
+        return "invalid"
+    if isinstance(v, Mapping):
+        return "map"
+    if isinstance(v, list | tuple):
+        return "slice"
+    if callable(v) and not isinstance(v, GoTime | Duration):
+        return "func"
+    return "struct"
+
+
 @func("any", variadic="any")
 def eq(arg1: Any, *rest: Any) -> bool:
     """``eq a b c``: a == b || a == c, with Go's comparability rules."""
@@ -51,13 +63,18 @@ def eq(arg1: Any, *rest: Any) -> bool:
             if _scalar(arg1) == _scalar(arg):
                 return True
             continue
+        r1, r2 = _rkind(arg1), _rkind(arg)
+        if r1 != r2 and "invalid" not in (r1, r2):
+            raise FuncError(
+                f"non-comparable types {gofmt.sprintf('%s', [arg1])}: {type_name(arg1)}, "
+                f"{type_name(arg)}: {gofmt.format_value(arg)}"
+            )
         if arg1 is None or arg is None:
             if arg1 is None and arg is None:
                 return True
             continue
-        if isinstance(arg1, Mapping | list | tuple) or isinstance(arg, Mapping | list | tuple):
-            bad = arg if isinstance(arg, Mapping | list | tuple) else arg1
-        raise FuncError(f"non-comparable type {gofmt.sprintf('%s', [bad])}: {type_name(bad)}")
+        if r2 in ("map", "slice", "func"):
+            raise FuncError(f"non-comparable type {gofmt.sprintf('%s', [arg])}: {type_name(arg)}")
         if arg1 == arg:
             return True
     return False
@@ -134,10 +151,10 @@ def _index_of(v: Any, cap: int) -> int:
     return v
 
 
-@func("any", variadic="any")
+@func("rv", variadic="any")
 def index(item: Any, *indexes: Any) -> Any:
     """``index m k1 k2``: m[k1][k2] over maps, lists and strings."""
-    if item is None and indexes:
+    if item is None or item is MISSING:
         raise FuncError("index of untyped nil")
     for ix in indexes:
         if item is None:
@@ -158,14 +175,13 @@ def index(item: Any, *indexes: Any) -> Any:
             i = _index_of(ix, len(b))
             if i == len(b):
                 raise FuncError("reflect: string index out of range")
-            item = b[i]
+            item = Uint8(b[i])
         else:
             raise FuncError(f"can't index item of type {type_name(item)}")
     return item
 
 
-@func("any", variadic="any")
-def slice_(item: Any, *indexes: Any) -> Any:
+def slice_(item: Any, *indexes: Any, boxed: tuple[bool, ...] = ()) -> Any:
     """``slice x 1 2``: x[1:2] of a string or list."""
     if item is None:
         raise FuncError("slice of untyped nil")
@@ -181,6 +197,12 @@ def slice_(item: Any, *indexes: Any) -> Any:
         raise FuncError(f"can't slice item of type {type_name(item)}")
     idx = [0, len(seq), len(seq)]
     for i, ix in enumerate(indexes):
+        if ix is MISSING:
+            raise FuncError("cannot index slice/array with nil")
+        if isinstance(ix, bool) or not isinstance(ix, int):
+            # slice does not unwrap its arguments: a map value keeps its static interface type.
+            typ = "interface {}" if ix is None or (i < len(boxed) and boxed[i]) else type_name(ix)
+            raise FuncError(f"cannot index slice/array with type {typ}")
         idx[i] = _index_of(ix, len(seq))
     if len(indexes) < 3:
         idx[2] = len(seq)
@@ -253,7 +275,7 @@ BUILTINS: dict[str, Func] = {
     "not": not_,
     "len": length,
     "index": index,
-    "slice": slice_,
+    "slice": Func(slice_, ("any",), "rv", special="slice"),
     "print": Func(lambda *a: gofmt.sprint(a), (), "any"),
     "println": Func(lambda *a: gofmt.sprintln(a), (), "any"),
     "printf": Func(lambda f, *a: gofmt.sprintf(f, a), ("str",), "any"),

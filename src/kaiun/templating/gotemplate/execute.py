@@ -62,7 +62,9 @@ class _Continue(Exception):
 class State:
     """One execution: output buffer, variable stack, the node being evaluated (for errors)."""
 
-    __slots__ = ("depth", "funcs", "missingkey", "node", "out", "tree", "trees", "vars")
+    __slots__ = (
+        "depth", "dot_boxed", "funcs", "missingkey", "node", "out", "tree", "trees", "vars",
+    )  # fmt: skip
 
     def __init__(
         self, trees: Mapping[str, Tree], tree: Tree, funcs: Mapping[str, Func], missingkey: str
@@ -72,29 +74,32 @@ class State:
         self.funcs = funcs
         self.missingkey = missingkey
         self.out: list[str] = []
+        # [name, value, boxed]: boxed values are range elements, typed interface {} in Go.
         self.vars: list[list[Any]] = []
+        self.dot_boxed = False
         self.node: Node = tree.root
         self.depth = 0
 
     # -- errors -------------------------------------------------------------------------
     def error(self, msg: str) -> TemplateExecError:
         where = self.tree.location(self.node)
-        ctx = str(self.node).replace("%", "%%")
+        ctx = str(self.node)
         return TemplateExecError(
             f'template: {where}: executing "{self.tree.name}" at <{ctx}>: {msg}'
         )
 
     # -- variables ----------------------------------------------------------------------
-    def var_value(self, name: str) -> Any:
+    def var_entry(self, name: str) -> list[Any]:
         for i in range(len(self.vars) - 1, -1, -1):
             if self.vars[i][0] == name:
-                return self.vars[i][1]
+                return self.vars[i]
         raise self.error(f"undefined variable: {name}")
 
     def set_var(self, name: str, value: Any) -> None:
         for i in range(len(self.vars) - 1, -1, -1):
             if self.vars[i][0] == name:
                 self.vars[i][1] = value
+                self.vars[i][2] = False
                 return
         raise self.error(f"undefined variable: {name}")
 
@@ -167,7 +172,12 @@ class State:
         mark = len(self.vars)
         val = self.eval_pipeline(dot, node.pipe)
         if truth(val) and val is not MISSING:
-            self.walk(val if node.kind == "with" else dot, node.body)
+            if node.kind == "with":
+                saved, self.dot_boxed = self.dot_boxed, False
+                self.walk(val, node.body)
+                self.dot_boxed = saved
+            else:
+                self.walk(dot, node.body)
         elif node.else_body is not None:
             self.walk(dot, node.else_body)
         del self.vars[mark:]
@@ -192,6 +202,7 @@ class State:
         items = self._range_items(node, val)
         decl = node.pipe.decl
         if items:
+            saved_boxed, self.dot_boxed = self.dot_boxed, not isinstance(val, int)
             try:
                 for index, elem in items:
                     inner = len(self.vars)
@@ -200,11 +211,14 @@ class State:
                     elif len(decl) == 2:
                         self._bind(node.pipe, decl[0], index, 2)
                         self._bind(node.pipe, decl[1], elem, 1)
+                        self.vars[-2][2] = False  # the index is a concrete int
                     with contextlib.suppress(_Continue):
                         self.walk(elem, node.body)
                     del self.vars[inner:]
             except _Break:
                 pass
+            finally:
+                self.dot_boxed = saved_boxed
         elif node.else_body is not None:
             self.walk(dot, node.else_body)
         del self.vars[mark:]
@@ -215,6 +229,7 @@ class State:
             self.set_var(name, value)
         else:
             self.vars[-top][1] = value
+            self.vars[-top][2] = self.dot_boxed
 
     def walk_template(self, dot: Any, node: TemplateNode) -> None:
         self.node = node
@@ -224,14 +239,14 @@ class State:
         if self.depth >= MAX_DEPTH:
             raise self.error(f"exceeded maximum template depth ({MAX_DEPTH})")
         new_dot = MISSING if node.pipe is None else self.eval_pipeline(dot, node.pipe)
-        saved = (self.tree, self.vars)
-        self.tree, self.vars = tree, [["$", new_dot]]
+        saved = (self.tree, self.vars, self.dot_boxed)
+        self.tree, self.vars, self.dot_boxed = tree, [["$", new_dot, False]], False
         self.depth += 1
         try:
             self.walk(new_dot, tree.root)
         finally:
             self.depth -= 1
-            self.tree, self.vars = saved
+            self.tree, self.vars, self.dot_boxed = saved
 
     # -- expressions --------------------------------------------------------------------
     def eval_pipeline(self, dot: Any, pipe: PipeNode) -> Any:
@@ -245,7 +260,7 @@ class State:
             if pipe.is_assign:
                 self.set_var(name, value)
             else:
-                self.vars.append([name, value])
+                self.vars.append([name, value, False])
         return value
 
     def not_a_function(self, args: list[Node], final: Any) -> None:
@@ -256,14 +271,18 @@ class State:
         first = cmd.args[0]
         if isinstance(first, FieldNode):
             self.node = first
-            return self.eval_field_chain(dot, dot, first, first.idents, cmd.args, final)
+            return self.eval_field_chain(
+                dot, dot, first, first.idents, cmd.args, final, self.dot_boxed
+            )
         if isinstance(first, VariableNode):
             self.node = first
-            value = self.var_value(first.idents[0])
+            _, value, boxed = self.var_entry(first.idents[0])
             if len(first.idents) == 1:
                 self.not_a_function(cmd.args, final)
                 return value
-            return self.eval_field_chain(dot, value, first, first.idents[1:], cmd.args, final)
+            return self.eval_field_chain(
+                dot, value, first, first.idents[1:], cmd.args, final, boxed
+            )
         if isinstance(first, IdentifierNode):
             return self.eval_function(dot, first, cmd, cmd.args, final)
         if isinstance(first, ChainNode):
@@ -300,9 +319,9 @@ class State:
         idents: tuple[str, ...],
         args: list[Node],
         final: Any,
+        boxed: bool = False,
     ) -> Any:
         last = len(idents) - 1
-        boxed = False
         for i in range(last):
             from_map = isinstance(receiver, Mapping)
             receiver = self.eval_field(dot, idents[i], node, [], _NOFINAL, receiver, boxed)
@@ -400,8 +419,22 @@ class State:
             argv.append(self.validate(final, t))
         if fn.special == "call":
             return self._call(node, argv)
+        if fn.special == "slice":
+            boxed = tuple(self._boxed_arg(a) for a in args[1:])
+            return self._invoke(fn, node, name, argv, {"boxed": boxed})
+        return self._invoke(fn, node, name, argv, {})
+
+    def _boxed_arg(self, n: Node) -> bool:
+        """Whether Go would see this argument with a static interface type (a map value)."""
+        if isinstance(n, FieldNode | ChainNode):
+            return True
+        return isinstance(n, VariableNode) and len(n.idents) > 1
+
+    def _invoke(
+        self, fn: Func, node: Node, name: str, argv: list[Any], kwargs: dict[str, Any]
+    ) -> Any:
         try:
-            return fn.fn(*argv)
+            return fn.fn(*argv, **kwargs)
         except (TemplateExecError, _Break, _Continue):
             raise
         except FuncError as exc:
@@ -445,15 +478,18 @@ class State:
         if isinstance(n, DotNode):
             return self.validate(dot, typ)
         if isinstance(n, NilNode):
+            if typ == "rv":  # Go's reflect.Value parameters take nil as the zero Value
+                return MISSING
             if typ is None or typ in NILABLE:
                 return None
             raise self.error(f"cannot assign nil to {GO_TYPE.get(typ, typ)}")
         if isinstance(n, FieldNode):
-            return self.validate(self.eval_field_chain(dot, dot, n, n.idents, [n], _NOFINAL), typ)
+            value = self.eval_field_chain(dot, dot, n, n.idents, [n], _NOFINAL, self.dot_boxed)
+            return self.validate(value, typ)
         if isinstance(n, VariableNode):
-            value = self.var_value(n.idents[0])
+            _, value, boxed = self.var_entry(n.idents[0])
             if len(n.idents) > 1:
-                value = self.eval_field_chain(dot, value, n, n.idents[1:], [n], _NOFINAL)
+                value = self.eval_field_chain(dot, value, n, n.idents[1:], [n], _NOFINAL, boxed)
             return self.validate(value, typ)
         if isinstance(n, PipeNode):
             return self.validate(self.eval_pipeline(dot, n), typ)

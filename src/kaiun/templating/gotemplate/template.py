@@ -100,7 +100,7 @@ class Template:
             )
         state = State(self._trees, tree, self._funcs, self._missingkey)
         dot = MISSING if data is None else data
-        state.vars.append(["$", dot])
+        state.vars.append(["$", dot, False])
         try:
             state.walk(dot, tree.root)
         except RecursionError:
