@@ -200,7 +200,9 @@ def sprintf(fmt: str, args: Sequence[Any]) -> str:
         out.append(_format_one(args[argi], verb, flags, width, prec))
         argi += 1
     if argi < len(args):
-        extra = ", ".join(f"{type_name(a)}={format_value(a)}" for a in args[argi:])
+        extra = ", ".join(
+            "<nil>" if a is None else f"{type_name(a)}={format_value(a)}" for a in args[argi:]
+        )
         out.append(f"%!(EXTRA {extra})")
     return "".join(out)
 
@@ -289,14 +291,16 @@ def _format_scalar(value: Any, verb: str, flags: str, prec: int | None) -> tuple
     if verb == "v":
         if isinstance(value, float):
             return format_float(value, "g", -1 if prec is None else prec), True
+        if isinstance(value, int) and not isinstance(value, bool):
+            return _format_int(value, "d", flags, prec)
         s = format_value(value)
         if isinstance(value, str) and prec is not None:
             s = s[:prec]
-        return s, isinstance(value, int) and not isinstance(value, bool)
+        return s, False
     if isinstance(value, bool):
         return ("true" if value else "false", False) if verb == "t" else (None, False)
     if isinstance(value, int):
-        return _format_int(value, verb, flags)
+        return _format_int(value, verb, flags, prec)
     if isinstance(value, float):
         return _format_float_verb(value, verb, flags, prec)
     if isinstance(value, str):
@@ -334,11 +338,17 @@ def _format_float_verb(
     return s, True
 
 
-def _format_int(value: int, verb: str, flags: str) -> tuple[str | None, bool]:
+def _format_int(
+    value: int, verb: str, flags: str, prec: int | None = None
+) -> tuple[str | None, bool]:
     sign = "-" if value < 0 else ("+" if "+" in flags else (" " if " " in flags else ""))
     n = abs(value)
     if verb == "d":
-        return sign + str(n), True
+        digits = str(n).rjust(prec, "0") if prec is not None else str(n)
+        if prec == 0 and n == 0:
+            digits = ""
+        # An explicit precision turns off zero padding to the width, as in Go.
+        return sign + digits, prec is None
     if verb in "xX":
         body = f"{n:x}" if verb == "x" else f"{n:X}"
         return sign + ("0x" if "#" in flags and verb == "x" else "") + body, True
