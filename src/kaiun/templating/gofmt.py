@@ -304,18 +304,21 @@ def _format_scalar(value: Any, verb: str, flags: str, prec: int | None) -> tuple
     if isinstance(value, float):
         return _format_float_verb(value, verb, flags, prec)
     if isinstance(value, str):
-        if prec is not None:
-            value = value[:prec]
-        if verb == "s":
-            return value, False
-        if verb == "q":
-            if "#" in flags and "`" not in value and value.isprintable():
-                return f"`{value}`", False
-            return quote(value), False
-        if verb in "xX":
-            h = value.encode().hex()
-            return (h.upper() if verb == "X" else h), False
+        return _format_str(value[:prec] if prec is not None else value, verb, flags), False
     return None, False
+
+
+def _format_str(value: str, verb: str, flags: str) -> str | None:
+    if verb == "s":
+        return value
+    if verb == "q":
+        if "#" in flags and "`" not in value and value.isprintable():
+            return f"`{value}`"
+        return quote(value)
+    if verb in "xX":
+        h = value.encode().hex()
+        return h.upper() if verb == "X" else h
+    return None
 
 
 def _format_float_verb(
