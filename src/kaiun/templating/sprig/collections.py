@@ -128,8 +128,9 @@ def _set(d: dict[str, Any] | None, key: str, value: Any) -> dict[str, Any]:
 
 
 def _unset(d: dict[str, Any] | None, key: str) -> Any:
-    if d is not None:
-        d.pop(key, None)
+    if d is None:  # deleting from a nil map is a no-op; Go prints it as map[]
+        return {}
+    d.pop(key, None)
     return d
 
 
@@ -155,24 +156,43 @@ def _merge_into(dst: dict[str, Any], src: Mapping[str, Any], overwrite: bool) ->
 
 
 def _merge(dst: Any, *srcs: Any, overwrite: bool = False) -> Any:
-    if dst is None:
-        raise FuncError("src and dst must be of same type")
+    if dst is None:  # mergo fills a nil destination map through its pointer
+        dst = {}
     for src in srcs:
         if src is not None:
             _merge_into(dst, src, overwrite)
     return dst
 
 
+def _conversion(v: Any, want: str) -> FuncError:
+    got = "nil" if v is None else type_name(v)
+    return FuncError(f"interface conversion: interface {{}} is {got}, not {want}")
+
+
 def _dig(*ps: Any) -> Any:
+    """``dig "a" "b" default dict``: Sprig asserts the dict and every key's Go type."""
     if len(ps) < 3:
         raise FuncError("dig needs at least three arguments")
-    d, default, keys = ps[-1], ps[-2], ps[:-2]
-    cur: Any = d
+    cur, default = ps[-1], ps[-2]
+    if not isinstance(cur, Mapping):
+        raise _conversion(cur, "map[string]interface {}")
+    keys = ps[:-2]
     for k in keys:
-        if not isinstance(cur, Mapping) or strval(k) not in cur:
+        if not isinstance(k, str):
+            raise _conversion(k, "string")
+    for i, k in enumerate(keys):
+        if k not in cur:
             return default
-        cur = cur[strval(k)]
+        cur = cur[k]
+        if i < len(keys) - 1 and not isinstance(cur, Mapping):
+            raise _conversion(cur, "map[string]interface {}")
     return cur
+
+
+def _deep_copy(v: Any) -> Any:
+    if v is None:
+        raise FuncError("reflect: call of reflect.Value.Type on zero Value")
+    return copy.deepcopy(v)
 
 
 def _pluck(name: str, *dicts: Mapping[str, Any] | None) -> list[Any]:
@@ -213,5 +233,5 @@ FUNCS: dict[str, Func] = {
     "mergeOverwrite": Func(lambda dst, *s: _merge(dst, *s, overwrite=True), (D,), D),
     "dig": Func(_dig, (), A),
     "pluck": Func(_pluck, ("str",), D),
-    "deepCopy": Func(copy.deepcopy, (A,)),
+    "deepCopy": Func(_deep_copy, (A,)),
 }

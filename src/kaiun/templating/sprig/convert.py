@@ -3,6 +3,7 @@ defaults and logic, type conversion, integer and float math."""
 
 from __future__ import annotations
 
+import decimal
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -198,15 +199,11 @@ FUNCS: dict[str, Func] = {
     "mod": Func(lambda a, b: Int64(_go_mod(to_int64(a), to_int64(b))), ("any", "any")),
     "max": Func(_max, ("any",), "any"),
     "min": Func(_min, ("any",), "any"),
-    "addf": Func(lambda *i: math.fsum(to_float64(x) for x in i), (), "any"),
-    "add1f": Func(lambda i: to_float64(i) + 1, ("any",)),
-    "subf": Func(
-        lambda a, *v: to_float64(a) - math.fsum(to_float64(x) for x in v), ("any",), "any"
-    ),
-    "mulf": Func(
-        lambda a, *v: math.prod([to_float64(a), *(to_float64(x) for x in v)]), ("any",), "any"
-    ),
-    "divf": Func(lambda a, *v: _divf(to_float64(a), [to_float64(x) for x in v]), ("any",), "any"),
+    "addf": Func(lambda *i: _decimal("add", [0.0, *i]), (), "any"),
+    "add1f": Func(lambda i: _decimal("add", [i, 1.0]), ("any",)),
+    "subf": Func(lambda a, *v: _decimal("sub", [a, *v]), ("any",), "any"),
+    "mulf": Func(lambda a, *v: _decimal("mul", [a, *v]), ("any",), "any"),
+    "divf": Func(lambda a, *v: _decimal("div", [a, *v]), ("any",), "any"),
     "maxf": Func(_floatmax, ("any",), "any"),
     "minf": Func(_floatmin, ("any",), "any"),
     "round": Func(_round, ("any", "int"), "float"),
@@ -222,10 +219,23 @@ def _octal(s: str) -> int:
         return 0
 
 
-def _divf(a: float, rest: list[float]) -> float:
-    for x in rest:
-        if x == 0:
-            a = math.copysign(math.inf, a) if a else math.nan
+_DIV_QUANTUM = decimal.Decimal(1).scaleb(-16)  # shopspring/decimal's DivisionPrecision
+
+
+def _decimal(op: str, values: list[Any]) -> float:
+    """Sprig's float math goes through decimal arithmetic: 0.1+0.2 is 0.3, -0 is 0."""
+    ctx = decimal.Context(prec=400, rounding=decimal.ROUND_HALF_UP)
+    nums = [decimal.Decimal(repr(to_float64(v))) for v in values]
+    acc = nums[0]
+    for x in nums[1:]:
+        if op == "add":
+            acc = ctx.add(acc, x)
+        elif op == "sub":
+            acc = ctx.subtract(acc, x)
+        elif op == "mul":
+            acc = ctx.multiply(acc, x)
         else:
-            a /= x
-    return a
+            if x == 0:
+                raise FuncError("decimal division by 0")
+            acc = ctx.divide(acc, x).quantize(_DIV_QUANTUM, rounding=decimal.ROUND_HALF_UP)
+    return float(acc) + 0.0

@@ -71,8 +71,8 @@ def _boundary(s: str, i: int, prev: str) -> bool:
         # The last capital of an acronym starts the next word: HTTPServer -> http_server.
         return prev == "upper" and i + 1 < len(s) and _kind(s[i + 1]) == "lower"
     if kind == "digit":
-        if prev == "other":
-            return True
+        if prev == "other":  # only after an invalid character (U+FFFD), not punctuation
+            return s[i - 1] == "\ufffd"
         if prev in ("lower", "upper"):
             j = i
             while j < len(s) and _kind(s[j]) == "digit":
@@ -172,8 +172,14 @@ def _cat(*v: Any) -> str:
     return " ".join(gofmt.format_value(x) for x in v if x is not None)
 
 
+def _repeat(count: int, s: str) -> str:
+    if count < 0:
+        raise FuncError("strings: negative Repeat count")
+    return s * count
+
+
 def _indent(spaces: int, v: str) -> str:
-    pad = " " * spaces
+    pad = _repeat(spaces, " ")
     return pad + v.replace("\n", "\n" + pad)
 
 
@@ -283,7 +289,7 @@ FUNCS: dict[str, Func] = {
     "trunc": Func(_trunc, (N, S)),
     "substr": Func(_substr, (N, N, S)),
     "abbrev": Func(_abbrev, (N, S)),
-    "repeat": Func(lambda n, s: s * max(n, 0), (N, S)),
+    "repeat": Func(_repeat, (N, S)),
     "wrap": Func(_wrap, (N, S)),
     "plural": Func(lambda one, many, n: one if n == 1 else many, (S, S, N)),
     "initials": Func(lambda s: "".join(w[0] for w in s.split()), (S,)),
@@ -291,7 +297,9 @@ FUNCS: dict[str, Func] = {
     "splitn": Func(lambda sep, n, s: _split_map(sep, s, n), (S, N, S)),
     "splitList": Func(lambda sep, s: go_split(s, sep), (S, S)),
     "join": Func(lambda sep, v: sep.join(strslice(v)), (S, "any")),
-    "sortAlpha": Func(lambda v: sorted(strslice(v)), ("any",)),
+    "sortAlpha": Func(
+        lambda v: sorted(strslice(v)) if isinstance(v, list | tuple) else [strval(v)], ("any",)
+    ),
     "regexMatch": Func(_match, (S, S)),
     "mustRegexMatch": Func(_must_match, (S, S)),
     "regexFind": Func(lambda r, s: m.group(0) if (m := go_regex(r).search(s)) else "", (S, S)),
