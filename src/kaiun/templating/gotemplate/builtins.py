@@ -7,7 +7,7 @@ from typing import Any
 
 from kaiun.templating import gofmt
 from kaiun.templating.errors import FuncError
-from kaiun.templating.gotemplate.execute import MISSING
+from kaiun.templating.gotemplate.evaluate import MISSING
 from kaiun.templating.gotemplate.funcs import Func, func
 from kaiun.templating.values import Duration, GoTime, Uint8, truth, type_name
 

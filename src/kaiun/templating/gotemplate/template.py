@@ -7,7 +7,8 @@ from typing import Any
 
 from kaiun.templating.errors import TemplateExecError, TemplateParseError
 from kaiun.templating.gotemplate.builtins import BUILTINS
-from kaiun.templating.gotemplate.execute import MISSING, State
+from kaiun.templating.gotemplate.evaluate import MISSING
+from kaiun.templating.gotemplate.execute import State
 from kaiun.templating.gotemplate.funcs import Func, FuncMap, as_func
 from kaiun.templating.gotemplate.nodes import ActionNode, TextNode, Tree
 from kaiun.templating.gotemplate.parser import parse_trees
