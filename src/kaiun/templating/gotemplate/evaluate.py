@@ -44,11 +44,11 @@ _NOFINAL: Any = object()
 
 
 class BreakLoop(Exception):
-    pass
+    """``{{break}}``: unwinds to the enclosing ``range``."""
 
 
 class ContinueLoop(Exception):
-    pass
+    """``{{continue}}``: unwinds to the next iteration of the enclosing ``range``."""
 
 
 class Evaluator:
