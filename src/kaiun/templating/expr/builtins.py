@@ -13,7 +13,7 @@ from typing import Any
 
 from kaiun.templating import timefmt
 from kaiun.templating.errors import FuncError
-from kaiun.templating.expr.operators import add, compare, equal, is_number, kind
+from kaiun.templating.expr.operators import add, compare, equal, expr_type, is_number, kind
 from kaiun.templating.gofmt import format_value
 from kaiun.templating.sprig.dates import parse_duration
 from kaiun.templating.values import Clock, Duration, GoTime
@@ -195,7 +195,7 @@ def functions(clock: Clock | None) -> dict[str, Callable[..., Any]]:
         "int": _int,
         "float": _float,
         "string": _string,
-        "type": kind,
+        "type": expr_type,
         "upper": lambda s: _str_arg("upper", s).upper(),
         "lower": lambda s: _str_arg("lower", s).lower(),
         "trim": lambda s, c=None: _str_arg("trim", s).strip(c),

@@ -233,7 +233,7 @@ def _unary(op: str, operand: Code, pos: int) -> Code:
     def neg(ctx: Ctx) -> Any:
         v = operand(ctx)
         if not operators.is_number(v):
-            raise FuncError(f"invalid operation: {op}{operators.kind(v)}")
+            raise FuncError(f"invalid operation: {op} {operators.kind(v)}")
         return -v if op == "-" else v
 
     return _guard(pos, neg)

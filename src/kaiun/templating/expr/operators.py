@@ -8,11 +8,16 @@ from typing import Any
 
 from kaiun.templating.errors import FuncError
 from kaiun.templating.sprig.strings import go_regex
-from kaiun.templating.values import Duration, GoTime
+from kaiun.templating.values import Duration, GoTime, type_name
 
 
 def kind(v: Any) -> str:
-    """expr's type name for messages."""
+    """Go's ``%T`` of a value, as expr-lang's runtime messages print it."""
+    return "<nil>" if v is None else type_name(v)
+
+
+def expr_type(v: Any) -> str:
+    """expr-lang's ``type(v)`` builtin."""
     if v is None:
         return "nil"
     if isinstance(v, bool):
@@ -20,18 +25,16 @@ def kind(v: Any) -> str:
     if isinstance(v, int):
         return "int"
     if isinstance(v, float):
-        return "float64"
+        return "float"
     if isinstance(v, str):
         return "string"
     if isinstance(v, Mapping):
         return "map"
     if isinstance(v, list | tuple):
         return "array"
-    if isinstance(v, GoTime):
-        return "time.Time"
-    if isinstance(v, Duration):
-        return "time.Duration"
-    return type(v).__name__
+    if callable(v) and not isinstance(v, GoTime | Duration):
+        return "func"
+    return "struct"
 
 
 def is_number(v: Any) -> bool:
@@ -61,7 +64,7 @@ def equal(a: Any, b: Any) -> bool:
 
 
 def _mismatch(op: str, a: Any, b: Any) -> FuncError:
-    return FuncError(f"invalid operation: {kind(a)} {op} {kind(b)} (mismatched types)")
+    return FuncError(f"invalid operation: {kind(a)} {op} {kind(b)}")
 
 
 def add(a: Any, b: Any) -> Any:
@@ -113,7 +116,7 @@ def div(a: Any, b: Any) -> float:
 def mod(a: Any, b: Any) -> int:
     if isinstance(a, int) and isinstance(b, int) and not isinstance(a | b, bool):
         if b == 0:
-            raise FuncError("integer divide by zero")
+            raise FuncError("runtime error: integer divide by zero")
         return int(math.fmod(a, b))
     raise _mismatch("%", a, b)
 
@@ -155,7 +158,7 @@ def contains_in(needle: Any, haystack: Any) -> bool:
         return needle in haystack if isinstance(needle, str) else False
     if isinstance(haystack, list | tuple):
         return any(equal(needle, x) for x in haystack)
-    raise FuncError(f"operator in not defined on {kind(haystack)}")
+    raise FuncError(f'operator "in" not defined on {kind(haystack)}')
 
 
 def _strings(op: str, a: Any, b: Any) -> tuple[str, str]:
@@ -180,14 +183,14 @@ def fetch(obj: Any, key: Any) -> Any:
     if isinstance(obj, Mapping):
         return obj.get(key) if isinstance(key, str | int) else None
     if isinstance(obj, list | tuple | str):
-        if not is_number(key) or (isinstance(key, float) and not key.is_integer()):
-            raise FuncError(f"cannot use {kind(key)} as index to {kind(obj)}")
+        if not is_number(key):
+            raise FuncError(f"invalid operation: int({kind(key)})")
         i = int(key)
         n = len(obj)
         if i < 0:
             i += n
         if not 0 <= i < n:
-            raise FuncError(f"index out of range: {int(key)} (array length is {n})")
+            raise FuncError(f"index out of range: {i} (array length is {n})")
         return obj[i]
     if obj is None:
         raise FuncError(f"cannot fetch {key} from <nil>")
