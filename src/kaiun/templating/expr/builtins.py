@@ -16,6 +16,7 @@ from kaiun.templating.errors import FuncError
 from kaiun.templating.expr.operators import add, compare, equal, expr_type, is_number, kind
 from kaiun.templating.gofmt import format_value
 from kaiun.templating.sprig.dates import parse_duration
+from kaiun.templating.sprig.encoding import go_json
 from kaiun.templating.values import Clock, Duration, GoTime
 
 Pred = Callable[[Any, int, Any], Any]
@@ -220,8 +221,8 @@ def functions(clock: Clock | None) -> dict[str, Callable[..., Any]]:
         "now": now,
         "duration": lambda s: parse_duration(_str_arg("duration", s)),
         "date": _date,
-        "toJSON": lambda v: json.dumps(v, indent=2, sort_keys=True, ensure_ascii=False),
-        "fromJSON": lambda s: json.loads(_str_arg("fromJSON", s)),
+        "toJSON": lambda v: go_json(v, indent="  "),
+        "fromJSON": lambda s: json.loads(_str_arg("fromJSON", s), parse_int=float),
         "toBase64": lambda s: base64.b64encode(_str_arg("toBase64", s).encode()).decode(),
         "fromBase64": lambda s: base64.b64decode(_str_arg("fromBase64", s)).decode(),
         "first": _first,
