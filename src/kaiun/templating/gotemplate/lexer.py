@@ -190,6 +190,10 @@ class Lexer:
                 kind = "bool"
             self.emit("nil" if w == "nil" else kind, start, self.pos)
             self.check_terminator()
+        elif c.isascii() and c.isprintable():
+            # Go lexes stray printable ASCII as a token, so the parser names it in context.
+            self.pos += 1
+            self.emit("punct", start, self.pos)
         else:
             raise self.fail(f"unrecognized character in action: {_rune(c)}")
 
