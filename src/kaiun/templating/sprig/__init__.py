@@ -10,7 +10,15 @@ from __future__ import annotations
 import datetime as dt
 
 from kaiun.templating.gotemplate.funcs import Func
-from kaiun.templating.sprig import appset, collections, convert, encoding, semver, strings
+from kaiun.templating.sprig import (
+    appset,
+    collections,
+    convert,
+    encoding,
+    extras,
+    semver,
+    strings,
+)
 from kaiun.templating.sprig.dates import DateFuncs, parse_duration
 from kaiun.templating.values import Clock
 
@@ -23,5 +31,8 @@ def functions(*, clock: Clock | None = None, local: dt.tzinfo = dt.UTC) -> dict[
     for part in (convert.FUNCS, strings.FUNCS, collections.FUNCS, encoding.FUNCS, semver.FUNCS):
         table.update(part)
     table.update(DateFuncs(clock, local).table())
+    table.update(extras.FUNCS)
     table.update(appset.FUNCS)
+    for alias, name in extras.ALIASES.items():
+        table[alias] = table[name]
     return table
