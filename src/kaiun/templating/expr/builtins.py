@@ -21,14 +21,14 @@ from kaiun.templating.values import Clock, Duration, GoTime
 
 Pred = Callable[[Any, int, Any], Any]
 
+# expr-lang's date() layouts when none is given.
 _DATE_LAYOUTS = (
-    "2006-01-02T15:04:05.999999999Z07:00",
-    "2006-01-02T15:04:05Z07:00",
-    "2006-01-02 15:04:05 -0700 MST",
-    "2006-01-02 15:04:05 -0700",
-    "2006-01-02 15:04:05",
-    "2006-01-02T15:04:05",
     "2006-01-02",
+    "15:04:05",
+    "2006-01-02 15:04:05",
+    "2006-01-02T15:04:05.999999999Z07:00",
+    "02 Jan 06 15:04 MST",
+    "Monday, 02-Jan-06 15:04:05 MST",
     "Mon, 02 Jan 2006 15:04:05 MST",
 )
 
@@ -80,7 +80,7 @@ def _abs(v: Any) -> Any:
 
 
 def _extreme(name: str, args: tuple[Any, ...]) -> Any:
-    items = list(args[0]) if len(args) == 1 and isinstance(args[0], list | tuple) else list(args)
+    items = _flatten(list(args))
     if not items:
         raise FuncError(f"not enough arguments to call {name}")
     best = items[0]
@@ -127,6 +127,20 @@ def _flatten(v: Any) -> list[Any]:
     for x in _array("flatten", v):
         out.extend(_flatten(x) if isinstance(x, list | tuple) else [x])
     return out
+
+
+def _median(v: Any) -> float:
+    items = sorted(float(x) for x in _flatten(v))
+    if not items:
+        return 0.0
+    mid = len(items) // 2
+    return items[mid] if len(items) % 2 else (items[mid - 1] + items[mid]) / 2
+
+
+def _split_after(s: Any, sep: Any, n: int = -1) -> list[str]:
+    text, by = _str_arg("splitAfter", s), _str_arg("splitAfter", sep)
+    parts = text.split(by, n - 1 if n > 0 else -1)
+    return [p + by for p in parts[:-1]] + parts[-1:]
 
 
 def _mean(v: Any) -> float:
@@ -179,7 +193,9 @@ def _get(v: Any, key: Any) -> Any:
 
 def _split(s: Any, sep: Any, n: int = -1) -> list[str]:
     text, by = _str_arg("split", s), _str_arg("split", sep)
-    return text.split(by, n if n >= 0 else -1) if by else list(text)
+    if n == 0:
+        return []
+    return text.split(by, n - 1 if n > 0 else -1) if by else list(text)
 
 
 def functions(clock: Clock | None) -> dict[str, Callable[..., Any]]:
@@ -215,6 +231,16 @@ def functions(clock: Clock | None) -> dict[str, Callable[..., Any]]:
         "max": lambda *a: _extreme("max", a),
         "min": lambda *a: _extreme("min", a),
         "mean": _mean,
+        "median": _median,
+        "splitAfter": _split_after,
+        "bitand": lambda a, b: a & b,
+        "bitor": lambda a, b: a | b,
+        "bitxor": lambda a, b: a ^ b,
+        "bitnand": lambda a, b: a & ~b,
+        "bitnot": lambda a: ~a,
+        "bitshl": lambda a, b: (a << b) & 0xFFFFFFFFFFFFFFFF if a >= 0 else a << b,
+        "bitshr": lambda a, b: a >> b,
+        "bitushr": lambda a, b: (a & 0xFFFFFFFFFFFFFFFF) >> b,
         "ceil": lambda x: float(math.ceil(x)),
         "floor": lambda x: float(math.floor(x)),
         "round": lambda x: float(math.floor(x + 0.5)) if x >= 0 else -float(math.floor(-x + 0.5)),

@@ -14,12 +14,13 @@ from kaiun.templating.values import Clock
 class Ctx:
     """One evaluation: the caller's environment, builtins, closure frames (``#``)."""
 
-    __slots__ = ("clock", "env", "frames")
+    __slots__ = ("clock", "env", "frames", "locals")
 
     def __init__(self, env: Mapping[str, Any], clock: Clock | None) -> None:
         self.env = env
         self.clock = clock
         self.frames: list[tuple[Any, int, Any]] = []
+        self.locals: dict[str, Any] = {}
 
     @property
     def funcs(self) -> Mapping[str, Callable[..., Any]]:
@@ -97,6 +98,11 @@ def _compile(node: Ast) -> Code:  # noqa: C901
         return _name(node[2], pos)
     if kind == "pointer":
         return _pointer(node[2], pos)
+    if kind == "local":
+        name = node[2]
+        return lambda ctx: ctx.locals[name]
+    if kind == "let":
+        return _let(node[2], _compile(node[3]), _compile(node[4]))
     if kind == "array":
         items = [_compile(n) for n in node[2]]
         return lambda ctx: [f(ctx) for f in items]
@@ -148,7 +154,28 @@ def _chain(inner: Code, ctx: Ctx) -> Any:
         return None
 
 
+def _let(name: str, value: Code, body: Code) -> Code:
+    def run(ctx: Ctx) -> Any:
+        saved = ctx.locals.get(name, _UNSET)
+        ctx.locals[name] = value(ctx)
+        try:
+            return body(ctx)
+        finally:
+            if saved is _UNSET:
+                del ctx.locals[name]
+            else:
+                ctx.locals[name] = saved
+
+    return run
+
+
+_UNSET = object()
+
+
 def _name(name: str, pos: int) -> Code:
+    if name == "$env":
+        return lambda ctx: ctx.env
+
     def load(ctx: Ctx) -> Any:
         env = ctx.env
         if name in env:
@@ -330,6 +357,14 @@ def _predicate_call(name: str, args: list[Ast], pos: int) -> Code:
     if not args:
         raise ExprSyntaxError(f"{name} needs arguments")
     items = _compile(args[0])
+    if name == "sortBy" and len(args) > 1 and args[1][2][0] == "const":
+        # sortBy(users, "Age"): the older spelling names the field instead of a predicate.
+        key = args[1][2]
+        args = [
+            args[0],
+            ("closure", key[1], ("member", key[1], ("pointer", key[1], ""), key, False)),
+            *args[2:],
+        ]
     body = _compile(args[1]) if len(args) > 1 else None
     extra = [_compile(a) for a in args[2:]]
 

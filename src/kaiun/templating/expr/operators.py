@@ -32,7 +32,9 @@ def expr_type(v: Any) -> str:
         return "map"
     if isinstance(v, list | tuple):
         return "array"
-    if callable(v) and not isinstance(v, GoTime | Duration):
+    if isinstance(v, GoTime | Duration):
+        return type_name(v)
+    if callable(v):
         return "func"
     return "struct"
 

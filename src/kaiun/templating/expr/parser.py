@@ -15,13 +15,13 @@ from kaiun.templating.errors import ExprSyntaxError
 Ast = tuple[Any, ...]
 
 _TOKEN = re.compile(
-    r"""(?P<space>\s+)
-    |(?P<number>0[xX][0-9a-fA-F_]+|(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][+-]?\d+)?)
+    r"""(?P<space>\s+|//[^\n]*|/\*.*?\*/)
+    |(?P<number>0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][+-]?\d+)?)
     |(?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)
     |(?P<pointer>\#(?:index|acc)?)
     |(?P<name>[A-Za-z_$][A-Za-z0-9_$]*)
-    |(?P<op>\?\?|\?\.|\.\.|\*\*|==|!=|<=|>=|&&|\|\||[-+*/%^<>!?:.,()\[\]{}|])""",
-    re.VERBOSE,
+    |(?P<op>\?\?|\?\.|\.\.|\*\*|==|!=|<=|>=|&&|\|\||[-+*/%^<>!?:.,;=()\[\]{}|])""",
+    re.VERBOSE | re.DOTALL,
 )
 _WORD_OPS = frozenset(["and", "or", "not", "in", "matches", "contains", "startsWith", "endsWith"])
 BINARY: dict[str, tuple[int, bool]] = {
@@ -87,7 +87,9 @@ def tokenize(src: str) -> list[tuple[str, Any, int]]:
         text = m.group()
         if kind == "number":
             clean = text.replace("_", "")
-            is_float = not clean.lower().startswith("0x") and any(c in clean for c in ".eE")
+            is_float = not clean.lower().startswith(("0x", "0o", "0b")) and any(
+                c in clean for c in ".eE"
+            )
             toks.append(("number", float(clean) if is_float else int(clean, 0), pos))
         elif kind == "string":
             body = text[1:-1]
@@ -108,7 +110,7 @@ class Parser:
         self.src = src
         self.toks = tokenize(src)
         self.i = 0
-        self.depth = 0
+        self.locals: list[str] = []
 
     @property
     def cur(self) -> tuple[str, Any, int]:
@@ -129,10 +131,28 @@ class Parser:
         self.i += 1
 
     def parse(self) -> Ast:
-        node = self.expression(0)
+        node = self.statement()
         if self.cur[0] != "eof":
             raise self.fail(f"unexpected token {self.cur[1]!r}")
         return node
+
+    def statement(self) -> Ast:
+        """``let name = value; body`` bindings, then an expression."""
+        k, v, pos = self.cur
+        if k == "name" and v == "let":
+            self.i += 1
+            k2, name, _ = self.cur
+            if k2 != "name":
+                raise self.fail("expected a variable name after let")
+            self.i += 1
+            self.expect("=")
+            value = self.expression(0)
+            self.expect(";")
+            self.locals.append(name)
+            body = self.statement()
+            self.locals.pop()
+            return ("let", pos, name, value, body)
+        return self.expression(0)
 
     def expression(self, prec: int) -> Ast:
         left = self.unary()
@@ -201,9 +221,11 @@ class Parser:
                 return ("const", pos, None)
             if self.is_op("("):
                 return self.call(v, pos)
+            if v in self.locals:
+                return ("local", pos, v)
             return ("name", pos, v)
         if v == "(":
-            node = self.expression(0)
+            node = self.statement()
             self.expect(")")
             return node
         if v == "[":
