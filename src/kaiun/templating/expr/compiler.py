@@ -116,9 +116,6 @@ def _compile(node: Ast) -> Code:  # noqa: C901
     if kind == "cond":
         c, yes, no = _compile(node[2]), _compile(node[3]), _compile(node[4])
         return _guard(pos, lambda ctx: yes(ctx) if operators.truthy_bool(c(ctx), "?") else no(ctx))
-    if kind == "elvis":
-        a, b = _compile(node[2]), _compile(node[3])
-        return lambda ctx: _elvis(a(ctx), b, ctx)
     if kind == "member":
         path = _const_path(node)
         if path is not None:
@@ -141,10 +138,6 @@ def _compile(node: Ast) -> Code:  # noqa: C901
     if kind == "closure":
         return _compile(node[2])
     raise ExprSyntaxError(f"unknown node {kind}")  # pragma: no cover
-
-
-def _elvis(a: Any, b: Code, ctx: Ctx) -> Any:
-    return a if a is not None and a is not False and a != "" else b(ctx)
 
 
 def _chain(inner: Code, ctx: Ctx) -> Any:

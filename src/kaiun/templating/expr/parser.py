@@ -182,9 +182,6 @@ class Parser:
     def conditional(self, cond: Ast) -> Ast:
         pos = self.cur[2]
         self.i += 1
-        if self.is_op(":"):
-            self.i += 1
-            return ("elvis", pos, cond, self.expression(0))
         yes = self.expression(0)
         self.expect(":")
         return ("cond", pos, cond, yes, self.expression(0))
