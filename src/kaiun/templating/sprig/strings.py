@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any
 
-from kaiun.templating import gofmt
+from kaiun.templating import gofmt, goregex
 from kaiun.templating.errors import FuncError
 from kaiun.templating.gotemplate.funcs import Func
 from kaiun.templating.sprig.convert import strslice, strval
@@ -200,14 +199,12 @@ def _wrap(width: int, s: str) -> str:
 # -- regular expressions (Go RE2 syntax mapped onto Python's re) ---------------------------
 
 
-@lru_cache(maxsize=512)
 def go_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a Go (RE2) regular expression."""
-    py = pattern.replace(r"\z", r"\Z")
+    """Compile a Go (RE2) regular expression, failing as a template function does."""
     try:
-        return re.compile(py)
-    except re.error as exc:
-        raise FuncError(f"error parsing regexp: {exc}: `{pattern}`") from None
+        return goregex.compile_go(pattern)
+    except goregex.RegexError as exc:
+        raise FuncError(str(exc)) from None
 
 
 _TEMPLATE_REF = re.compile(r"\$(\$|\{(\w+)\}|(\w+))")
