@@ -17,9 +17,9 @@ from kaiun import templating
 from kaiun.templating.gotemplate import parse
 
 from .conftest import go_data, load_cases
-from .oracles import GoOracle, go_version
+from .oracles import GoOracle, needs_go
 
-pytestmark = pytest.mark.skipif(go_version() is None, reason="needs Debian's golang-go")
+pytestmark = needs_go()
 
 VALUES: list[Any] = [
     None, True, False, 0, 1, -7, 2.5, 1e6, 1e-7, 123456789, "", "text", "<b>&'\"", "héllo",

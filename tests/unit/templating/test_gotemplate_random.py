@@ -10,12 +10,10 @@ import json
 import random
 from typing import Any
 
-import pytest
-
-from .oracles import GoOracle, go_version
+from .oracles import GoOracle, needs_go
 from .test_gotemplate_differential import _kaiun
 
-pytestmark = pytest.mark.skipif(go_version() is None, reason="needs Debian's golang-go")
+pytestmark = needs_go()
 
 DATA: dict[str, Any] = {
     "s": "str", "e": "", "n": 3, "f": 2.5, "z": 0, "t": True, "no": False, "nil": None,

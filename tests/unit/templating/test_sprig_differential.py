@@ -11,16 +11,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from kaiun import templating
 
 from .conftest import load_cases
+from .oracles import HelmOracle, needs_helm
 from .test_sprig_fixtures import render_like_helm
 
-helm_python = pytest.importorskip("helm_python", reason="needs the dev extra helm-python-sdk")
+needs_helm()
 
-from .oracles import HelmOracle  # noqa: E402
 
 STRINGS = [
     "", "hello world", "Hello_World-foo", "  pad  ", "HTTPServer", "mixed CASE words",

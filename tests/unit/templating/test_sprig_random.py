@@ -11,15 +11,13 @@ import random
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from kaiun import templating
 
+from .oracles import HelmOracle, needs_helm
 from .test_sprig_fixtures import render_like_helm
 
-pytest.importorskip("helm_python", reason="needs the dev extra helm-python-sdk")
+needs_helm()
 
-from .oracles import HelmOracle
 
 DATA: dict[str, Any] = {
     "s": "Hello World", "e": "", "n": 3, "f": 2.5, "neg": -4.7, "l": ["b", "a", "c"],
