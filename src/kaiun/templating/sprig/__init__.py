@@ -16,6 +16,7 @@ from kaiun.templating.sprig import (
     convert,
     encoding,
     extras,
+    goyaml,
     semver,
     strings,
 )
@@ -28,7 +29,10 @@ __all__ = ["functions", "parse_duration"]
 def functions(*, clock: Clock | None = None, local: dt.tzinfo = dt.UTC) -> dict[str, Func]:
     """The Sprig function table (plus ApplicationSet's ``normalize``, ``slugify``, YAML)."""
     table: dict[str, Func] = {}
-    for part in (convert.FUNCS, strings.FUNCS, collections.FUNCS, encoding.FUNCS, semver.FUNCS):
+    for part in (
+        convert.FUNCS, strings.FUNCS, collections.FUNCS, encoding.FUNCS, goyaml.FUNCS,
+        semver.FUNCS,
+    ):  # fmt: skip
         table.update(part)
     table.update(DateFuncs(clock, local).table())
     table.update(extras.FUNCS)

@@ -1,4 +1,4 @@
-"""Encodings: Go's ``encoding/json`` output, ApplicationSet's YAML, base64 and digests."""
+"""Encodings: Go's ``encoding/json`` output, base64 and digests (YAML is :mod:`.goyaml`)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,10 @@ import binascii
 import hashlib
 import json
 import math
-import re
 import uuid
 import zlib
 from collections.abc import Mapping
 from typing import Any
-
-import yaml
 
 from kaiun.templating import gofmt
 from kaiun.templating.errors import FuncError
@@ -40,7 +37,7 @@ def _json_str(s: str, html: bool) -> str:
     return "".join(out)
 
 
-def _json_float(f: float) -> str:
+def json_float(f: float) -> str:
     if math.isnan(f) or math.isinf(f):
         raise FuncError(f"json: unsupported value: {gofmt.format_float(f)}")
     a = abs(f)
@@ -61,7 +58,7 @@ def go_json(v: Any, *, html: bool = True, indent: str = "", level: int = 0) -> s
     if isinstance(v, int):
         return str(int(v))
     if isinstance(v, float):
-        return _json_float(v)
+        return json_float(v)
     if isinstance(v, str):
         return _json_str(v, html)
     if isinstance(v, GoTime):
@@ -112,100 +109,6 @@ def _must_from_json(s: str) -> Any:
         raise FuncError(str(exc)) from None
 
 
-class _GoYamlDumper(yaml.SafeDumper):
-    """Close to go-yaml v2 as used by ``sigs.k8s.io/yaml``: block style, literal multi-lines."""
-
-
-_YAML11_BOOLS = frozenset(["y", "Y", "n", "N"])
-
-
-def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
-    if "\n" in data and not any(c in data for c in "\t\r") and data.strip(" ") == data:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
-    # go-yaml double-quotes a string that would read back as another type ("yes", "123", "").
-    resolved = dumper.resolve(yaml.ScalarNode, data, (True, False))  # type: ignore[no-untyped-call]
-    if resolved != "tag:yaml.org,2002:str" or data in _YAML11_BOOLS:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
-    return dumper.represent_str(data)
-
-
-def _represent_float(dumper: yaml.SafeDumper, data: float) -> yaml.Node:
-    if data.is_integer() and abs(data) < 1e21:
-        return dumper.represent_int(int(data))
-    text = _json_float(data)
-    return dumper.represent_scalar("tag:yaml.org,2002:float", text)
-
-
-_GoYamlDumper.add_representer(str, _represent_str)
-_GoYamlDumper.add_representer(float, _represent_float)
-
-
-def to_yaml(v: Any) -> str:
-    """ApplicationSet's ``toYaml``: sorted keys, block style, no trailing newline."""
-    plain = json.loads(go_json(v, html=False), parse_int=float)
-    text = yaml.dump(
-        plain,
-        Dumper=_GoYamlDumper,
-        default_flow_style=False,
-        sort_keys=True,
-        allow_unicode=True,
-        width=1 << 30,
-    )
-    if text.endswith("...\n"):
-        text = text[: -len("...\n")]
-    return text.removesuffix("\n")
-
-
-class _Yaml11Loader(yaml.SafeLoader):
-    """YAML 1.1 as go-yaml v2 reads it: ``y``/``n`` are booleans too."""
-
-
-_Yaml11Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:y|Y|n|N)$"), list("yYnN")
-)
-
-
-def _bool11(loader: yaml.SafeLoader, node: yaml.Node) -> bool:
-    value = str(loader.construct_scalar(node))  # type: ignore[arg-type]
-    return value.lower() in ("y", "yes", "true", "on")
-
-
-_Yaml11Loader.add_constructor("tag:yaml.org,2002:bool", _bool11)
-
-
-def _from_yaml(s: str) -> Any:
-    try:
-        data = yaml.load(s, Loader=_Yaml11Loader)
-    except yaml.YAMLError as exc:
-        return {"Error": str(exc)}
-    return (
-        _floats(data)
-        if isinstance(data, dict)
-        else ({} if data is None else {"Error": "not a map"})
-    )
-
-
-def _from_yaml_array(s: str) -> Any:
-    try:
-        data = yaml.load(s, Loader=_Yaml11Loader)
-    except yaml.YAMLError as exc:
-        return [str(exc)]
-    return _floats(data) if isinstance(data, list) else []
-
-
-def _floats(v: Any) -> Any:
-    # sigs.k8s.io/yaml goes through JSON: every number becomes a float64.
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, int):
-        return float(v)
-    if isinstance(v, dict):
-        return {str(k): _floats(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_floats(x) for x in v]
-    return v
-
-
 _B64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 
 
@@ -238,9 +141,6 @@ FUNCS: dict[str, Func] = {
     "mustToPrettyJson": Func(lambda v: go_json(v, indent="  "), ("any",)),
     "fromJson": Func(_from_json, ("str",)),
     "mustFromJson": Func(_must_from_json, ("str",)),
-    "toYaml": Func(to_yaml, ("any",)),
-    "fromYaml": Func(_from_yaml, ("str",)),
-    "fromYamlArray": Func(_from_yaml_array, ("str",)),
     "b64enc": Func(lambda s: base64.b64encode(s.encode()).decode(), ("str",)),
     "b64dec": Func(_b64dec, ("str",)),
     "b32enc": Func(lambda s: base64.b32encode(s.encode()).decode(), ("str",)),
