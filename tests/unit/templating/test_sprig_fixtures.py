@@ -7,6 +7,7 @@ same way here so the recorded outputs compare byte for byte.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -79,3 +80,18 @@ def test_now_uses_the_injected_clock() -> None:
 def test_now_without_a_clock_is_a_clear_error() -> None:
     with pytest.raises(templating.TemplateExecError, match="no clock"):
         templating.parse("t", "{{ now }}").execute({})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{{ fromYaml "- a" }}', "cannot unmarshal array into Go value of type map[string]"),
+        ('{{ fromYaml "a: .inf" }}', "json: unsupported value: +Inf"),
+        ('{{ fromYaml "a: [" }}', "error converting YAML to JSON: yaml:"),
+        ('{{ fromYamlArray "a: 1" }}', "cannot unmarshal object into Go value of type []interface"),
+    ],
+)
+def test_from_yaml_errors_fail_the_render(text: str, message: str) -> None:
+    """ApplicationSet's fromYaml/fromYamlArray return an error (Helm's embed it instead)."""
+    with pytest.raises(templating.TemplateExecError, match=re.escape(message)):
+        templating.parse("t", text).execute({})

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 from typing import Any
 
 import yaml
 
+from kaiun.templating import gofmt
+from kaiun.templating.errors import FuncError
 from kaiun.templating.gotemplate.funcs import Func
 from kaiun.templating.sprig.encoding import go_json, json_float
 
@@ -134,54 +137,147 @@ def to_yaml(v: Any) -> str:
     return text.removesuffix("\n")
 
 
-class _Yaml11Loader(yaml.SafeLoader):
-    """YAML 1.1 as go-yaml v2 reads it: ``y``/``n`` are booleans too."""
+class _GoLoader(yaml.SafeLoader):
+    """Plain scalars resolved as go-yaml v2 does: YAML 1.1 booleans (``y``, ``on``...), Go
+    integer syntax (``0x1F``, ``0o17``, ``0755``, ``1_000``), Go floats and ``.inf``/``.nan``;
+    timestamps and ``12:30`` stay strings."""
+
+    yaml_implicit_resolvers: dict[Any, Any] = {}
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        # Keys become JSON strings at once: in Python, the keys 1 and true would collide.
+        self.flatten_mapping(node)
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            out[_json_key(key)] = self.construct_object(value_node, deep=deep)
+        return out
 
 
-_Yaml11Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:y|Y|n|N)$"), list("yYnN")
+_BOOL_WORDS = "y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
+_GoLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+_GoLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(f"^(?:{_BOOL_WORDS})$"), list("yYnNtTfFoO")
+)
+_GoLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^[-+]?(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|[0-9][0-9_]*)$"),
+    list("-+0123456789"),
+)
+_GoLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
 )
 
 
-def _bool11(loader: yaml.SafeLoader, node: yaml.Node) -> bool:
+def _go_int(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    text = str(loader.construct_scalar(node)).replace("_", "")  # type: ignore[arg-type]
+    body = text.lstrip("+-")
+    sign = -1 if text.startswith("-") else 1
+    try:
+        if len(body) > 1 and body[0] == "0" and body[1].isdigit():
+            return sign * int(body, 8)
+        return sign * int(body, 0)
+    except ValueError:  # "09": not an integer to Go either, so a string
+        return text
+
+
+def _go_float(loader: yaml.SafeLoader, node: yaml.Node) -> float:
+    text = str(loader.construct_scalar(node)).lower()  # type: ignore[arg-type]
+    if text.endswith(".inf"):
+        return float("-inf") if text.startswith("-") else float("inf")
+    if text == ".nan":
+        return float("nan")
+    return float(text)
+
+
+def _go_bool(loader: yaml.SafeLoader, node: yaml.Node) -> bool:
     value = str(loader.construct_scalar(node))  # type: ignore[arg-type]
     return value.lower() in ("y", "yes", "true", "on")
 
 
-_Yaml11Loader.add_constructor("tag:yaml.org,2002:bool", _bool11)
+_GoLoader.add_constructor("tag:yaml.org,2002:int", _go_int)
+_GoLoader.add_constructor("tag:yaml.org,2002:float", _go_float)
+_GoLoader.add_constructor("tag:yaml.org,2002:bool", _go_bool)
 
 
-def _floats(v: Any) -> Any:
-    # sigs.k8s.io/yaml goes through JSON: every number becomes a float64.
-    if isinstance(v, bool):
+def _json_key(k: Any) -> str:
+    if isinstance(k, bool):
+        return "true" if k else "false"
+    if k is None:
+        return "null"
+    if isinstance(k, float):
+        return gofmt.format_float(k)
+    return str(k)
+
+
+def _to_json_value(v: Any) -> Any:
+    """What sigs.k8s.io/yaml's YAML-to-JSON step makes of a decoded value."""
+    if isinstance(v, bool) or v is None or isinstance(v, str):
         return v
     if isinstance(v, int):
         return float(v)
+    if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            raise FuncError(
+                f"error converting YAML to JSON: json: unsupported value: {gofmt.format_float(v)}"
+            )
+        return v
     if isinstance(v, dict):
-        return {str(k): _floats(x) for k, x in v.items()}
+        return {_json_key(k): _to_json_value(x) for k, x in v.items()}
     if isinstance(v, list):
-        return [_floats(x) for x in v]
-    return v
+        return [_to_json_value(x) for x in v]
+    return str(v)
 
 
-def from_yaml(s: str) -> Any:
-    """``fromYaml``: a map, or ``{"Error": message}``."""
+def _decode(s: str) -> Any:
     try:
-        data = yaml.load(s, Loader=_Yaml11Loader)
+        data = yaml.load(s, Loader=_GoLoader)
     except yaml.YAMLError as exc:
-        return {"Error": str(exc)}
+        raise FuncError(f"error converting YAML to JSON: yaml: {exc}") from None
+    return _to_json_value(data)
+
+
+def _json_kind(v: Any) -> str:
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, float):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    return "object" if isinstance(v, dict) else "array"
+
+
+def _mismatch(v: Any, target: str) -> FuncError:
+    return FuncError(
+        "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal "
+        f"{_json_kind(v)} into Go value of type {target}"
+    )
+
+
+def from_yaml(s: str) -> dict[str, Any]:
+    """ApplicationSet's ``fromYaml``: a map; anything else is an error."""
+    data = _decode(s)
     if data is None:
         return {}
-    return _floats(data) if isinstance(data, dict) else {"Error": "not a map"}
+    if not isinstance(data, dict):
+        raise _mismatch(data, "map[string]interface {}")
+    return data
 
 
-def from_yaml_array(s: str) -> Any:
-    """``fromYamlArray``: a list, or ``[message]``."""
-    try:
-        data = yaml.load(s, Loader=_Yaml11Loader)
-    except yaml.YAMLError as exc:
-        return [str(exc)]
-    return _floats(data) if isinstance(data, list) else []
+def from_yaml_array(s: str) -> list[Any]:
+    """ApplicationSet's ``fromYamlArray``: a list; anything else is an error."""
+    data = _decode(s)
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise _mismatch(data, "[]interface {}")
+    return data
 
 
 FUNCS: dict[str, Func] = {
