@@ -10,7 +10,7 @@ the latter; after each pipeline command a nil becomes :data:`MISSING`, as Go's d
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from kaiun.templating.errors import FuncError, TemplateExecError
 from kaiun.templating.gotemplate.funcs import GO_TYPE, NILABLE, Func
@@ -270,7 +270,12 @@ class Evaluator:
         if fn.special == "slice":
             boxed = tuple(self._boxed_arg(a) for a in args[1:])
             return self._invoke(fn, node, name, argv, {"boxed": boxed})
-        return self._invoke(fn, node, name, argv, {})
+        try:
+            return fn.fn(*argv)
+        except (TemplateExecError, BreakLoop, ContinueLoop, RecursionError):
+            raise
+        except Exception as exc:
+            raise self._call_error(node, name, exc) from None
 
     def _boxed_arg(self, n: Node) -> bool:
         """Whether Go would see this argument with a static interface type (a map value)."""
@@ -283,16 +288,16 @@ class Evaluator:
     ) -> Any:
         try:
             return fn.fn(*argv, **kwargs)
-        except (TemplateExecError, BreakLoop, ContinueLoop):
+        except (TemplateExecError, BreakLoop, ContinueLoop, RecursionError):
             raise
-        except FuncError as exc:
-            self.node = node
-            raise self.error(f"error calling {name}: {exc}") from None
-        except RecursionError:
-            raise
-        except Exception as exc:  # Go recovers a panicking function the same way.
-            self.node = node
-            raise self.error(f"error calling {name}: {_describe_exc(exc)}") from None
+        except Exception as exc:
+            raise self._call_error(node, name, exc) from None
+
+    def _call_error(self, node: Node, name: str, exc: Exception) -> TemplateExecError:
+        """``error calling f: ...``; Go recovers a panicking function the same way."""
+        self.node = node
+        reason = str(exc) if isinstance(exc, FuncError) else _describe_exc(exc)
+        return self.error(f"error calling {name}: {reason}")
 
     def _and_or(self, dot: Any, which: str, args: list[Node], final: Any) -> Any:
         v: Any = MISSING
@@ -323,6 +328,14 @@ class Evaluator:
 
     def eval_arg(self, dot: Any, typ: str | None, n: Node) -> Any:  # noqa: C901
         self.node = n
+        kind = type(n)
+        # The common arguments first: a string literal or a plain map field.
+        if kind is StringNode and typ in ("str", "any"):
+            return cast(StringNode, n).text
+        if kind is FieldNode and type(dot) is dict and not self.dot_boxed:
+            idents = cast(FieldNode, n).idents
+            if len(idents) == 1 and idents[0] in dot:
+                return self.validate(dot[idents[0]], typ)
         if isinstance(n, DotNode):
             return self.validate(dot, typ)
         if isinstance(n, NilNode):
@@ -383,6 +396,8 @@ class Evaluator:
         raise self.error(f"{text} overflows int")
 
     def validate(self, value: Any, typ: str | None) -> Any:
+        if typ == "str" and type(value) is str:
+            return value
         if value is MISSING:
             if typ is None or typ == "rv":
                 return MISSING
