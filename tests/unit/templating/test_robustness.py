@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,3 +40,18 @@ def test_templates_fail_only_with_template_errors(text: str) -> None:
 def test_expressions_fail_only_with_expr_errors(src: str) -> None:
     with contextlib.suppress(templating.ExprError):
         expr.compile(src).run({"a": {"b": [1, 2]}, "x": "s"})
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["{{" + "(" * 3000 + "1" + ")" * 3000 + "}}", "{{if 1}}" * 3000 + "x" + "{{end}}" * 3000],
+)
+def test_deep_nesting_is_a_template_error(text: str) -> None:
+    with pytest.raises(templating.TemplateParseError, match="nests too deeply"):
+        templating.parse("t", text)
+
+
+@pytest.mark.parametrize("src", ["(" * 3000 + "1" + ")" * 3000, "-" * 5000 + "1"])
+def test_deep_expression_is_a_syntax_error(src: str) -> None:
+    with pytest.raises(templating.ExprSyntaxError, match="nests too deeply"):
+        expr.compile(src)

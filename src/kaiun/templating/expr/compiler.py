@@ -73,10 +73,9 @@ class Program:
 def compile(source: str) -> Program:
     """Compile expr-lang ``source``; raises :class:`ExprSyntaxError`."""
     try:
-        ast = parse(source)
+        return Program(source, _compile(parse(source)))
     except RecursionError:
         raise ExprSyntaxError("expression nests too deeply") from None
-    return Program(source, _compile(ast))
 
 
 def _guard(pos: int, fn: Code) -> Code:

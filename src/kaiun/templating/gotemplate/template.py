@@ -133,5 +133,8 @@ def parse(
     """
     table = function_table(funcs)
     mode = _missingkey(options)
-    trees = parse_trees(name, text, table, delims)
+    try:
+        trees = parse_trees(name, text, table, delims)
+    except RecursionError:
+        raise TemplateParseError(f"template: {name}: template nests too deeply") from None
     return Template(name, trees, table, mode)
