@@ -1,0 +1,82 @@
+"""The repo room (L3, IO): turns (repository, revision, source spec) into desired manifests.
+
+Owns git mirrors and checkouts, repository credentials, the renderers (directory, jsonnet,
+kustomize, helm; one module each under ``render/``), the manifest cache and the
+``ManifestRequest -> ManifestResponse`` contract that also runs over HTTP as the
+``repo-server`` role. Must not import kube, localcluster, auth, engine, controllers,
+server, ui or cli; may import model and the pure rooms.
+"""
+
+from kaiun.repo.cache import ManifestCache, manifest_cache_key
+from kaiun.repo.contract import (
+    ApplicationSource,
+    DirectorySpec,
+    HelmFileParameter,
+    HelmParameter,
+    HelmSpec,
+    JsonnetSpec,
+    JsonnetVar,
+    KustomizeSpec,
+    ManifestRequest,
+    ManifestResponse,
+    RenderSettings,
+)
+from kaiun.repo.credentials import CredentialStore, RepoCredential, credential_from_secret
+from kaiun.repo.errors import (
+    AuthenticationError,
+    ChartRepositoryError,
+    GitError,
+    MalformedManifestError,
+    ManifestError,
+    ManifestTooLargeError,
+    PathEscapeError,
+    RenderError,
+    RenderTimeoutError,
+    RepoError,
+    RevisionNotFoundError,
+    SourceError,
+    ToolDisabledError,
+)
+from kaiun.repo.git import GitRepos
+from kaiun.repo.render.helm_engine import BinaryHelmEngine, HelmEngine, SdkHelmEngine
+from kaiun.repo.service import RepoService
+from kaiun.repo.urls import normalize_repo_url, redact_url
+
+__all__ = [
+    "ApplicationSource",
+    "AuthenticationError",
+    "BinaryHelmEngine",
+    "ChartRepositoryError",
+    "CredentialStore",
+    "DirectorySpec",
+    "GitError",
+    "GitRepos",
+    "HelmEngine",
+    "HelmFileParameter",
+    "HelmParameter",
+    "HelmSpec",
+    "JsonnetSpec",
+    "JsonnetVar",
+    "KustomizeSpec",
+    "MalformedManifestError",
+    "ManifestCache",
+    "ManifestError",
+    "ManifestRequest",
+    "ManifestResponse",
+    "ManifestTooLargeError",
+    "PathEscapeError",
+    "RenderError",
+    "RenderSettings",
+    "RenderTimeoutError",
+    "RepoCredential",
+    "RepoError",
+    "RepoService",
+    "RevisionNotFoundError",
+    "SdkHelmEngine",
+    "SourceError",
+    "ToolDisabledError",
+    "credential_from_secret",
+    "manifest_cache_key",
+    "normalize_repo_url",
+    "redact_url",
+]

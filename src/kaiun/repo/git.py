@@ -1,0 +1,244 @@
+"""Git sources through the ``git`` CLI: one bare mirror per normalized URL, isolated checkouts.
+
+``GitRepos.resolve`` turns a ``targetRevision`` into a commit (one ``ls-remote`` per URL,
+shared by every caller while it is fresh); ``GitRepos.checkout`` returns a read-only tree
+of that commit, fetching into the mirror only when the commit is not there yet. Concurrent
+callers for the same URL or commit wait for one operation instead of repeating it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from kaiun.repo import revisions
+from kaiun.repo.credentials import CredentialStore
+from kaiun.repo.errors import AuthenticationError, GitError, RevisionNotFoundError
+from kaiun.repo.gitauth import git_environment
+from kaiun.repo.process import ToolFailedError, base_environment, run_tool
+from kaiun.repo.singleflight import SingleFlight
+from kaiun.repo.urls import mirror_key, normalize_repo_url, redact_url
+
+__all__ = ["GitRepos"]
+
+log = logging.getLogger(__name__)
+
+_AUTH_FAILURES = (
+    "authentication failed",
+    "could not read username",
+    "could not read password",
+    "terminal prompts disabled",
+    "permission denied (publickey",
+    "http basic: access denied",
+    "returned error: 401",
+    "returned error: 403",
+    "the requested url returned error: 401",
+)
+
+
+class GitRepos:
+    """Mirrors, revision resolution and checkouts under one working directory."""
+
+    def __init__(
+        self,
+        root: Path,
+        credentials: CredentialStore | None = None,
+        *,
+        timeout: float = 90.0,
+        revision_cache_seconds: float = 180.0,
+        known_hosts: str = "",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.root = root
+        self.credentials = credentials or CredentialStore()
+        self.timeout = timeout
+        self.revision_cache_seconds = revision_cache_seconds
+        self.known_hosts = known_hosts
+        self._clock = clock
+        self._refs: dict[str, tuple[float, dict[str, str]]] = {}
+        self._flights = SingleFlight()
+        self.fetch_count = 0
+        self.ls_remote_count = 0
+        for sub in ("mirrors", "checkouts", "tools", "home", "tmp"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        (root / "tmp").chmod(0o700)
+
+    # -- running git -----------------------------------------------------------------
+
+    async def _git(
+        self,
+        url: str,
+        args: list[str],
+        *,
+        cwd: Path | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> str:
+        cred = self.credentials.lookup(url)
+        secrets_dir = Path(tempfile.mkdtemp(dir=self.root / "tmp"))
+        try:
+            env = git_environment(
+                base_environment(str(self.root / "home")),
+                cred,
+                tools_dir=self.root / "tools",
+                secrets_dir=secrets_dir,
+                known_hosts=self.known_hosts,
+            )
+            env.update(extra_env or {})
+            result = await run_tool(
+                ["git", *args],
+                cwd=str(cwd or self.root),
+                env=env,
+                time_limit=self.timeout,
+                secrets=cred.secret_values() if cred else (),
+                display=f"git {args[0]}",
+            )
+        except ToolFailedError as exc:
+            raise self._classify(url, exc) from None
+        finally:
+            shutil.rmtree(secrets_dir, ignore_errors=True)
+        return result.stdout.decode()
+
+    @staticmethod
+    def _classify(url: str, exc: ToolFailedError) -> GitError:
+        lowered = exc.stderr.lower()
+        if any(marker in lowered for marker in _AUTH_FAILURES):
+            return AuthenticationError(redact_url(url))
+        detail = exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else "no output"
+        return GitError(f"git {exc.tool.split()[-1]} failed for {redact_url(url)}: {detail}")
+
+    # -- refs and revisions ----------------------------------------------------------
+
+    async def ls_remote(self, url: str, *, refresh: bool = False) -> dict[str, str]:
+        """The repository's refs, from cache while fresher than ``revision_cache_seconds``."""
+        key = normalize_repo_url(url)
+        cached = self._refs.get(key)
+        if not refresh and cached and self._clock() - cached[0] < self.revision_cache_seconds:
+            return cached[1]
+
+        async def fetch_refs() -> dict[str, str]:
+            self.ls_remote_count += 1
+            out = await self._git(url, ["ls-remote", "--", url])
+            refs = revisions.parse_ls_remote(out)
+            self._refs[key] = (self._clock(), refs)
+            return refs
+
+        return await self._flights.do(f"ls-remote {key}", fetch_refs)
+
+    def invalidate(self, url: str) -> None:
+        """Forget cached refs of ``url`` (a webhook or a hard refresh said it changed)."""
+        self._refs.pop(normalize_repo_url(url), None)
+
+    async def resolve(
+        self, url: str, revision: str, *, tag_prefix: str = "", refresh: bool = False
+    ) -> str:
+        """The full commit SHA ``revision`` names in ``url``."""
+        revision = revision or "HEAD"
+        if revisions.is_full_sha(revision):
+            return revision.lower()
+        refs = await self.ls_remote(url, refresh=refresh)
+        sha = revisions.match_ref(refs, revision)
+        if sha is None:
+            tag = revisions.match_semver(refs, revision, tag_prefix)
+            sha = refs[tag] if tag else None
+        if sha is None and revisions.is_short_sha(revision):
+            sha = await self._expand_short_sha(url, revision)
+        if sha is None:
+            raise RevisionNotFoundError(
+                f"revision {revision!r} not found in {redact_url(url)}: no branch, tag, "
+                "commit or matching semver tag"
+            )
+        return sha
+
+    async def _expand_short_sha(self, url: str, short: str) -> str | None:
+        mirror = await self._mirror(url)
+        found = await self._rev_parse(mirror, short)
+        if found is None:
+            await self.fetch(url)
+            found = await self._rev_parse(mirror, short)
+        return found
+
+    # -- mirror and checkouts --------------------------------------------------------
+
+    def mirror_path(self, url: str) -> Path:
+        """Where the bare mirror of ``url`` lives."""
+        return self.root / "mirrors" / f"{mirror_key(url)}.git"
+
+    async def _mirror(self, url: str) -> Path:
+        path = self.mirror_path(url)
+        if not (path / "HEAD").exists():
+            await self._flights.do(
+                f"init {path}", lambda: self._git(url, ["init", "--bare", "-q", str(path)])
+            )
+        return path
+
+    async def _rev_parse(self, mirror: Path, rev: str) -> str | None:
+        try:
+            out = await self._git(
+                "", ["--git-dir", str(mirror), "rev-parse", "--verify", "-q", f"{rev}^{{commit}}"]
+            )
+        except GitError:
+            return None
+        return out.strip() or None
+
+    async def fetch(self, url: str) -> None:
+        """Fetch every branch and tag of ``url`` into its mirror (once for concurrent callers)."""
+        mirror = await self._mirror(url)
+
+        async def do_fetch() -> None:
+            self.fetch_count += 1
+            log.info("git fetch repo=%s", redact_url(url))
+            await self._git(
+                url,
+                [
+                    "--git-dir", str(mirror), "fetch", "-q", "--prune", "--force", "--", url,
+                    "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*",
+                ],
+            )  # fmt: skip
+
+        await self._flights.do(f"fetch {mirror}", do_fetch)
+
+    async def checkout(self, url: str, sha: str) -> Path:
+        """A directory holding the tree of commit ``sha``; shared, never to be written to."""
+        dest = self.root / "checkouts" / mirror_key(url) / sha
+        if dest.is_dir():
+            return dest
+
+        async def make() -> Path:
+            if dest.is_dir():
+                return dest
+            mirror = await self._mirror(url)
+            if await self._rev_parse(mirror, sha) is None:
+                await self.fetch(url)
+                if await self._rev_parse(mirror, sha) is None:
+                    raise RevisionNotFoundError(f"commit {sha} not found in {redact_url(url)}")
+            await self._materialize(mirror, sha, dest)
+            return dest
+
+        return await self._flights.do(f"checkout {dest}", make)
+
+    async def _materialize(self, mirror: Path, sha: str, dest: Path) -> None:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".tmp-"))
+        index = staging.with_suffix(".index")
+        try:
+            # A private index and work tree per commit: the mirror itself is never modified.
+            await self._git(
+                "",
+                ["--git-dir", str(mirror), "--work-tree", str(staging),
+                 "-c", f"core.hooksPath={os.devnull}", "-c", "core.symlinks=true",
+                 "read-tree", "-u", "--reset", sha],
+                cwd=staging,
+                extra_env={"GIT_INDEX_FILE": str(index)},
+            )  # fmt: skip
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        finally:
+            index.unlink(missing_ok=True)
+        await asyncio.to_thread(staging.rename, dest)

@@ -1,0 +1,163 @@
+"""The repo server: ``RepoService.generate_manifest(ManifestRequest) -> ManifestResponse``.
+
+One walk per request: resolve the revision (and those of ``ref`` sources), answer from the
+manifest cache if it can, else check out the commit, refuse out-of-bounds symlinks, detect
+the tool and render within a parallelism limit. Identical concurrent requests render once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+
+from kaiun.repo.cache import ManifestCache, manifest_cache_key
+from kaiun.repo.contract import ApplicationSource, ManifestRequest, ManifestResponse
+from kaiun.repo.credentials import CredentialStore
+from kaiun.repo.errors import SourceError
+from kaiun.repo.git import GitRepos
+from kaiun.repo.process import base_environment
+from kaiun.repo.render.context import RenderContext, Rendered
+from kaiun.repo.render.detect import SourceType, detect_source_type
+from kaiun.repo.render.directory import render_directory
+from kaiun.repo.render.helm import render_helm
+from kaiun.repo.render.helm_engine import HelmEngine, default_helm_engine
+from kaiun.repo.render.kustomize import render_kustomize
+from kaiun.repo.sandbox import refuse_escaping_symlinks, resolve_inside
+from kaiun.repo.singleflight import SingleFlight
+from kaiun.repo.urls import redact_url
+
+__all__ = ["RepoService"]
+
+log = logging.getLogger(__name__)
+
+
+class RepoService:
+    """Renders application sources; safe to share between every app of a process."""
+
+    def __init__(
+        self,
+        work_dir: Path,
+        *,
+        credentials: CredentialStore | None = None,
+        cache: ManifestCache | None = None,
+        helm_engine: HelmEngine | None = None,
+        parallelism: int = 10,
+        revision_cache_seconds: float = 180.0,
+        git_timeout: float = 90.0,
+        known_hosts: str = "",
+    ) -> None:
+        self.work_dir = work_dir
+        self.git = GitRepos(
+            work_dir / "git",
+            credentials,
+            timeout=git_timeout,
+            revision_cache_seconds=revision_cache_seconds,
+            known_hosts=known_hosts,
+        )
+        self.cache = cache if cache is not None else ManifestCache()
+        self._helm_engine = helm_engine
+        self._limit = asyncio.Semaphore(parallelism)
+        self._flights = SingleFlight()
+        self._symlink_checked: set[Path] = set()
+        self.render_count = 0
+        (work_dir / "render").mkdir(parents=True, exist_ok=True)
+        (work_dir / "home").mkdir(parents=True, exist_ok=True)
+
+    @property
+    def helm_engine(self) -> HelmEngine:
+        """The Helm engine in use (chosen on first use if none was given)."""
+        if self._helm_engine is None:
+            self._helm_engine = default_helm_engine()
+        return self._helm_engine
+
+    async def resolve_revision(self, source: ApplicationSource, *, refresh: bool = False) -> str:
+        """The commit ``source.targetRevision`` names now."""
+        return await self.git.resolve(
+            source.repo_url, source.revision, tag_prefix=source.tag_prefix, refresh=refresh
+        )
+
+    async def generate_manifest(self, request: ManifestRequest) -> ManifestResponse:
+        """Manifests of ``request.source``: from cache when nothing relevant changed."""
+        refresh = request.no_cache
+        commit = await self.resolve_revision(request.source, refresh=refresh)
+        ref_commits = {
+            name: await self.resolve_revision(src, refresh=refresh)
+            for name, src in request.ref_sources.items()
+        }
+        key = manifest_cache_key(request, commit, ref_commits, self.helm_engine.name)
+        if not refresh:
+            hit = self.cache.get(key)
+            if hit is not None:
+                return dataclasses.replace(hit, cached=True)
+
+        async def render() -> ManifestResponse:
+            async with self._limit:
+                response = await self._render(request, commit, ref_commits)
+            self.cache.put(key, response)
+            return response
+
+        return await self._flights.do(key, render)
+
+    async def _checkout(self, url: str, commit: str, settings_allow_oob: bool) -> Path:
+        root = await self.git.checkout(url, commit)
+        if not settings_allow_oob and root not in self._symlink_checked:
+            refuse_escaping_symlinks(root, root)
+            self._symlink_checked.add(root)
+        return root
+
+    async def _render(
+        self, request: ManifestRequest, commit: str, ref_commits: dict[str, str]
+    ) -> ManifestResponse:
+        source = request.source
+        allow_oob = request.settings.allow_out_of_bounds_symlinks
+        root = await self._checkout(source.repo_url, commit, allow_oob)
+        ref_roots = {
+            name: await self._checkout(request.ref_sources[name].repo_url, sha, allow_oob)
+            for name, sha in ref_commits.items()
+        }
+        app_dir = resolve_inside(root, root, source.path or ".", what="application path")
+        if not app_dir.is_dir():
+            raise SourceError(
+                f"application path {source.path!r} does not exist in "
+                f"{redact_url(source.repo_url)} at {commit[:8]}"
+            )
+        kind = detect_source_type(source, app_dir, request.settings)
+        scratch = Path(tempfile.mkdtemp(dir=self.work_dir / "render"))
+        try:
+            ctx = RenderContext(
+                root=root,
+                app_dir=app_dir,
+                request=request,
+                revision=commit,
+                work_dir=scratch,
+                tool_env=base_environment(str(self.work_dir / "home")),
+                ref_roots=ref_roots,
+            )
+            rendered = await self._run_renderer(kind, ctx)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        self.render_count += 1
+        log.info(
+            "rendered app=%s repo=%s commit=%s type=%s objects=%d",
+            request.app_name, redact_url(source.repo_url), commit[:8], kind, len(rendered.objects),
+        )  # fmt: skip
+        return ManifestResponse(
+            manifests=rendered.objects,
+            revision=commit,
+            source_type=kind.value,
+            namespace=request.namespace,
+            commands=rendered.commands,
+        )
+
+    async def _run_renderer(self, kind: SourceType, ctx: RenderContext) -> Rendered:
+        if kind is SourceType.HELM:
+            return await render_helm(ctx, self.helm_engine)
+        if kind is SourceType.KUSTOMIZE:
+            return await render_kustomize(ctx)
+        if kind is SourceType.DIRECTORY:
+            return await render_directory(ctx)
+        raise SourceError("config management plugins are not supported yet")
