@@ -33,7 +33,8 @@ def manifest_cache_key(
         "repo": normalize_repo_url(request.source.repo_url),
         "commit": commit,
         "refs": dict(sorted(ref_commits.items())),
-        "source": request.source.to_dict(),
+        # Spellings of one repository URL share entries, as they share one mirror.
+        "source": {**request.source.to_dict(), "repoURL": ""},
         "refSources": {k: v.to_dict() for k, v in request.ref_sources.items()},
         "app": [request.app_name, request.namespace, request.project],
         "kube": [request.kube_version, list(request.api_versions)],

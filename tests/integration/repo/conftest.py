@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from repo_testkit import GitRepo
 
-from kaiun.repo import RepoService
+from kaiun.repo import ApplicationSource, ManifestRequest, ManifestResponse, RepoService
 
 
 @pytest.fixture
@@ -18,3 +21,19 @@ def git_repo(tmp_path: Path) -> GitRepo:
 @pytest.fixture
 def service(tmp_path: Path) -> RepoService:
     return RepoService(tmp_path / "work", revision_cache_seconds=0)
+
+
+@pytest.fixture
+def render(service: RepoService) -> Callable[..., ManifestResponse]:
+    """Render a source dict (Argo CD's shape) through the service, synchronously."""
+
+    def go(source: dict[str, Any], **request: Any) -> ManifestResponse:
+        req = ManifestRequest(source=ApplicationSource.from_dict(source), **request)
+        return asyncio.run(service.generate_manifest(req))
+
+    return go
+
+
+def names(response: ManifestResponse) -> list[str]:
+    """``Kind/name`` of every rendered object, in order."""
+    return [f"{m['kind']}/{m['metadata']['name']}" for m in response.manifests]

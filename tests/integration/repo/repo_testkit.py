@@ -142,3 +142,62 @@ class GitHttpServer:
         req.send_header("Content-Length", str(len(payload)))
         req.end_headers()
         req.wfile.write(payload)
+
+
+def cm(name: str, **data: str) -> str:
+    """A ConfigMap manifest as YAML text."""
+    lines = ["apiVersion: v1", "kind: ConfigMap", "metadata:", f"  name: {name}"]
+    if data:
+        lines.append("data:")
+        lines += [f"  {k}: {v!r}" for k, v in data.items()]
+    return "\n".join(lines) + "\n"
+
+
+CHART_FILES = {
+    "Chart.yaml": "apiVersion: v2\nname: my-chart\nversion: 1.0.0\n",
+    "values.yaml": "replicaCount: 1\nservice:\n  type: NodePort\nresources: {}\nextra: keep\n",
+    "values-production.yaml": "replicaCount: 2\nservice:\n  port: 8080\n",
+    "templates/deployment.yaml": """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}-app
+  namespace: {{ .Release.Namespace }}
+  labels:
+    extra: {{ .Values.extra | quote }}
+spec:
+  replicas: {{ .Values.replicaCount }}
+  template:
+    spec:
+      containers:
+      - name: app
+        image: app
+        resources: {{ toJson .Values.resources }}
+""",
+    "templates/service.yaml": """apiVersion: v1
+kind: Service
+metadata:
+  name: {{ .Release.Name }}-svc
+  annotations:
+    kube: {{ .Capabilities.KubeVersion.Version | quote }}
+    has-foo: {{ .Capabilities.APIVersions.Has "foo.example.com/v1" | quote }}
+    port-kind: {{ kindOf (.Values.service.port | default 80) | quote }}
+spec:
+  type: {{ .Values.service.type }}
+  ports: [{port: {{ .Values.service.port | default 80 }}}]
+""",
+    "templates/tests/test.yaml": """apiVersion: v1
+kind: Pod
+metadata:
+  name: {{ .Release.Name }}-test
+  annotations: {"helm.sh/hook": test}
+""",
+    "templates/NOTES.txt": "Installed {{ .Release.Name }}\n",
+    "templates/_helpers.tpl": '{{- define "x" }}x{{ end }}\n',
+    "crds/foo.yaml": "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+    "metadata:\n  name: foos.foo.example.com\n",
+}
+
+
+def chart_files(prefix: str) -> dict[str, str]:
+    """The test chart's files under ``prefix/``."""
+    return {f"{prefix}/{k}": v for k, v in CHART_FILES.items()}

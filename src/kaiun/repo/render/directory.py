@@ -19,6 +19,7 @@ from kaiun.repo.contract import DirectorySpec
 from kaiun.repo.errors import ManifestTooLargeError, PathEscapeError, ToolDisabledError
 from kaiun.repo.manifests import parse_json, parse_yaml_stream
 from kaiun.repo.render.context import RenderContext, Rendered
+from kaiun.repo.render.detect import KUSTOMIZATION_FILES
 from kaiun.repo.render.jsonnet import evaluate_jsonnet
 
 __all__ = ["expand_braces", "glob_match", "render_directory"]
@@ -58,6 +59,8 @@ def _candidates(ctx: RenderContext, spec: DirectorySpec) -> Iterator[Path]:
             rel = str(path.relative_to(ctx.app_dir))
             if not spec.disable_extension_filter and not name.endswith(_EXTENSIONS):
                 continue
+            if name in KUSTOMIZATION_FILES:
+                continue  # Argo CD skips kustomization files in directory apps too
             if spec.exclude and glob_match(spec.exclude, rel):
                 continue
             if spec.include and not glob_match(spec.include, rel):

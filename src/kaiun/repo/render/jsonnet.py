@@ -8,6 +8,7 @@ outside the repository, so a ``.jsonnet`` file cannot read the server's files.
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -38,16 +39,28 @@ class _Importer:
         self.refused: PathEscapeError | None = None
 
     def __call__(self, importing_dir: str, rel: str) -> tuple[str, bytes]:
-        bases = [Path(importing_dir or self.root), *self.libs]
-        for base in bases:
+        # Raising from this callback garbles gojsonnet's error text (seen with 0.22), so a
+        # refusal is returned as Jsonnet code that fails with our message instead.
+        if rel.startswith("/"):
+            # Absolute imports name server files; nothing in a checkout is reachable that way.
+            return self._refuse(
+                rel, PathEscapeError(f"jsonnet import {rel!r} is outside the repository")
+            )
+        for base in [Path(importing_dir or self.root), *self.libs]:
             try:
                 path = resolve_inside(self.root, base, rel, what="jsonnet import")
             except PathEscapeError as exc:
-                self.refused = exc
-                raise RuntimeError(str(exc)) from None
+                return self._refuse(rel, exc)
             if path.is_file():
                 return str(path), path.read_bytes()
-        raise RuntimeError(f"jsonnet import {rel!r} not found")
+        return (
+            f"<missing>/{rel}",
+            f"error {json.dumps(f'jsonnet import {rel!r} not found')}".encode(),
+        )
+
+    def _refuse(self, rel: str, exc: PathEscapeError) -> tuple[str, bytes]:
+        self.refused = exc
+        return f"<refused>/{rel}", f"error {json.dumps(str(exc))}".encode()
 
 
 def _evaluate(file: Path, root: Path, spec: JsonnetSpec, app_dir: Path) -> str:
@@ -64,12 +77,15 @@ def _evaluate(file: Path, root: Path, spec: JsonnetSpec, app_dir: Path) -> str:
             tla_codes=tla_codes,
             import_callback=importer,
         )
-    except RuntimeError as exc:
+    except (RuntimeError, UnicodeDecodeError) as exc:
         if importer.refused is not None:
             raise importer.refused from None
         # Paths in jsonnet errors are made repo-relative so server layout does not leak.
         message = str(exc).replace(str(root) + "/", "")
         raise RenderError(f"jsonnet {file.relative_to(root)}: {message.strip()}") from None
+    if importer.refused is not None:
+        # ``importstr`` of a refused file evaluates fine (to our message): refuse anyway.
+        raise importer.refused
     return result
 
 
