@@ -19,6 +19,7 @@ from kaiun.repo.contract import ApplicationSource, ManifestRequest, ManifestResp
 from kaiun.repo.credentials import CredentialStore
 from kaiun.repo.errors import SourceError
 from kaiun.repo.git import GitRepos
+from kaiun.repo.helmrepo import HelmRepos
 from kaiun.repo.process import base_environment
 from kaiun.repo.render.context import RenderContext, Rendered
 from kaiun.repo.render.detect import SourceType, detect_source_type
@@ -58,6 +59,9 @@ class RepoService:
             revision_cache_seconds=revision_cache_seconds,
             known_hosts=known_hosts,
         )
+        self.helm_repos = HelmRepos(
+            work_dir / "charts", credentials, index_cache_seconds=revision_cache_seconds
+        )
         self.cache = cache if cache is not None else ManifestCache()
         self._helm_engine = helm_engine
         self._limit = asyncio.Semaphore(parallelism)
@@ -75,7 +79,12 @@ class RepoService:
         return self._helm_engine
 
     async def resolve_revision(self, source: ApplicationSource, *, refresh: bool = False) -> str:
-        """The commit ``source.targetRevision`` names now."""
+        """The commit (or, for a chart from a Helm repository, the version) to render."""
+        if source.chart:
+            entry = await self.helm_repos.resolve(
+                source.repo_url, source.chart, source.target_revision, refresh=refresh
+            )
+            return str(entry["version"])
         return await self.git.resolve(
             source.repo_url, source.revision, tag_prefix=source.tag_prefix, refresh=refresh
         )
@@ -114,12 +123,17 @@ class RepoService:
     ) -> ManifestResponse:
         source = request.source
         allow_oob = request.settings.allow_out_of_bounds_symlinks
-        root = await self._checkout(source.repo_url, commit, allow_oob)
         ref_roots = {
             name: await self._checkout(request.ref_sources[name].repo_url, sha, allow_oob)
             for name, sha in ref_commits.items()
         }
-        app_dir = resolve_inside(root, root, source.path or ".", what="application path")
+        if source.chart:
+            root = await self._chart(source, commit)
+        else:
+            root = await self._checkout(source.repo_url, commit, allow_oob)
+        app_dir = resolve_inside(
+            root, root, "." if source.chart else source.path or ".", what="application path"
+        )
         if not app_dir.is_dir():
             raise SourceError(
                 f"application path {source.path!r} does not exist in "
@@ -152,6 +166,17 @@ class RepoService:
             namespace=request.namespace,
             commands=rendered.commands,
         )
+
+    async def _chart(self, source: ApplicationSource, version: str) -> Path:
+        entry = await self.helm_repos.resolve(source.repo_url, source.chart, version)
+        chart_dir = await self.helm_repos.chart_dir(
+            source.repo_url,
+            source.chart,
+            entry,
+            pass_credentials=bool(source.helm and source.helm.pass_credentials),
+        )
+        refuse_escaping_symlinks(chart_dir, chart_dir)
+        return chart_dir
 
     async def _run_renderer(self, kind: SourceType, ctx: RenderContext) -> Rendered:
         if kind is SourceType.HELM:

@@ -201,3 +201,68 @@ metadata:
 def chart_files(prefix: str) -> dict[str, str]:
     """The test chart's files under ``prefix/``."""
     return {f"{prefix}/{k}": v for k, v in CHART_FILES.items()}
+
+
+class StaticHttpServer:
+    """Serves a directory over loopback HTTP, optionally behind basic auth."""
+
+    def __init__(self, directory: Path, username: str = "", password: str = "") -> None:
+        self.directory = directory
+        self.expected = (
+            "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+            if username
+            else ""
+        )
+        self.requests: list[tuple[str, str | None]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                auth = self.headers.get("Authorization")
+                server.requests.append((self.path, auth))
+                if server.expected and auth != server.expected:
+                    self.send_response(401)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                target = server.directory / self.path.lstrip("/")
+                if not target.is_file():
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body = target.read_bytes()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def __enter__(self) -> StaticHttpServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join()
+
+
+def package_chart(chart_dir: Path, out_dir: Path, versions: list[str]) -> None:
+    """Package ``chart_dir`` at each version into ``out_dir`` and index it (real Helm SDK)."""
+    import helm_python
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for version in versions:
+        helm_python.package(str(chart_dir), destination=str(out_dir), version=version)
+    helm_python.repo_index_generate(str(out_dir))
