@@ -32,7 +32,10 @@ def build_environment(request: ManifestRequest, revision: str) -> dict[str, str]
 
 @dataclass(frozen=True)
 class RenderContext:
-    """One render: the checkout, the app directory in it, the request and a scratch dir."""
+    """One render: the checkout, the app directory in it, the request and a scratch dir.
+
+    ``work_dir`` does not exist yet: a renderer that needs scratch space creates it.
+    """
 
     root: Path
     app_dir: Path
