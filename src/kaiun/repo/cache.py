@@ -29,6 +29,7 @@ def manifest_cache_key(
     request: ManifestRequest, commit: str, ref_commits: Mapping[str, str], engine: str
 ) -> str:
     """A stable digest of everything that can change the rendered manifests."""
+    # manifest_generate_paths and previous_revision only decide whether to render, not what.
     material: dict[str, Any] = {
         "repo": normalize_repo_url(request.source.repo_url),
         "commit": commit,

@@ -380,6 +380,8 @@ class ManifestRequest:
     ref_sources: Mapping[str, ApplicationSource] = field(default_factory=dict)
     settings: RenderSettings = field(default_factory=RenderSettings)
     no_cache: bool = False
+    manifest_generate_paths: tuple[str, ...] = ()
+    previous_revision: str = ""
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> ManifestRequest:
@@ -396,6 +398,8 @@ class ManifestRequest:
             },
             settings=RenderSettings.from_dict(d.get("settings") or {}),
             no_cache=bool(d.get("noCache")),
+            manifest_generate_paths=_strs(d.get("manifestGeneratePaths")),
+            previous_revision=str(d.get("previousRevision") or ""),
         )
 
     def to_dict(self) -> Obj:
@@ -410,6 +414,8 @@ class ManifestRequest:
             "refSources": {k: v.to_dict() for k, v in self.ref_sources.items()},
             "settings": self.settings.to_dict(),
             "noCache": self.no_cache,
+            "manifestGeneratePaths": list(self.manifest_generate_paths),
+            "previousRevision": self.previous_revision,
         }
 
 

@@ -203,6 +203,17 @@ class GitRepos:
 
         await self._flights.do(f"fetch {mirror}", do_fetch)
 
+    async def changed_files(self, url: str, old: str, new: str) -> list[str]:
+        """Paths (repo-relative) that differ between commits ``old`` and ``new``."""
+        mirror = await self._mirror(url)
+        for sha in (old, new):
+            if await self._rev_parse(mirror, sha) is None:
+                await self.fetch(url)
+        out = await self._git(
+            url, ["--git-dir", str(mirror), "diff", "--name-only", "--no-renames", old, new]
+        )
+        return [line for line in out.splitlines() if line]
+
     async def checkout(self, url: str, sha: str) -> Path:
         """A directory holding the tree of commit ``sha``; shared, never to be written to."""
         dest = self.root / "checkouts" / mirror_key(url) / sha

@@ -22,6 +22,7 @@ from kaiun.repo.cache import ManifestCache, manifest_cache_key
 from kaiun.repo.contract import ApplicationSource, ManifestRequest, ManifestResponse
 from kaiun.repo.credentials import CredentialStore
 from kaiun.repo.errors import SourceError
+from kaiun.repo.generatepaths import paths_changed
 from kaiun.repo.git import GitRepos
 from kaiun.repo.helmrepo import HelmRepos
 from kaiun.repo.process import base_environment
@@ -83,6 +84,9 @@ class RepoService:
         self._limit = asyncio.Semaphore(parallelism)
         self._flights = SingleFlight()
         self._symlink_checked: set[Path] = set()
+        # The last commit rendered per (source, app, settings): the base for
+        # manifest-generate-paths when the caller passes no previous revision.
+        self._last_commit: dict[str, str] = {}
         self.render_count = 0
         (work_dir / "render").mkdir(parents=True, exist_ok=True)
         (work_dir / "home").mkdir(parents=True, exist_ok=True)
@@ -93,6 +97,11 @@ class RepoService:
         if self._helm_engine is None:
             self._helm_engine = default_helm_engine()
         return self._helm_engine
+
+    @property
+    def _renderers(self) -> str:
+        """What, besides the request, decides the output: the Helm engine and the plugins."""
+        return f"{self.helm_engine.name} plugins={self._plugins_digest}"
 
     async def resolve_revision(self, source: ApplicationSource, *, refresh: bool = False) -> str:
         """The commit (or, for a chart from a Helm repository, the version) to render."""
@@ -113,20 +122,47 @@ class RepoService:
             name: await self.resolve_revision(src, refresh=refresh)
             for name, src in request.ref_sources.items()
         }
-        renderers = f"{self.helm_engine.name} plugins={self._plugins_digest}"
-        key = manifest_cache_key(request, commit, ref_commits, renderers)
+        key = manifest_cache_key(request, commit, ref_commits, self._renderers)
+        identity = manifest_cache_key(request, "", ref_commits, self._renderers)
         if not refresh:
             hit = self.cache.get(key)
+            if hit is None and request.manifest_generate_paths and not request.source.chart:
+                hit = await self._reuse_if_untouched(request, commit, identity, ref_commits, key)
             if hit is not None:
+                self._last_commit[identity] = commit
                 return dataclasses.replace(hit, cached=True)
 
         async def render() -> ManifestResponse:
             async with self._limit:
                 response = await self._render(request, commit, ref_commits)
             self.cache.put(key, response)
+            self._last_commit[identity] = commit
             return response
 
         return await self._flights.do(key, render)
+
+    async def _reuse_if_untouched(
+        self,
+        request: ManifestRequest,
+        commit: str,
+        identity: str,
+        ref_commits: dict[str, str],
+        key: str,
+    ) -> ManifestResponse | None:
+        """The previous commit's manifests when the new commit changes none of the app's
+        ``manifest-generate-paths`` (Argo CD's monorepo optimisation), else None."""
+        previous = request.previous_revision or self._last_commit.get(identity, "")
+        if not previous or previous == commit:
+            return None
+        old = self.cache.get(manifest_cache_key(request, previous, ref_commits, self._renderers))
+        if old is None:
+            return None
+        changed = await self.git.changed_files(request.source.repo_url, previous, commit)
+        if paths_changed(request.manifest_generate_paths, request.source.path, changed):
+            return None
+        reused = dataclasses.replace(old, revision=commit)
+        self.cache.put(key, reused)
+        return reused
 
     async def _checkout(self, url: str, commit: str, settings_allow_oob: bool) -> Path:
         root = await self.git.checkout(url, commit)
