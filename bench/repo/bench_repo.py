@@ -77,6 +77,7 @@ def request(url: str, path: str, *, no_cache: bool = False) -> ManifestRequest:
         app_name=path.rsplit("/", 1)[-1],
         namespace="default",
         no_cache=no_cache,
+        manifest_generate_paths=(".",),
     )
 
 
@@ -86,12 +87,24 @@ async def render_all(service: RepoService, url: str, paths: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def cold_and_warm(url: str, paths: list[str], work: Path) -> tuple[float, float, int]:
+def cold_warm_touched(
+    url: str, repo: Path, paths: list[str], work: Path
+) -> tuple[float, float, int, float, int]:
+    """Cold and warm renders of all apps, then all apps after a commit touching one app."""
     shutil.rmtree(work, ignore_errors=True)
-    service = RepoService(work, parallelism=4)
+    # Revisions stay fresh for the cold/warm part, as within one reconciliation period.
+    service = RepoService(work, parallelism=4, revision_cache_seconds=3600)
     cold = asyncio.run(render_all(service, url, paths))
     warm = asyncio.run(render_all(service, url, paths))
-    return cold, warm, service.git.fetch_count
+    fetches = service.git.fetch_count
+    touched = repo / paths[0] / "a.yaml"
+    touched.write_text(touched.read_text() + f"---\n{CM.format(name=work.name)}")
+    for args in (["add", "-A"], ["commit", "-q", "-m", "touch one app"]):
+        subprocess.run(["git", *args], cwd=repo, env=GIT_ENV, check=True)
+    service.git.invalidate(url)  # what a webhook does
+    before = service.render_count
+    after_commit = asyncio.run(render_all(service, url, paths))
+    return cold, warm, fetches, after_commit, service.render_count - before
 
 
 def direct_vs_service(url: str, repo: Path, paths: list[str], work: Path) -> dict[str, float]:
@@ -163,11 +176,16 @@ def main() -> None:
         paths = write_monorepo(repo, args.apps)
         url = f"file://{repo}"
         colds, warms, fetches, directs, engines = [], [], set(), [], []
+        touched, rerenders = [], set()
         for run in range(args.runs):
-            cold, warm, fetched = cold_and_warm(url, paths, Path(tmp) / f"w{run}")
+            cold, warm, fetched, after, renders = cold_warm_touched(
+                url, repo, paths, Path(tmp) / f"w{run}"
+            )
             colds.append(cold)
             warms.append(warm)
             fetches.add(fetched)
+            touched.append(after)
+            rerenders.add(renders)
             directs.append(direct_vs_service(url, repo, paths, Path(tmp) / f"d{run}"))
             pair = helm_engines(repo, paths)
             if pair:
@@ -178,6 +196,8 @@ def main() -> None:
     print(f"cold render, all apps: {med(colds):.2f} s ({med(colds) / n * 1000:.1f} ms/app)")
     print(f"warm (cached) re-render: {med(warms) / n * 1000:.3f} ms/app; "
           f"cold/warm ratio {med(colds) / med(warms):.0f}x")  # fmt: skip
+    print(f"after a commit touching one app: {sorted(rerenders)} re-rendered, all apps in "
+          f"{med(touched):.2f} s ({med(touched) / n * 1000:.2f} ms/app)")  # fmt: skip
     for tool in ("kustomize", "helm"):
         d = med(x[f"{tool}_direct"] for x in directs)
         s = med(x[f"{tool}_service"] for x in directs)

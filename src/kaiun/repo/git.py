@@ -63,6 +63,7 @@ class GitRepos:
         self._clock = clock
         self._refs: dict[str, tuple[float, dict[str, str]]] = {}
         self._flights = SingleFlight()
+        self._diffs: dict[str, tuple[str, ...]] = {}
         self.fetch_count = 0
         self.ls_remote_count = 0
         for sub in ("mirrors", "checkouts", "tools", "home", "tmp"):
@@ -203,16 +204,30 @@ class GitRepos:
 
         await self._flights.do(f"fetch {mirror}", do_fetch)
 
-    async def changed_files(self, url: str, old: str, new: str) -> list[str]:
-        """Paths (repo-relative) that differ between commits ``old`` and ``new``."""
+    async def changed_files(self, url: str, old: str, new: str) -> tuple[str, ...]:
+        """Paths (repo-relative) that differ between commits ``old`` and ``new``.
+
+        Every app of a monorepo asks about the same pair after a push: one diff serves all.
+        """
         mirror = await self._mirror(url)
-        for sha in (old, new):
-            if await self._rev_parse(mirror, sha) is None:
-                await self.fetch(url)
-        out = await self._git(
-            url, ["--git-dir", str(mirror), "diff", "--name-only", "--no-renames", old, new]
-        )
-        return [line for line in out.splitlines() if line]
+        key = f"diff {mirror} {old} {new}"
+        if key in self._diffs:
+            return self._diffs[key]
+
+        async def diff() -> tuple[str, ...]:
+            for sha in (old, new):
+                if await self._rev_parse(mirror, sha) is None:
+                    await self.fetch(url)
+            out = await self._git(
+                url, ["--git-dir", str(mirror), "diff", "--name-only", "--no-renames", old, new]
+            )
+            files = tuple(line for line in out.splitlines() if line)
+            if len(self._diffs) >= 256:
+                self._diffs.pop(next(iter(self._diffs)))
+            self._diffs[key] = files
+            return files
+
+        return await self._flights.do(key, diff)
 
     async def checkout(self, url: str, sha: str) -> Path:
         """A directory holding the tree of commit ``sha``; shared, never to be written to."""
