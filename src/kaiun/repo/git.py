@@ -41,6 +41,13 @@ _AUTH_FAILURES = (
     "the requested url returned error: 401",
 )
 
+# git's generic advice after any remote failure; the real cause is on the other lines.
+_BOILERPLATE = (
+    "Could not read from remote repository",
+    "Please make sure you have the correct access rights",
+    "and the repository exists",
+)
+
 
 class GitRepos:
     """Mirrors, revision resolution and checkouts under one working directory."""
@@ -110,7 +117,17 @@ class GitRepos:
         lowered = exc.stderr.lower()
         if any(marker in lowered for marker in _AUTH_FAILURES):
             return AuthenticationError(redact_url(url))
-        detail = exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else "no output"
+        if "host key verification failed" in lowered:
+            return GitError(
+                f"host key verification failed for {redact_url(url)}: add the server's key to "
+                "the SSH known hosts (argocd-ssh-known-hosts-cm) or mark the repository insecure"
+            )
+        lines = [
+            line.strip()
+            for line in exc.stderr.splitlines()
+            if line.strip() and not any(b in line for b in _BOILERPLATE)
+        ]
+        detail = "; ".join(lines[-3:]) or "no output"
         return GitError(f"git {exc.tool.split()[-1]} failed for {redact_url(url)}: {detail}")
 
     # -- refs and revisions ----------------------------------------------------------

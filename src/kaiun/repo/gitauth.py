@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import os
+import shlex
 import stat
 from pathlib import Path
 
@@ -64,12 +65,16 @@ def git_environment(
         }
     )
     config: list[tuple[str, str]] = []
-    ssh = ["ssh", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes"]
-    if known_hosts:
-        ssh += [
-            "-o",
-            f"UserKnownHostsFile={_write_private(secrets_dir / 'known_hosts', known_hosts)}",
-        ]
+    # -F /dev/null: ssh reads the *account's* ~/.ssh (not $HOME); none of it may apply.
+    ssh = ["ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes"]
+    if cred is not None and cred.insecure:
+        ssh += ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"]
+    else:
+        hosts = (
+            _write_private(secrets_dir / "known_hosts", known_hosts) if known_hosts else "/dev/null"
+        )
+        ssh += ["-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={hosts}",
+                "-o", "GlobalKnownHostsFile=/dev/null"]  # fmt: skip
     if cred is not None:
         if cred.username or cred.password:
             env["KAIUN_GIT_USERNAME"] = cred.username or "x-access-token"
@@ -81,7 +86,6 @@ def git_environment(
             config.append(("http.extraHeader", f"Authorization: Bearer {cred.bearer_token}"))
         if cred.insecure:
             config.append(("http.sslVerify", "false"))
-            ssh += ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"]
         if cred.tls_client_cert_data and cred.tls_client_cert_key:
             config.append(
                 (
@@ -101,9 +105,7 @@ def git_environment(
             env["NO_PROXY"] = env["no_proxy"] = cred.no_proxy
         if cred.ssh_private_key:
             ssh += ["-i", _write_private(secrets_dir / "id_key", cred.ssh_private_key)]
-    if not known_hosts and not (cred is not None and cred.insecure):
-        ssh += ["-o", "StrictHostKeyChecking=yes"]
-    env["GIT_SSH_COMMAND"] = " ".join(ssh)
+    env["GIT_SSH_COMMAND"] = shlex.join(ssh)
     # Config through the environment (git >= 2.31) keeps values off the command line.
     env["GIT_CONFIG_COUNT"] = str(len(config))
     for i, (key, value) in enumerate(config):

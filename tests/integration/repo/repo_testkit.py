@@ -266,3 +266,62 @@ def package_chart(chart_dir: Path, out_dir: Path, versions: list[str]) -> None:
     for version in versions:
         helm_python.package(str(chart_dir), destination=str(out_dir), version=version)
     helm_python.repo_index_generate(str(out_dir))
+
+
+class SshServer:
+    """Debian's ``sshd`` on a loopback port, key authentication only, serving git over SSH."""
+
+    def __init__(self, workdir: Path, authorized_key: str) -> None:
+        import socket
+
+        self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+        Path("/run/sshd").mkdir(parents=True, exist_ok=True)  # privilege separation dir
+        host_key = workdir / "host_ed25519"
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(host_key)], check=True
+        )
+        self.host_public_key = (workdir / "host_ed25519.pub").read_text().split()[:2]
+        (workdir / "authorized_keys").write_text(authorized_key)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        (workdir / "sshd_config").write_text(
+            f"Port {self.port}\nListenAddress 127.0.0.1\nHostKey {host_key}\n"
+            f"AuthorizedKeysFile {workdir}/authorized_keys\nPasswordAuthentication no\n"
+            "KbdInteractiveAuthentication no\nPubkeyAuthentication yes\n"
+            "PermitRootLogin prohibit-password\nStrictModes no\nUsePAM no\n"
+            f"PidFile {workdir}/sshd.pid\n"
+        )
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def known_hosts(self) -> str:
+        return f"[127.0.0.1]:{self.port} {' '.join(self.host_public_key)}\n"
+
+    def url(self, repo_path: Path) -> str:
+        import getpass
+
+        return f"ssh://{getpass.getuser()}@127.0.0.1:{self.port}{repo_path}"
+
+    def __enter__(self) -> SshServer:
+        import socket
+        import time
+
+        self._proc = subprocess.Popen(
+            ["/usr/sbin/sshd", "-D", "-e", "-f", str(self.workdir / "sshd_config")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return self
+            time.sleep(0.05)
+        self.__exit__()
+        raise RuntimeError("sshd did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            self._proc.wait(timeout=10)
