@@ -3,7 +3,8 @@
 Owns git mirrors and checkouts, repository credentials, the renderers (directory, jsonnet,
 kustomize, helm; one module each under ``render/``), the manifest cache and the
 ``ManifestRequest -> ManifestResponse`` contract that also runs over HTTP as the
-``repo-server`` role. Must not import kube, localcluster, auth, engine, controllers,
+``repo-server`` role (``kaiun.repo.http``, kept out of this surface so importing the
+room does not load the web stack). Must not import kube, localcluster, auth, engine, controllers,
 server, ui or cli; may import model and the pure rooms.
 """
 
@@ -37,8 +38,16 @@ from kaiun.repo.errors import (
     SourceError,
     ToolDisabledError,
 )
+from kaiun.repo.generatepaths import parse_generate_paths
 from kaiun.repo.git import GitRepos
+from kaiun.repo.helmrepo import HelmRepos
+from kaiun.repo.placeholders import (
+    KubernetesSecretBackend,
+    SecretBackend,
+    SecretPlaceholderError,
+)
 from kaiun.repo.render.helm_engine import BinaryHelmEngine, HelmEngine, SdkHelmEngine
+from kaiun.repo.render.plugin import ConfigManagementPlugin
 from kaiun.repo.service import RepoService
 from kaiun.repo.urls import normalize_repo_url, redact_url
 
@@ -47,6 +56,7 @@ __all__ = [
     "AuthenticationError",
     "BinaryHelmEngine",
     "ChartRepositoryError",
+    "ConfigManagementPlugin",
     "CredentialStore",
     "DirectorySpec",
     "GitError",
@@ -54,9 +64,11 @@ __all__ = [
     "HelmEngine",
     "HelmFileParameter",
     "HelmParameter",
+    "HelmRepos",
     "HelmSpec",
     "JsonnetSpec",
     "JsonnetVar",
+    "KubernetesSecretBackend",
     "KustomizeSpec",
     "MalformedManifestError",
     "ManifestCache",
@@ -73,10 +85,13 @@ __all__ = [
     "RepoService",
     "RevisionNotFoundError",
     "SdkHelmEngine",
+    "SecretBackend",
+    "SecretPlaceholderError",
     "SourceError",
     "ToolDisabledError",
     "credential_from_secret",
     "manifest_cache_key",
     "normalize_repo_url",
+    "parse_generate_paths",
     "redact_url",
 ]

@@ -29,7 +29,8 @@ def manifest_cache_key(
     request: ManifestRequest, commit: str, ref_commits: Mapping[str, str], engine: str
 ) -> str:
     """A stable digest of everything that can change the rendered manifests."""
-    # manifest_generate_paths and previous_revision only decide whether to render, not what.
+    # manifest_generate_paths, previous_revision and placeholder replacement (done after the
+    # cache) only decide whether to render or what happens afterwards, not what is rendered.
     material: dict[str, Any] = {
         "repo": normalize_repo_url(request.source.repo_url),
         "commit": commit,

@@ -382,6 +382,7 @@ class ManifestRequest:
     no_cache: bool = False
     manifest_generate_paths: tuple[str, ...] = ()
     previous_revision: str = ""
+    replace_secret_placeholders: bool = False
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> ManifestRequest:
@@ -400,6 +401,7 @@ class ManifestRequest:
             no_cache=bool(d.get("noCache")),
             manifest_generate_paths=_strs(d.get("manifestGeneratePaths")),
             previous_revision=str(d.get("previousRevision") or ""),
+            replace_secret_placeholders=bool(d.get("replaceSecretPlaceholders")),
         )
 
     def to_dict(self) -> Obj:
@@ -416,6 +418,7 @@ class ManifestRequest:
             "noCache": self.no_cache,
             "manifestGeneratePaths": list(self.manifest_generate_paths),
             "previousRevision": self.previous_revision,
+            "replaceSecretPlaceholders": self.replace_secret_placeholders,
         }
 
 

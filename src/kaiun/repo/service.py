@@ -25,6 +25,7 @@ from kaiun.repo.errors import SourceError
 from kaiun.repo.generatepaths import paths_changed
 from kaiun.repo.git import GitRepos
 from kaiun.repo.helmrepo import HelmRepos
+from kaiun.repo.placeholders import SecretBackend, replace_placeholders
 from kaiun.repo.process import base_environment
 from kaiun.repo.render.context import RenderContext, Rendered, build_environment
 from kaiun.repo.render.detect import SourceType, detect_source_type
@@ -62,6 +63,7 @@ class RepoService:
         git_timeout: float = 90.0,
         known_hosts: str = "",
         plugins: Sequence[ConfigManagementPlugin] = (),
+        secret_backend: SecretBackend | None = None,
     ) -> None:
         self.work_dir = work_dir
         self.git = GitRepos(
@@ -77,6 +79,7 @@ class RepoService:
         self.cache = cache if cache is not None else ManifestCache()
         self._helm_engine = helm_engine
         self.plugins = tuple(plugins)
+        self.secret_backend = secret_backend
         # Plugin definitions change what a plugin app renders, so they are part of cache keys.
         self._plugins_digest = hashlib.sha256(
             orjson.dumps([p.raw for p in self.plugins], option=orjson.OPT_SORT_KEYS)
@@ -115,7 +118,22 @@ class RepoService:
         )
 
     async def generate_manifest(self, request: ManifestRequest) -> ManifestResponse:
-        """Manifests of ``request.source``: from cache when nothing relevant changed."""
+        """Manifests of ``request.source``: from cache when nothing relevant changed.
+
+        Secret placeholders are replaced last, for requests that opt in, so the cache only
+        ever holds the placeholders.
+        """
+        response = await self._generate(request)
+        if not request.replace_secret_placeholders:
+            return response
+        if self.secret_backend is None:
+            raise SourceError(
+                "the application asks for secret placeholders but no secret backend is set"
+            )
+        replaced = await replace_placeholders(response.manifests, self.secret_backend)
+        return dataclasses.replace(response, manifests=replaced)
+
+    async def _generate(self, request: ManifestRequest) -> ManifestResponse:
         refresh = request.no_cache
         commit = await self.resolve_revision(request.source, refresh=refresh)
         ref_commits = {
