@@ -49,6 +49,18 @@ _BOILERPLATE = (
 )
 
 
+def _load_salt(path: Path) -> bytes:
+    """A random per-installation salt for directory names, kept so restarts reuse mirrors."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        salt = os.urandom(16)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(salt)
+        return salt
+
+
 class GitRepos:
     """Mirrors, revision resolution and checkouts under one working directory."""
 
@@ -76,6 +88,7 @@ class GitRepos:
         for sub in ("mirrors", "checkouts", "tools", "home", "tmp"):
             (root / sub).mkdir(parents=True, exist_ok=True)
         (root / "tmp").chmod(0o700)
+        self._salt = _load_salt(root / "salt")
 
     # -- running git -----------------------------------------------------------------
 
@@ -185,7 +198,7 @@ class GitRepos:
 
     def mirror_path(self, url: str) -> Path:
         """Where the bare mirror of ``url`` lives."""
-        return self.root / "mirrors" / f"{mirror_key(url)}.git"
+        return self.root / "mirrors" / f"{mirror_key(url, self._salt)}.git"
 
     async def _mirror(self, url: str) -> Path:
         path = self.mirror_path(url)
@@ -248,7 +261,7 @@ class GitRepos:
 
     async def checkout(self, url: str, sha: str) -> Path:
         """A directory holding the tree of commit ``sha``; shared, never to be written to."""
-        dest = self.root / "checkouts" / mirror_key(url) / sha
+        dest = self.root / "checkouts" / mirror_key(url, self._salt) / sha
         if dest.is_dir():
             return dest
 

@@ -45,6 +45,10 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def mirror_key(url: str) -> str:
-    """A file-name-safe key for the bare mirror of ``url``."""
-    return hashlib.sha256(normalize_repo_url(url).encode()).hexdigest()[:24]
+def mirror_key(url: str, salt: bytes = b"") -> str:
+    """A file-name-safe key for the mirror and checkouts of ``url``.
+
+    With a secret ``salt`` the key cannot be derived from the URL, so one repository's
+    manifests cannot name another repository's checkout by a relative path.
+    """
+    return hashlib.sha256(salt + normalize_repo_url(url).encode()).hexdigest()[:24]

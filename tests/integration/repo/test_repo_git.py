@@ -160,3 +160,15 @@ def test_missing_repository_is_a_git_error_without_secrets(tmp_path: Path) -> No
     with pytest.raises(GitError, match="does-not-exist") as err:
         resolve(repos, url, "main")
     assert "Traceback" not in str(err.value)
+
+
+def test_checkout_directories_are_not_derivable_from_the_url(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    """A kustomization cannot reach another repository's checkout by a guessed path."""
+    head = git_repo.commit({"a.yaml": "x"})
+    one = asyncio.run(GitRepos(tmp_path / "one").checkout(git_repo.url, head))
+    two = asyncio.run(GitRepos(tmp_path / "two").checkout(git_repo.url, head))
+    again = asyncio.run(GitRepos(tmp_path / "one").checkout(git_repo.url, head))
+    assert one.parent.name != two.parent.name
+    assert again == one  # the salt is kept, so a restart reuses its checkouts

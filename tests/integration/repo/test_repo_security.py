@@ -203,3 +203,25 @@ def test_no_secret_in_logs_of_a_render(
     git_repo.commit({"app/a.yaml": cm("a")})
     render({"repoURL": git_repo.url, "path": "app"}, app_name="logged")
     assert "app=logged" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "kustomization",
+    [
+        "resources: [../../../../../../../../etc]\n",
+        "resources: [../base]\n",  # the base itself escapes
+        "configMapGenerator:\n- name: x\n  files: [leak=../../../../../../etc/hostname]\n",
+        "components: [/../../outside]\n",
+    ],
+)
+def test_kustomize_references_leaving_the_repo_are_refused(
+    git_repo: GitRepo, render: Render, kustomization: str
+) -> None:
+    git_repo.commit(
+        {
+            "app/kustomization.yaml": kustomization,
+            "base/kustomization.yaml": "resources: [../../../../../../../../tmp]\n",
+        }
+    )
+    with pytest.raises(PathEscapeError, match="kustomize reference"):
+        render({"repoURL": git_repo.url, "path": "app"})

@@ -21,6 +21,7 @@ from kaiun.repo.contract import KustomizeSpec
 from kaiun.repo.manifests import parse_yaml_stream
 from kaiun.repo.process import run_tool
 from kaiun.repo.render.context import RenderContext, Rendered
+from kaiun.repo.render.kustomize_paths import check_kustomization_paths
 from kaiun.repo.sandbox import resolve_inside
 
 __all__ = ["kustomize_command", "overlay_kustomization", "parse_image", "render_kustomize"]
@@ -104,6 +105,7 @@ def kustomize_command(build_options: tuple[str, ...], directory: Path) -> list[s
 async def render_kustomize(ctx: RenderContext) -> Rendered:
     """Build the app's kustomization (with overrides) and parse its output."""
     spec = ctx.request.source.kustomize or KustomizeSpec()
+    check_kustomization_paths(ctx.root, ctx.app_dir)
     target = ctx.app_dir
     if not spec.is_empty():
         target = ctx.work_dir / "kustomize-overlay"
