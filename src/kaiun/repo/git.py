@@ -72,9 +72,11 @@ class GitRepos:
         timeout: float = 90.0,
         revision_cache_seconds: float = 180.0,
         known_hosts: str = "",
+        submodules: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.root = root
+        self.submodules = submodules
         self.credentials = credentials or CredentialStore()
         self.timeout = timeout
         self.revision_cache_seconds = revision_cache_seconds
@@ -273,12 +275,12 @@ class GitRepos:
                 await self.fetch(url)
                 if await self._rev_parse(mirror, sha) is None:
                     raise RevisionNotFoundError(f"commit {sha} not found in {redact_url(url)}")
-            await self._materialize(mirror, sha, dest)
+            await self._materialize(url, mirror, sha, dest)
             return dest
 
         return await self._flights.do(f"checkout {dest}", make)
 
-    async def _materialize(self, mirror: Path, sha: str, dest: Path) -> None:
+    async def _materialize(self, url: str, mirror: Path, sha: str, dest: Path) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".tmp-"))
         index = staging.with_suffix(".index")
@@ -292,9 +294,44 @@ class GitRepos:
                 cwd=staging,
                 extra_env={"GIT_INDEX_FILE": str(index)},
             )  # fmt: skip
+            if self.submodules:
+                await self._submodules(url, mirror, sha, staging)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         finally:
             index.unlink(missing_ok=True)
         await asyncio.to_thread(staging.rename, dest)
+
+    async def _submodules(self, url: str, mirror: Path, sha: str, tree: Path) -> None:
+        """Fill each submodule path with its pinned commit, fetched through its own mirror."""
+        listing = await self._git("", ["--git-dir", str(mirror), "ls-tree", "-r", "-z", sha])
+        links = {
+            path: meta.split()[2]
+            for meta, _, path in (e.partition("\t") for e in listing.split("\0") if e)
+            if meta.startswith("160000 ")
+        }
+        if not links:
+            return
+        try:
+            config = await self._git(
+                "",
+                ["--git-dir", str(mirror), "config", "--blob", f"{sha}:.gitmodules",
+                 "--get-regexp", r"^submodule\..*\.(path|url)$"],
+            )  # fmt: skip
+        except GitError:
+            raise GitError(f"{redact_url(url)} has submodules but no usable .gitmodules") from None
+        urls = revisions.submodule_urls(config)
+        for path, commit in links.items():
+            sub_url = urls.get(path)
+            if sub_url is None:
+                raise GitError(f"submodule {path!r} of {redact_url(url)} has no URL in .gitmodules")
+            try:
+                sub_url = revisions.submodule_url(url, sub_url)
+            except ValueError as exc:
+                raise GitError(f"submodule {path!r} of {redact_url(url)}: {exc}") from None
+            sub_tree = await self.checkout(sub_url, commit)
+            target = tree / path
+            await asyncio.to_thread(
+                shutil.copytree, sub_tree, target, symlinks=True, dirs_exist_ok=True
+            )

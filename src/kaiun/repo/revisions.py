@@ -7,12 +7,22 @@ if the revision parses as a semver constraint, the highest matching tag (after s
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Mapping
+from urllib.parse import urlsplit, urlunsplit
 
 import nodesemver
 
-__all__ = ["is_full_sha", "is_short_sha", "match_ref", "match_semver", "parse_ls_remote"]
+__all__ = [
+    "is_full_sha",
+    "is_short_sha",
+    "match_ref",
+    "match_semver",
+    "parse_ls_remote",
+    "submodule_url",
+    "submodule_urls",
+]
 
 _FULL_SHA = re.compile(r"^[0-9a-fA-F]{40}$")
 _SHORT_SHA = re.compile(r"^[0-9a-fA-F]{4,39}$")
@@ -79,3 +89,30 @@ def match_semver(refs: Mapping[str, str], revision: str, tag_prefix: str = "") -
             versions.setdefault(version, ref)
     best = nodesemver.max_satisfying(list(versions), constraint, loose=True)
     return versions[best] if best is not None else None
+
+
+def submodule_urls(config: str) -> dict[str, str]:
+    """Submodule path -> URL from ``git config --get-regexp`` output over ``.gitmodules``."""
+    paths: dict[str, str] = {}
+    urls: dict[str, str] = {}
+    for line in config.splitlines():
+        key, _, value = line.partition(" ")
+        name, _, attr = key.removeprefix("submodule.").rpartition(".")
+        (paths if attr == "path" else urls)[name] = value
+    return {path: urls[name] for name, path in paths.items() if name in urls}
+
+
+def submodule_url(parent: str, url: str) -> str:
+    """The submodule's absolute URL; relative ones (``../x.git``) resolve against the parent.
+
+    A submodule may not switch to a local transport its parent does not use (a remote
+    repository must not make the server read local repositories, CVE-2022-39253 class).
+    """
+    if url.startswith(("./", "../")):
+        parts = urlsplit(parent)
+        path = posixpath.normpath(posixpath.join(parts.path.rstrip("/"), url))
+        return urlunsplit(parts._replace(path=path))
+    local = url.startswith(("file://", "/")) or ("://" not in url and ":" not in url)
+    if local and not parent.startswith("file://"):
+        raise ValueError(f"submodule URL {url!r} is local but the repository is not")
+    return url

@@ -64,6 +64,7 @@ class RepoService:
         known_hosts: str = "",
         plugins: Sequence[ConfigManagementPlugin] = (),
         secret_backend: SecretBackend | None = None,
+        submodules: bool = True,
     ) -> None:
         self.work_dir = work_dir
         self.git = GitRepos(
@@ -72,6 +73,7 @@ class RepoService:
             timeout=git_timeout,
             revision_cache_seconds=revision_cache_seconds,
             known_hosts=known_hosts,
+            submodules=submodules,
         )
         self.helm_repos = HelmRepos(
             work_dir / "charts", credentials, index_cache_seconds=revision_cache_seconds

@@ -172,3 +172,32 @@ def test_checkout_directories_are_not_derivable_from_the_url(
     again = asyncio.run(GitRepos(tmp_path / "one").checkout(git_repo.url, head))
     assert one.parent.name != two.parent.name
     assert again == one  # the salt is kept, so a restart reuses its checkouts
+
+
+def test_submodules_are_checked_out_at_their_pinned_commit(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    lib = GitRepo(tmp_path / "lib")
+    pinned = lib.commit({"base/cm.yaml": CM.format(name="from-lib")})
+    lib.commit({"base/cm.yaml": CM.format(name="newer")})
+    git_repo.commit({"app/a.yaml": CM.format(name="a")})
+    git_repo.git(
+        "-c", "protocol.file.allow=always", "submodule", "add", "-q", lib.url, "vendor/lib"
+    )
+    git_repo.git("-C", "vendor/lib", "checkout", "-q", pinned)
+    head = git_repo.commit(message="add submodule")
+    repos = GitRepos(tmp_path / "w", revision_cache_seconds=0)
+    tree = asyncio.run(repos.checkout(git_repo.url, head))
+    assert "from-lib" in (tree / "vendor/lib/base/cm.yaml").read_text()
+    off = GitRepos(tmp_path / "off", revision_cache_seconds=0, submodules=False)
+    assert not any((asyncio.run(off.checkout(git_repo.url, head)) / "vendor/lib").iterdir())
+
+
+def test_local_submodule_of_a_remote_repository_is_refused() -> None:
+    from kaiun.repo.revisions import submodule_url
+
+    assert submodule_url("https://h/org/app.git", "../lib.git") == "https://h/org/lib.git"
+    assert submodule_url("file:///srv/app", "/srv/lib") == "/srv/lib"
+    for local in ("file:///etc/repo", "/var/lib/kaiun/other", "relative-dir"):
+        with pytest.raises(ValueError, match="is local but the repository is not"):
+            submodule_url("https://h/org/app.git", local)
