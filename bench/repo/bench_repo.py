@@ -133,7 +133,7 @@ def direct_vs_service(url: str, repo: Path, paths: list[str], work: Path) -> dic
             for p in group:
                 # An emptied cache makes it render; revision resolution stays cached, so
                 # this is the render path alone (a hard refresh would add an ls-remote).
-                service.cache.clear()
+                await service.cache.clear()
                 await service.generate_manifest(request(url, p))
 
         asyncio.run(go())

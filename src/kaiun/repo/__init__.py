@@ -8,7 +8,7 @@ room does not load the web stack). Must not import kube, localcluster, auth, eng
 server, ui or cli; may import model and the pure rooms.
 """
 
-from kaiun.repo.cache import ManifestCache, manifest_cache_key
+from kaiun.repo.cache import ManifestCache, ManifestStore, manifest_cache_key
 from kaiun.repo.contract import (
     ApplicationSource,
     DirectorySpec,
@@ -46,6 +46,7 @@ from kaiun.repo.placeholders import (
     SecretBackend,
     SecretPlaceholderError,
 )
+from kaiun.repo.rediscache import RedisManifestCache
 from kaiun.repo.render.helm_engine import BinaryHelmEngine, HelmEngine, SdkHelmEngine
 from kaiun.repo.render.plugin import ConfigManagementPlugin
 from kaiun.repo.service import RepoService
@@ -75,8 +76,10 @@ __all__ = [
     "ManifestError",
     "ManifestRequest",
     "ManifestResponse",
+    "ManifestStore",
     "ManifestTooLargeError",
     "PathEscapeError",
+    "RedisManifestCache",
     "RenderError",
     "RenderSettings",
     "RenderTimeoutError",

@@ -13,14 +13,14 @@ import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
 from kaiun.repo.contract import ManifestRequest, ManifestResponse
 from kaiun.repo.urls import normalize_repo_url
 
-__all__ = ["ManifestCache", "manifest_cache_key"]
+__all__ = ["ManifestCache", "ManifestStore", "manifest_cache_key"]
 
 DEFAULT_TTL_SECONDS = 24 * 3600.0
 
@@ -46,8 +46,24 @@ def manifest_cache_key(
     return hashlib.sha256(orjson.dumps(material, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
+class ManifestStore(Protocol):
+    """Where rendered responses are kept: in-process (``ManifestCache``) or shared (Redis)."""
+
+    async def get(self, key: str) -> ManifestResponse | None:
+        """The stored response for ``key``, or None."""
+        ...
+
+    async def put(self, key: str, response: ManifestResponse) -> None:
+        """Store ``response`` under ``key``."""
+        ...
+
+    async def clear(self) -> None:
+        """Forget every stored response."""
+        ...
+
+
 class ManifestCache:
-    """An in-process LRU of ``ManifestResponse`` with a time-to-live."""
+    """An in-process LRU of ``ManifestResponse`` with a time-to-live (embedded mode)."""
 
     def __init__(
         self,
@@ -60,7 +76,7 @@ class ManifestCache:
         self._clock = clock
         self._entries: OrderedDict[str, tuple[float, ManifestResponse]] = OrderedDict()
 
-    def get(self, key: str) -> ManifestResponse | None:
+    async def get(self, key: str) -> ManifestResponse | None:
         """The cached response for ``key`` if present and not expired."""
         entry = self._entries.get(key)
         if entry is None:
@@ -72,14 +88,14 @@ class ManifestCache:
         self._entries.move_to_end(key)
         return response
 
-    def put(self, key: str, response: ManifestResponse) -> None:
+    async def put(self, key: str, response: ManifestResponse) -> None:
         """Store ``response``; the least recently used entry goes when full."""
         self._entries[key] = (self._clock(), response)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
 
-    def clear(self) -> None:
+    async def clear(self) -> None:
         """Forget everything."""
         self._entries.clear()
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import orjson
 
-from kaiun.repo.cache import ManifestCache, manifest_cache_key
+from kaiun.repo.cache import ManifestCache, ManifestStore, manifest_cache_key
 from kaiun.repo.contract import ApplicationSource, ManifestRequest, ManifestResponse
 from kaiun.repo.credentials import CredentialStore
 from kaiun.repo.errors import SourceError
@@ -56,7 +56,7 @@ class RepoService:
         work_dir: Path,
         *,
         credentials: CredentialStore | None = None,
-        cache: ManifestCache | None = None,
+        cache: ManifestStore | None = None,
         helm_engine: HelmEngine | None = None,
         parallelism: int = 10,
         revision_cache_seconds: float = 180.0,
@@ -78,7 +78,7 @@ class RepoService:
         self.helm_repos = HelmRepos(
             work_dir / "charts", credentials, index_cache_seconds=revision_cache_seconds
         )
-        self.cache = cache if cache is not None else ManifestCache()
+        self.cache: ManifestStore = cache if cache is not None else ManifestCache()
         self._helm_engine = helm_engine
         self.plugins = tuple(plugins)
         self.secret_backend = secret_backend
@@ -145,7 +145,7 @@ class RepoService:
         key = manifest_cache_key(request, commit, ref_commits, self._renderers)
         identity = manifest_cache_key(request, "", ref_commits, self._renderers)
         if not refresh:
-            hit = self.cache.get(key)
+            hit = await self.cache.get(key)
             if hit is None and request.manifest_generate_paths and not request.source.chart:
                 hit = await self._reuse_if_untouched(request, commit, identity, ref_commits, key)
             if hit is not None:
@@ -155,7 +155,7 @@ class RepoService:
         async def render() -> ManifestResponse:
             async with self._limit:
                 response = await self._render(request, commit, ref_commits)
-            self.cache.put(key, response)
+            await self.cache.put(key, response)
             self._last_commit[identity] = commit
             return response
 
@@ -174,14 +174,16 @@ class RepoService:
         previous = request.previous_revision or self._last_commit.get(identity, "")
         if not previous or previous == commit:
             return None
-        old = self.cache.get(manifest_cache_key(request, previous, ref_commits, self._renderers))
+        old = await self.cache.get(
+            manifest_cache_key(request, previous, ref_commits, self._renderers)
+        )
         if old is None:
             return None
         changed = await self.git.changed_files(request.source.repo_url, previous, commit)
         if paths_changed(request.manifest_generate_paths, request.source.path, changed):
             return None
         reused = dataclasses.replace(old, revision=commit)
-        self.cache.put(key, reused)
+        await self.cache.put(key, reused)
         return reused
 
     async def _checkout(self, url: str, commit: str, settings_allow_oob: bool) -> Path:

@@ -91,10 +91,14 @@ def test_lru_and_ttl() -> None:
     now = [0.0]
     cache = ManifestCache(max_entries=2, ttl_seconds=10, clock=lambda: now[0])
     resp = ManifestResponse(manifests=[], revision="r", source_type="Directory")
-    cache.put("a", resp)
-    cache.put("b", resp)
-    assert cache.get("a") is resp  # a is now most recent
-    cache.put("c", resp)
-    assert cache.get("b") is None and cache.get("a") is resp
-    now[0] = 11
-    assert cache.get("a") is None and len(cache) == 1
+
+    async def scenario() -> None:
+        await cache.put("a", resp)
+        await cache.put("b", resp)
+        assert await cache.get("a") is resp  # a is now most recent
+        await cache.put("c", resp)
+        assert await cache.get("b") is None and await cache.get("a") is resp
+        now[0] = 11
+        assert await cache.get("a") is None and len(cache) == 1
+
+    asyncio.run(scenario())
