@@ -46,6 +46,7 @@ class RepoCredential:
     force_http_basic_auth: bool = False
     enable_lfs: bool = False
     enable_oci: bool = False
+    insecure_oci_force_http: bool = False
     github_app_id: str = ""
     github_app_installation_id: str = ""
     github_app_private_key: str = field(default="", repr=False)
@@ -89,6 +90,7 @@ _FLAGS = {
     "forceHttpBasicAuth": "force_http_basic_auth",
     "enableLfs": "enable_lfs",
     "enableOCI": "enable_oci",
+    "insecureOCIForceHttp": "insecure_oci_force_http",
 }
 
 

@@ -45,7 +45,7 @@ def safe_extract_chart(
 ) -> None:
     """Unpack a chart archive; refuse links, escapes, too many files or too many bytes."""
     total = 0
-    with tarfile.open(archive, "r:gz") as tar:
+    with tarfile.open(archive, "r:*") as tar:
         members = tar.getmembers()
         if len(members) > max_files:
             raise ManifestTooLargeError(f"chart archive has more than {max_files} entries")

@@ -86,9 +86,10 @@ def match_semver(refs: Mapping[str, str], revision: str, tag_prefix: str = "") -
             continue
         version = nodesemver.valid(tag.removeprefix(tag_prefix), loose=True)
         if version is not None:
-            versions.setdefault(version, ref)
+            # valid() returns SemVer objects; plain strings keep the lookup below exact.
+            versions.setdefault(str(version), ref)
     best = nodesemver.max_satisfying(list(versions), constraint, loose=True)
-    return versions[best] if best is not None else None
+    return versions[str(best)] if best is not None else None
 
 
 def submodule_urls(config: str) -> dict[str, str]:

@@ -25,6 +25,7 @@ from kaiun.repo.errors import SourceError
 from kaiun.repo.generatepaths import paths_changed
 from kaiun.repo.git import GitRepos
 from kaiun.repo.helmrepo import HelmRepos
+from kaiun.repo.oci import OciClient, parse_oci_ref
 from kaiun.repo.placeholders import SecretBackend, replace_placeholders
 from kaiun.repo.process import base_environment
 from kaiun.repo.render.context import RenderContext, Rendered, build_environment
@@ -78,6 +79,7 @@ class RepoService:
         self.helm_repos = HelmRepos(
             work_dir / "charts", credentials, index_cache_seconds=revision_cache_seconds
         )
+        self.oci = OciClient(work_dir / "oci", credentials)
         self.cache: ManifestStore = cache if cache is not None else ManifestCache()
         self._helm_engine = helm_engine
         self.plugins = tuple(plugins)
@@ -103,6 +105,20 @@ class RepoService:
             self._helm_engine = default_helm_engine()
         return self._helm_engine
 
+    def _is_oci(self, source: ApplicationSource) -> bool:
+        cred = self.oci.credentials.lookup(source.repo_url)
+        return source.repo_url.startswith("oci://") or bool(cred and cred.enable_oci)
+
+    async def _resolve_oci_artifact(self, source: ApplicationSource) -> str:
+        """The manifest digest a generic OCI source's ``targetRevision`` names."""
+        ref = parse_oci_ref(source.repo_url)
+        revision = source.target_revision or "latest"
+        if revision.startswith("sha256:"):
+            return revision
+        tag = await self.oci.resolve_tag(source.repo_url, ref, revision, source.tag_prefix)
+        digest, _ = await self.oci.manifest(source.repo_url, ref, tag)
+        return digest
+
     @property
     def _renderers(self) -> str:
         """What, besides the request, decides the output: the Helm engine and the plugins."""
@@ -110,11 +126,16 @@ class RepoService:
 
     async def resolve_revision(self, source: ApplicationSource, *, refresh: bool = False) -> str:
         """The commit (or, for a chart from a Helm repository, the version) to render."""
+        if source.chart and self._is_oci(source):
+            ref = parse_oci_ref(source.repo_url, source.chart)
+            return await self.oci.resolve_tag(source.repo_url, ref, source.target_revision)
         if source.chart:
             entry = await self.helm_repos.resolve(
                 source.repo_url, source.chart, source.target_revision, refresh=refresh
             )
             return str(entry["version"])
+        if source.repo_url.startswith("oci://"):
+            return await self._resolve_oci_artifact(source)
         return await self.git.resolve(
             source.repo_url, source.revision, tag_prefix=source.tag_prefix, refresh=refresh
         )
@@ -204,6 +225,9 @@ class RepoService:
         }
         if source.chart:
             root = await self._chart(source, commit)
+        elif source.repo_url.startswith("oci://"):
+            root = await self.oci.unpack(source.repo_url, parse_oci_ref(source.repo_url), commit)
+            refuse_escaping_symlinks(root, root)
         else:
             root = await self._checkout(source.repo_url, commit, allow_oob)
         app_dir = resolve_inside(
@@ -279,6 +303,15 @@ class RepoService:
         return found
 
     async def _chart(self, source: ApplicationSource, version: str) -> Path:
+        if self._is_oci(source):
+            ref = parse_oci_ref(source.repo_url, source.chart)
+            digest, _ = await self.oci.manifest(source.repo_url, ref, version)
+            unpacked = await self.oci.unpack(source.repo_url, ref, digest)
+            chart_dir = unpacked / source.chart
+            if not (chart_dir / "Chart.yaml").is_file():
+                raise SourceError(f"{ref}:{version} is not a Helm chart named {source.chart!r}")
+            refuse_escaping_symlinks(chart_dir, chart_dir)
+            return chart_dir
         entry = await self.helm_repos.resolve(source.repo_url, source.chart, version)
         chart_dir = await self.helm_repos.chart_dir(
             source.repo_url,

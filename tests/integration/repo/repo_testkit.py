@@ -325,3 +325,123 @@ class SshServer:
         if self._proc is not None:
             self._proc.terminate()
             self._proc.wait(timeout=10)
+
+
+class RegistryServer:
+    """Debian's ``docker-registry`` (CNCF distribution) on loopback with htpasswd auth."""
+
+    def __init__(self, workdir: Path, username: str, password: str) -> None:
+        import socket
+
+        self.username, self.password = username, password
+        workdir.mkdir(parents=True, exist_ok=True)
+        # distribution only accepts bcrypt entries ($2y$), which htpasswd -B writes.
+        entry = subprocess.run(
+            ["htpasswd", "-Bbn", username, password], check=True, capture_output=True, text=True
+        ).stdout
+        (workdir / "htpasswd").write_text(entry)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        (workdir / "config.yml").write_text(
+            "version: 0.1\nlog: {level: error}\n"
+            f"storage:\n  filesystem: {{rootdirectory: {workdir}/data}}\n"
+            f"http:\n  addr: 127.0.0.1:{self.port}\n"
+            f"auth:\n  htpasswd: {{realm: basic-realm, path: {workdir}/htpasswd}}\n"
+        )
+        self.workdir = workdir
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def __enter__(self) -> RegistryServer:
+        import socket
+        import time
+
+        self._proc = subprocess.Popen(
+            ["docker-registry", "serve", str(self.workdir / "config.yml")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(200):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return self
+            time.sleep(0.05)
+        self.__exit__()
+        raise RuntimeError("docker-registry did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            self._proc.wait(timeout=10)
+
+    def push_files(self, repository: str, tag: str, files: Mapping[str, str]) -> str:
+        """Push ``files`` as a one-layer OCI artifact (tar+gzip); returns the manifest digest."""
+        import hashlib
+        import io
+        import json
+        import tarfile
+
+        import httpx
+
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+            for name, text in files.items():
+                data = text.encode()
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+        layer, config = buf.getvalue(), b"{}"
+        base = f"http://{self.host}/v2/{repository}"
+        auth = (self.username, self.password)
+        with httpx.Client(auth=auth) as client:
+            for blob in (layer, config):
+                digest = "sha256:" + hashlib.sha256(blob).hexdigest()
+                start = client.post(f"{base}/blobs/uploads/")
+                location = start.headers["location"]
+                sep = "&" if "?" in location else "?"
+                done = client.put(f"{location}{sep}digest={digest}", content=blob)
+                assert done.status_code == 201, done.text
+            manifest = json.dumps(
+                {
+                    "schemaVersion": 2,
+                    "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "config": {
+                        "mediaType": "application/vnd.oci.empty.v1+json",
+                        "digest": "sha256:" + hashlib.sha256(config).hexdigest(),
+                        "size": len(config),
+                    },
+                    "layers": [
+                        {
+                            "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                            "digest": "sha256:" + hashlib.sha256(layer).hexdigest(),
+                            "size": len(layer),
+                        }
+                    ],
+                }
+            ).encode()
+            put = client.put(
+                f"{base}/manifests/{tag}",
+                content=manifest,
+                headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"},
+            )
+            assert put.status_code == 201, put.text
+        return "sha256:" + hashlib.sha256(manifest).hexdigest()
+
+    def push_chart(self, chart_dir: Path, version: str, scratch: Path) -> None:
+        """Package ``chart_dir`` at ``version`` and push it with the real Helm SDK."""
+        import helm_python
+
+        scratch.mkdir(parents=True, exist_ok=True)
+        archive = helm_python.package(str(chart_dir), destination=str(scratch), version=version)
+        client = helm_python.RegistryClient(
+            plain_http=True, credentials_file=str(scratch / "creds.json")
+        )
+        try:
+            client.login(self.host, self.username, self.password, plain_http=True)
+            client.push(archive, f"oci://{self.host}/charts")
+        finally:
+            client.close()
