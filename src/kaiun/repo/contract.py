@@ -147,6 +147,10 @@ class KustomizeSpec:
     replicas: tuple[tuple[str, int], ...] = ()
     patches: tuple[Obj, ...] = ()
     components: tuple[str, ...] = ()
+    label_without_selector: bool = False
+    common_annotations_envsubst: bool = False
+    force_common_labels: bool = False
+    force_common_annotations: bool = False
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> KustomizeSpec:
@@ -163,6 +167,10 @@ class KustomizeSpec:
             replicas=tuple((str(r["name"]), int(r["count"])) for r in d.get("replicas") or ()),
             patches=tuple(dict(p) for p in d.get("patches") or ()),
             components=_strs(d.get("components")),
+            label_without_selector=bool(d.get("labelWithoutSelector")),
+            common_annotations_envsubst=bool(d.get("commonAnnotationsEnvsubst")),
+            force_common_labels=bool(d.get("forceCommonLabels")),
+            force_common_annotations=bool(d.get("forceCommonAnnotations")),
         )
 
     def to_dict(self) -> Obj:
@@ -178,6 +186,10 @@ class KustomizeSpec:
                 "replicas": [{"name": n, "count": c} for n, c in self.replicas],
                 "patches": [dict(p) for p in self.patches],
                 "components": list(self.components),
+                "labelWithoutSelector": self.label_without_selector,
+                "commonAnnotationsEnvsubst": self.common_annotations_envsubst,
+                "forceCommonLabels": self.force_common_labels,
+                "forceCommonAnnotations": self.force_common_annotations,
             }
         )
 

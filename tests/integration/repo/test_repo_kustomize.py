@@ -150,3 +150,26 @@ def test_disabled_kustomize_falls_back_to_directory_or_refuses(
 )  # fmt: skip
 def test_parse_image(spec: str, expected: dict[str, str]) -> None:
     assert parse_image(spec) == expected
+
+
+def test_label_without_selector_and_annotation_envsubst(
+    kustomize_repo: GitRepo, render: Render
+) -> None:
+    resp = render(
+        {
+            "repoURL": kustomize_repo.url,
+            "path": "base",
+            "kustomize": {
+                "commonLabels": {"team": "a"},
+                "labelWithoutSelector": True,
+                "commonAnnotations": {"app": "${ARGOCD_APP_NAME}", "ns": "$ARGOCD_APP_NAMESPACE"},
+                "commonAnnotationsEnvsubst": True,
+            },
+        },
+        app_name="guestbook",
+        namespace="web",
+    )
+    deploy = next(m for m in resp.manifests if m["kind"] == "Deployment")
+    assert deploy["metadata"]["labels"] == {"team": "a"}
+    assert deploy["spec"]["selector"]["matchLabels"] == {"app": "my-app"}
+    assert deploy["metadata"]["annotations"] == {"app": "guestbook", "ns": "web"}

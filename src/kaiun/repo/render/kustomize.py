@@ -51,6 +51,14 @@ def parse_image(spec: str) -> Obj:
     return {"name": name, **entry}
 
 
+_ENV_REF = re.compile(r"\$\{(\w+)\}|\$(\w+)")
+
+
+def _envsubst(value: str, env: dict[str, str]) -> str:
+    """``${VAR}``/``$VAR`` from the build environment (unknown names become empty)."""
+    return _ENV_REF.sub(lambda m: env.get(m.group(1) or m.group(2), ""), value)
+
+
 def overlay_kustomization(spec: KustomizeSpec, ctx: RenderContext, overlay: Path) -> Obj:
     """The overlay's kustomization: the app directory plus every override of ``spec``."""
 
@@ -62,14 +70,22 @@ def overlay_kustomization(spec: KustomizeSpec, ctx: RenderContext, overlay: Path
         "kind": "Kustomization",
         "resources": [rel(ctx.app_dir)],
     }
+    annotations = dict(spec.common_annotations)
+    if spec.common_annotations_envsubst:
+        env = ctx.build_env
+        annotations = {k: _envsubst(v, env) for k, v in annotations.items()}
     simple = {
         "namePrefix": spec.name_prefix,
         "nameSuffix": spec.name_suffix,
         "namespace": spec.namespace,
-        "commonLabels": dict(spec.common_labels),
-        "commonAnnotations": dict(spec.common_annotations),
+        "commonAnnotations": annotations,
     }
     doc.update({k: v for k, v in simple.items() if v})
+    if spec.common_labels and spec.label_without_selector:
+        # `kustomize edit add label --without-selector`: labels, selectors untouched.
+        doc["labels"] = [{"pairs": dict(spec.common_labels), "includeSelectors": False}]
+    elif spec.common_labels:
+        doc["commonLabels"] = dict(spec.common_labels)
     if spec.images:
         doc["images"] = [parse_image(i) for i in spec.images]
     if spec.replicas:
