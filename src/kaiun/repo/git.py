@@ -9,6 +9,7 @@ callers for the same URL or commit wait for one operation instead of repeating i
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import shutil
@@ -21,6 +22,7 @@ from kaiun.repo import revisions
 from kaiun.repo.credentials import CredentialStore
 from kaiun.repo.errors import AuthenticationError, GitError, RevisionNotFoundError
 from kaiun.repo.gitauth import git_environment
+from kaiun.repo.githubapp import GitHubAppTokens
 from kaiun.repo.process import ToolFailedError, base_environment, run_tool
 from kaiun.repo.singleflight import SingleFlight
 from kaiun.repo.urls import mirror_key, normalize_repo_url, redact_url
@@ -85,6 +87,7 @@ class GitRepos:
         self._refs: dict[str, tuple[float, dict[str, str]]] = {}
         self._flights = SingleFlight()
         self._diffs: dict[str, tuple[str, ...]] = {}
+        self.github_app = GitHubAppTokens()
         self.fetch_count = 0
         self.ls_remote_count = 0
         for sub in ("mirrors", "checkouts", "tools", "home", "tmp"):
@@ -103,6 +106,9 @@ class GitRepos:
         extra_env: dict[str, str] | None = None,
     ) -> str:
         cred = self.credentials.lookup(url)
+        if cred is not None and cred.github_app_id and cred.github_app_private_key:
+            token = await self.github_app.token(cred)
+            cred = dataclasses.replace(cred, username="x-access-token", password=token)
         secrets_dir = Path(tempfile.mkdtemp(dir=self.root / "tmp"))
         try:
             env = git_environment(
