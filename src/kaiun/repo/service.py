@@ -24,6 +24,7 @@ from kaiun.repo.credentials import CredentialStore
 from kaiun.repo.errors import SourceError
 from kaiun.repo.generatepaths import paths_changed
 from kaiun.repo.git import GitRepos
+from kaiun.repo.helmdeps import vendor_dependencies
 from kaiun.repo.helmrepo import HelmRepos
 from kaiun.repo.oci import OciClient, parse_oci_ref
 from kaiun.repo.placeholders import SecretBackend, replace_placeholders
@@ -324,7 +325,14 @@ class RepoService:
 
     async def _run_renderer(self, kind: SourceType, ctx: RenderContext) -> Rendered:
         if kind is SourceType.HELM:
-            return await render_helm(ctx, self.helm_engine)
+            chart_dir = await vendor_dependencies(
+                root=ctx.root,
+                chart_dir=ctx.app_dir,
+                work_dir=ctx.work_dir,
+                helm_repos=self.helm_repos,
+                oci=self.oci,
+            )
+            return await render_helm(ctx, self.helm_engine, chart_dir)
         if kind is SourceType.KUSTOMIZE:
             return await render_kustomize(ctx)
         if kind is SourceType.DIRECTORY:
