@@ -40,6 +40,40 @@ def _ensure_askpass(root: Path) -> str:
     return str(script)
 
 
+def _ssh_command(cred: RepoCredential | None, known_hosts: str, secrets_dir: Path) -> str:
+    # -F /dev/null: ssh reads the *account's* ~/.ssh (not $HOME); none of it may apply.
+    ssh = ["ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes"]
+    if cred is not None and cred.insecure:
+        ssh += ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"]
+    else:
+        hosts = "/dev/null"
+        if known_hosts:
+            hosts = _write_private(secrets_dir / "known_hosts", known_hosts)
+        ssh += ["-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={hosts}",
+                "-o", "GlobalKnownHostsFile=/dev/null"]  # fmt: skip
+    if cred is not None and cred.ssh_private_key:
+        ssh += ["-i", _write_private(secrets_dir / "id_key", cred.ssh_private_key)]
+    return shlex.join(ssh)
+
+
+def _http_config(cred: RepoCredential, secrets_dir: Path) -> list[tuple[str, str]]:
+    config: list[tuple[str, str]] = []
+    if cred.force_http_basic_auth and cred.password:
+        token = base64.b64encode(f"{cred.username}:{cred.password}".encode()).decode()
+        config.append(("http.extraHeader", f"Authorization: Basic {token}"))
+    if cred.bearer_token:
+        config.append(("http.extraHeader", f"Authorization: Bearer {cred.bearer_token}"))
+    if cred.insecure:
+        config.append(("http.sslVerify", "false"))
+    if cred.tls_client_cert_data and cred.tls_client_cert_key:
+        cert = _write_private(secrets_dir / "client.crt", cred.tls_client_cert_data)
+        key = _write_private(secrets_dir / "client.key", cred.tls_client_cert_key)
+        config += [("http.sslCert", cert), ("http.sslKey", key)]
+    if cred.proxy:
+        config.append(("http.proxy", cred.proxy))
+    return config
+
+
 def git_environment(
     base: dict[str, str],
     cred: RepoCredential | None,
@@ -62,50 +96,17 @@ def git_environment(
             "KAIUN_GIT_USERNAME": "",
             "KAIUN_GIT_PASSWORD": "",
             "GIT_LFS_SKIP_SMUDGE": "1",
+            "GIT_SSH_COMMAND": _ssh_command(cred, known_hosts, secrets_dir),
         }
     )
     config: list[tuple[str, str]] = []
-    # -F /dev/null: ssh reads the *account's* ~/.ssh (not $HOME); none of it may apply.
-    ssh = ["ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes"]
-    if cred is not None and cred.insecure:
-        ssh += ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"]
-    else:
-        hosts = (
-            _write_private(secrets_dir / "known_hosts", known_hosts) if known_hosts else "/dev/null"
-        )
-        ssh += ["-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={hosts}",
-                "-o", "GlobalKnownHostsFile=/dev/null"]  # fmt: skip
     if cred is not None:
         if cred.username or cred.password:
             env["KAIUN_GIT_USERNAME"] = cred.username or "x-access-token"
             env["KAIUN_GIT_PASSWORD"] = cred.password
-        if cred.force_http_basic_auth and cred.password:
-            token = base64.b64encode(f"{cred.username}:{cred.password}".encode()).decode()
-            config.append(("http.extraHeader", f"Authorization: Basic {token}"))
-        if cred.bearer_token:
-            config.append(("http.extraHeader", f"Authorization: Bearer {cred.bearer_token}"))
-        if cred.insecure:
-            config.append(("http.sslVerify", "false"))
-        if cred.tls_client_cert_data and cred.tls_client_cert_key:
-            config.append(
-                (
-                    "http.sslCert",
-                    _write_private(secrets_dir / "client.crt", cred.tls_client_cert_data),
-                )
-            )
-            config.append(
-                (
-                    "http.sslKey",
-                    _write_private(secrets_dir / "client.key", cred.tls_client_cert_key),
-                )
-            )
-        if cred.proxy:
-            config.append(("http.proxy", cred.proxy))
         if cred.no_proxy:
             env["NO_PROXY"] = env["no_proxy"] = cred.no_proxy
-        if cred.ssh_private_key:
-            ssh += ["-i", _write_private(secrets_dir / "id_key", cred.ssh_private_key)]
-    env["GIT_SSH_COMMAND"] = shlex.join(ssh)
+        config = _http_config(cred, secrets_dir)
     # Config through the environment (git >= 2.31) keeps values off the command line.
     env["GIT_CONFIG_COUNT"] = str(len(config))
     for i, (key, value) in enumerate(config):

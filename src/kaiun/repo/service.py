@@ -224,13 +224,7 @@ class RepoService:
             name: await self._checkout(request.ref_sources[name].repo_url, sha, allow_oob)
             for name, sha in ref_commits.items()
         }
-        if source.chart:
-            root = await self._chart(source, commit)
-        elif source.repo_url.startswith("oci://"):
-            root = await self.oci.unpack(source.repo_url, parse_oci_ref(source.repo_url), commit)
-            refuse_escaping_symlinks(root, root)
-        else:
-            root = await self._checkout(source.repo_url, commit, allow_oob)
+        root = await self._source_root(source, commit, allow_oob)
         app_dir = resolve_inside(
             root, root, "." if source.chart else source.path or ".", what="application path"
         )
@@ -275,6 +269,18 @@ class RepoService:
             namespace=request.namespace,
             commands=rendered.commands,
         )
+
+    async def _source_root(self, source: ApplicationSource, revision: str, allow_oob: bool) -> Path:
+        """The directory holding the source at ``revision``: a chart, an OCI artifact or a
+        git checkout."""
+        if source.chart:
+            return await self._chart(source, revision)
+        if source.repo_url.startswith("oci://"):
+            ref = parse_oci_ref(source.repo_url)
+            root = await self.oci.unpack(source.repo_url, ref, revision)
+            refuse_escaping_symlinks(root, root)
+            return root
+        return await self._checkout(source.repo_url, revision, allow_oob)
 
     async def _plugin_for(
         self, request: ManifestRequest, app_dir: Path, commit: str
