@@ -20,6 +20,7 @@ def version() -> None:
 
 
 cli.add_command(repo_render.repo_group)
+cli.add_command(repo_render.repo_server)
 
 
 def main() -> None:

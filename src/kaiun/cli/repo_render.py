@@ -1,4 +1,4 @@
-"""``kaiun repo render``: render one source through the repo server, for humans and scripts."""
+"""``kaiun repo render`` (one source via the repo server) and ``kaiun repo-server`` (the role)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import yaml
 
 from kaiun import repo
 
-__all__ = ["repo_group"]
+__all__ = ["repo_group", "repo_server"]
 
 
 def _pairs(values: tuple[str, ...], flag: str) -> list[tuple[str, str]]:
@@ -100,3 +100,33 @@ def render(**opts: Any) -> None:
         click.echo(orjson.dumps(list(response.manifests), option=orjson.OPT_INDENT_2).decode())
     else:
         click.echo(yaml.safe_dump_all(response.manifests, sort_keys=False), nl=False)
+
+
+@click.command("repo-server")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8081, show_default=True, type=int)
+@click.option(
+    "--work-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("/var/lib/kaiun/repo-server"),
+    show_default=True,
+    help="Where mirrors, checkouts and charts are kept.",
+)
+@click.option("--parallelism-limit", default=10, show_default=True, type=int)
+@click.option(
+    "--token-env",
+    default="KAIUN_REPO_SERVER_TOKEN",
+    show_default=True,
+    help="Environment variable holding the bearer token clients must send (unset: none).",
+)
+def repo_server(
+    host: str, port: int, work_dir: Path, parallelism_limit: int, token_env: str
+) -> None:
+    """Run the repo server role over HTTP (distributed mode)."""
+    import uvicorn
+
+    from kaiun.repo.http import repo_server_app
+
+    service = repo.RepoService(work_dir, parallelism=parallelism_limit)
+    app = repo_server_app(service, token=os.environ.get(token_env, ""))
+    uvicorn.run(app, host=host, port=port, log_level="info")

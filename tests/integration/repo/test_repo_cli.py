@@ -43,3 +43,50 @@ def test_render_json_and_errors(git_repo: GitRepo, tmp_path: Path) -> None:
                                    *work])  # fmt: skip
     assert bad.exit_code == 1
     assert "error: application path '../x' is outside the repository" in bad.output
+
+
+def test_repo_server_role_as_a_process(git_repo: GitRepo, tmp_path: Path) -> None:
+    import asyncio
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from kaiun.repo import ApplicationSource, ManifestRequest
+    from kaiun.repo.http import RemoteRepoService
+
+    git_repo.commit({"app/a.yaml": cm("served")})
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from kaiun.cli.main import main; main()", "repo-server",
+         "--port", str(port), "--work-dir", str(tmp_path / "srv")],
+        env={**os.environ, "KAIUN_REPO_SERVER_TOKEN": "tok"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                if httpx.get(f"{url}/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+
+        async def call() -> list[str]:
+            client = RemoteRepoService(url, token="tok")
+            try:
+                req = ManifestRequest(source=ApplicationSource(repo_url=git_repo.url, path="app"))
+                resp = await client.generate_manifest(req)
+                return [m["metadata"]["name"] for m in resp.manifests]
+            finally:
+                await client.aclose()
+
+        assert asyncio.run(call()) == ["served"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
