@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import ssl
 import subprocess
 import threading
 from collections.abc import Mapping
@@ -63,8 +64,15 @@ class GitHttpServer:
     Python's CGI handler refuses to run as root, so the CGI exchange is done by hand.
     """
 
-    def __init__(self, project_root: Path, username: str = "", password: str = "") -> None:
+    def __init__(
+        self,
+        project_root: Path,
+        username: str = "",
+        password: str = "",
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.project_root = project_root
+        self.scheme = "https" if ssl_context else "http"
         self.expected = (
             "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
             if username
@@ -84,12 +92,14 @@ class GitHttpServer:
                 server._handle(self)
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if ssl_context is not None:
+            self._httpd.socket = ssl_context.wrap_socket(self._httpd.socket, server_side=True)
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     @property
     def base_url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{self.scheme}://{host!s}:{port}"
 
     def __enter__(self) -> GitHttpServer:
         self._thread.start()
