@@ -25,6 +25,7 @@ from kaiun.repo.gitauth import git_environment
 from kaiun.repo.githubapp import GitHubAppTokens
 from kaiun.repo.process import ToolFailedError, base_environment, run_tool
 from kaiun.repo.singleflight import SingleFlight
+from kaiun.repo.tlscerts import TlsCerts
 from kaiun.repo.urls import mirror_key, normalize_repo_url, redact_url
 
 __all__ = ["GitRepos"]
@@ -75,10 +76,12 @@ class GitRepos:
         revision_cache_seconds: float = 180.0,
         known_hosts: str = "",
         submodules: bool = True,
+        tls_certs: TlsCerts | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.root = root
         self.submodules = submodules
+        self.tls_certs = tls_certs or TlsCerts()
         self.credentials = credentials or CredentialStore()
         self.timeout = timeout
         self.revision_cache_seconds = revision_cache_seconds
@@ -117,6 +120,7 @@ class GitRepos:
                 tools_dir=self.root / "tools",
                 secrets_dir=secrets_dir,
                 known_hosts=self.known_hosts,
+                ca_certs=self.tls_certs.for_url(url) if url else "",
             )
             env.update(extra_env or {})
             result = await run_tool(

@@ -81,6 +81,7 @@ def git_environment(
     tools_dir: Path,
     secrets_dir: Path,
     known_hosts: str = "",
+    ca_certs: str = "",
 ) -> dict[str, str]:
     """Environment for one git invocation against the repository ``cred`` belongs to.
 
@@ -107,6 +108,8 @@ def git_environment(
         if cred.no_proxy:
             env["NO_PROXY"] = env["no_proxy"] = cred.no_proxy
         config = _http_config(cred, secrets_dir)
+    if ca_certs and not (cred is not None and cred.insecure):
+        config.append(("http.sslCAInfo", _write_private(secrets_dir / "ca.pem", ca_certs)))
     # Config through the environment (git >= 2.31) keeps values off the command line.
     env["GIT_CONFIG_COUNT"] = str(len(config))
     for i, (key, value) in enumerate(config):

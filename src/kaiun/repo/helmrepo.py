@@ -33,6 +33,7 @@ from kaiun.repo.errors import (
     RevisionNotFoundError,
 )
 from kaiun.repo.singleflight import SingleFlight
+from kaiun.repo.tlscerts import TlsCerts
 from kaiun.repo.urls import normalize_repo_url, redact_url
 
 __all__ = ["HelmRepos", "safe_extract_chart"]
@@ -73,9 +74,11 @@ class HelmRepos:
         max_extracted_bytes: int = 1024 * 1024 * 1024,
         index_cache_seconds: float = 180.0,
         timeout: float = 90.0,
+        tls_certs: TlsCerts | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.root = root
+        self.tls_certs = tls_certs or TlsCerts()
         self.credentials = credentials or CredentialStore()
         self.max_index_bytes = max_index_bytes
         self.max_chart_bytes = max_chart_bytes
@@ -93,7 +96,7 @@ class HelmRepos:
     ) -> bytes:
         cred = self.credentials.lookup(repo_url)
         auth = _basic_auth(cred) if send_auth else None
-        verify = not (cred is not None and cred.insecure)
+        verify = self.tls_certs.httpx_verify(repo_url, cred)
         try:
             async with (
                 httpx.AsyncClient(timeout=self.timeout, verify=verify, auth=auth) as client,

@@ -32,6 +32,7 @@ from kaiun.repo.errors import (
 )
 from kaiun.repo.helmrepo import safe_extract_chart
 from kaiun.repo.singleflight import SingleFlight
+from kaiun.repo.tlscerts import TlsCerts
 
 __all__ = ["OciClient", "OciRef", "parse_oci_ref"]
 
@@ -78,8 +79,10 @@ class OciClient:
         max_blob_bytes: int = 100 * 1024 * 1024,
         max_extracted_bytes: int = 1024 * 1024 * 1024,
         timeout: float = 90.0,
+        tls_certs: TlsCerts | None = None,
     ) -> None:
         self.root = root
+        self.tls_certs = tls_certs or TlsCerts()
         self.credentials = credentials or CredentialStore()
         self.max_manifest_bytes = max_manifest_bytes
         self.max_blob_bytes = max_blob_bytes
@@ -103,7 +106,7 @@ class OciClient:
     ) -> bytes:
         cred = self._cred(repo_url)
         url = f"{self._base(ref, cred)}/{path}"
-        verify = not (cred is not None and cred.insecure)
+        verify = self.tls_certs.httpx_verify(repo_url, cred)
         async with httpx.AsyncClient(timeout=self.timeout, verify=verify) as client:
             for attempt in range(2):
                 headers = {"Accept": accept}

@@ -13,7 +13,7 @@ import hashlib
 import logging
 import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import orjson
@@ -43,6 +43,7 @@ from kaiun.repo.render.plugin import (
 )
 from kaiun.repo.sandbox import refuse_escaping_symlinks, resolve_inside
 from kaiun.repo.singleflight import SingleFlight
+from kaiun.repo.tlscerts import TlsCerts
 from kaiun.repo.urls import redact_url
 
 __all__ = ["RepoService"]
@@ -67,8 +68,10 @@ class RepoService:
         plugins: Sequence[ConfigManagementPlugin] = (),
         secret_backend: SecretBackend | None = None,
         submodules: bool = True,
+        tls_certs: Mapping[str, str] | None = None,
     ) -> None:
         self.work_dir = work_dir
+        certs = TlsCerts(tls_certs)
         self.git = GitRepos(
             work_dir / "git",
             credentials,
@@ -76,11 +79,15 @@ class RepoService:
             revision_cache_seconds=revision_cache_seconds,
             known_hosts=known_hosts,
             submodules=submodules,
+            tls_certs=certs,
         )
         self.helm_repos = HelmRepos(
-            work_dir / "charts", credentials, index_cache_seconds=revision_cache_seconds
+            work_dir / "charts",
+            credentials,
+            index_cache_seconds=revision_cache_seconds,
+            tls_certs=certs,
         )
-        self.oci = OciClient(work_dir / "oci", credentials)
+        self.oci = OciClient(work_dir / "oci", credentials, tls_certs=certs)
         self.cache: ManifestStore = cache if cache is not None else ManifestCache()
         self._helm_engine = helm_engine
         self.plugins = tuple(plugins)

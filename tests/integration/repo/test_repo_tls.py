@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime
 import ipaddress
 import shutil
@@ -17,6 +18,7 @@ from cryptography.x509.oid import NameOID
 from repo_testkit import GitHttpServer, GitRepo, cm
 
 from kaiun.repo import CredentialStore, GitError, GitRepos, RepoCredential
+from kaiun.repo.tlscerts import TlsCerts
 
 
 def _cert(
@@ -85,3 +87,14 @@ def test_client_certificate_is_presented(git_repo: GitRepo, tmp_path: Path) -> N
         with pytest.raises(GitError) as err:
             asyncio.run(without.resolve(url, "main"))
         assert "BEGIN" not in str(err.value)
+
+        # Verified against the host's CA (argocd-tls-certs-cm) instead of skipping checks.
+        verified = dataclasses.replace(with_cert, insecure=False)
+        trusted = GitRepos(
+            tmp_path / "t", CredentialStore([verified]), revision_cache_seconds=0,
+            tls_certs=TlsCerts({"127.0.0.1": _pem(ca)}),
+        )  # fmt: skip
+        assert asyncio.run(trusted.resolve(url, "main")) == head
+        untrusted = GitRepos(tmp_path / "u", CredentialStore([verified]), revision_cache_seconds=0)
+        with pytest.raises(GitError, match=r"(?i)certificate"):
+            asyncio.run(untrusted.resolve(url, "main"))
