@@ -22,12 +22,16 @@ from kaiun.repo.sandbox import resolve_inside
 
 __all__ = ["missing_dependencies", "vendor_dependencies"]
 
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def _declared(chart_dir: Path) -> list[dict[str, Any]]:
     try:
-        meta = yaml.safe_load((chart_dir / "Chart.yaml").read_text()) or {}
+        meta = yaml.load((chart_dir / "Chart.yaml").read_bytes(), Loader=_Loader) or {}
     except (OSError, yaml.YAMLError):
         return []  # Helm itself reports a broken Chart.yaml with a better message
+    if not isinstance(meta, dict):
+        return []
     deps = meta.get("dependencies") or []
     return [d for d in deps if isinstance(d, dict) and d.get("name")]
 

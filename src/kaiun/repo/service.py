@@ -302,6 +302,8 @@ class RepoService:
             return None
         if explicit and source.plugin and source.plugin.get("name"):
             return find_plugin(self.plugins, str(source.plugin["name"]))
+        if not explicit and not any(p.discoverable for p in self.plugins):
+            return None
         env = {
             **base_environment(str(self.work_dir / "home")),
             **build_environment(request, commit),
