@@ -108,41 +108,43 @@ def cold_warm_touched(
 
 
 def direct_vs_service(url: str, repo: Path, paths: list[str], work: Path) -> dict[str, float]:
-    """Sequential renders of the same apps: the tool alone vs the service with hard refresh."""
+    """The tool alone vs the service (cache emptied) on the same apps, interleaved app by
+    app so that load drifting on a shared machine hits both sides alike."""
     kust = [p for p in paths if "/kustomize-" in p][:20]
     helm = [p for p in paths if "/helm-" in p][:20]
     service = RepoService(work, revision_cache_seconds=3600)
     asyncio.run(service.generate_manifest(request(url, kust[0])))  # checkout once
 
-    def timed(fn: object) -> float:
-        start = time.perf_counter()
-        fn()  # type: ignore[operator]
-        return time.perf_counter() - start
+    def kubectl(p: str) -> None:
+        subprocess.run(["kubectl", "kustomize", str(repo / p)], check=True, capture_output=True)
 
-    def kubectl() -> None:
-        for p in kust:
-            subprocess.run(["kubectl", "kustomize", str(repo / p)], check=True, capture_output=True)
+    def sdk(p: str) -> None:
+        with helm_python.Chart.load(str(repo / p)) as chart:
+            chart.render({}, name="x", namespace="default")
 
-    def sdk() -> None:
-        for p in helm:
-            with helm_python.Chart.load(str(repo / p)) as chart:
-                chart.render({}, name="x", namespace="default")
+    async def through(p: str) -> None:
+        # An emptied cache makes it render; revision resolution stays cached, so this is
+        # the render path alone (a hard refresh would add an ls-remote).
+        await service.cache.clear()
+        await service.generate_manifest(request(url, p))
 
-    def through(group: list[str]) -> None:
-        async def go() -> None:
+    totals = dict.fromkeys(
+        ("kustomize_direct", "kustomize_service", "helm_direct", "helm_service"), 0.0
+    )
+
+    async def measure() -> None:
+        for tool, group, direct in (("kustomize", kust, kubectl), ("helm", helm, sdk)):
             for p in group:
-                # An emptied cache makes it render; revision resolution stays cached, so
-                # this is the render path alone (a hard refresh would add an ls-remote).
-                await service.cache.clear()
-                await service.generate_manifest(request(url, p))
+                start = time.perf_counter()
+                direct(p)
+                middle = time.perf_counter()
+                await through(p)
+                totals[f"{tool}_direct"] += middle - start
+                totals[f"{tool}_service"] += time.perf_counter() - middle
 
-        asyncio.run(go())
-
+    asyncio.run(measure())
     return {
-        "kustomize_direct": timed(kubectl) / len(kust),
-        "kustomize_service": timed(lambda: through(kust)) / len(kust),
-        "helm_direct": timed(sdk) / len(helm),
-        "helm_service": timed(lambda: through(helm)) / len(helm),
+        k: v / (len(kust) if k.startswith("kustomize") else len(helm)) for k, v in totals.items()
     }
 
 

@@ -22,6 +22,8 @@ from kaiun.repo.sandbox import resolve_inside
 
 __all__ = ["check_kustomization_paths"]
 
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 _REMOTE = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|github\.com/|gitlab\.com/|bitbucket\.org/)")
 _DIRECTORY_FIELDS = ("resources", "bases", "components")
 _FILE_LIST_FIELDS = ("patchesStrategicMerge", "crds", "generators", "transformers", "validators")
@@ -69,7 +71,7 @@ def check_kustomization_paths(root: Path, app_dir: Path, *, max_depth: int = 64)
         if file is None:
             continue
         try:
-            doc = yaml.safe_load(file.read_text()) or {}
+            doc = yaml.load(file.read_bytes(), Loader=_Loader) or {}
         except yaml.YAMLError:
             raise MalformedManifestError(
                 str(file.relative_to(root)), None, "invalid YAML"
