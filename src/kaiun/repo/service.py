@@ -24,6 +24,7 @@ from kaiun.repo.credentials import CredentialStore
 from kaiun.repo.errors import SourceError
 from kaiun.repo.generatepaths import paths_changed
 from kaiun.repo.git import GitRepos
+from kaiun.repo.gitfiles import list_directories, read_files
 from kaiun.repo.helmdeps import vendor_dependencies
 from kaiun.repo.helmrepo import HelmRepos
 from kaiun.repo.oci import OciClient, parse_oci_ref
@@ -189,6 +190,21 @@ class RepoService:
             return response
 
         return await self._flights.do(key, render)
+
+    async def list_directories(self, repo_url: str, revision: str) -> tuple[str, list[str]]:
+        """``(commit, directories)`` of a git repository: the git directory generator's input."""
+        commit = await self.git.resolve(repo_url, revision)
+        root = await self._checkout(repo_url, commit, settings_allow_oob=False)
+        return commit, await asyncio.to_thread(list_directories, root)
+
+    async def read_files(
+        self, repo_url: str, revision: str, pattern: str
+    ) -> tuple[str, dict[str, bytes]]:
+        """``(commit, {path: content})`` of files matching ``pattern``: the git file generator's
+        input."""
+        commit = await self.git.resolve(repo_url, revision)
+        root = await self._checkout(repo_url, commit, settings_allow_oob=False)
+        return commit, await asyncio.to_thread(read_files, root, pattern)
 
     async def _reuse_if_untouched(
         self,
