@@ -8,7 +8,9 @@ raised again as the same ``RepoError`` subclass on the client side.
 
 from __future__ import annotations
 
+import base64
 import hmac
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -49,56 +51,67 @@ def _error(exc: errors.RepoError) -> Response:
     return _json(body, status)
 
 
-def repo_server_app(service: RepoService, *, token: str = "") -> Starlette:
-    """The ASGI app of the ``repo-server`` role; ``token`` (if set) is required as a bearer."""
+Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
-    async def read(request: Request) -> Any:
-        if token:
-            given = request.headers.get("authorization", "")
-            if not hmac.compare_digest(given, f"Bearer {token}"):
-                return _json({"error": "unauthorized", "type": "Unauthorized"}, 401)
+
+def _endpoint(handler: Handler, token: str) -> Callable[[Request], Awaitable[Response]]:
+    """A POST route: bearer check, size cap, JSON in, ``handler``, JSON or a typed error out."""
+
+    async def route(request: Request) -> Response:
+        if token and not hmac.compare_digest(
+            request.headers.get("authorization", ""), f"Bearer {token}"
+        ):
+            return _json({"error": "unauthorized", "type": "Unauthorized"}, 401)
         body = await request.body()
         if len(body) > _MAX_BODY:
             return _json({"error": "request too large", "type": "SourceError"}, 413)
         try:
-            return orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return _json({"error": "body is not JSON", "type": "SourceError"}, 400)
-
-    async def manifests(request: Request) -> Response:
-        body = await read(request)
-        if isinstance(body, Response):
-            return body
-        try:
-            req = ManifestRequest.from_dict(body)
-            return _json((await service.generate_manifest(req)).to_dict())
+            return _json(await handler(orjson.loads(body)))
         except errors.RepoError as exc:
             return _error(exc)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             return _json({"error": f"bad request: {exc}", "type": "SourceError"}, 400)
 
-    async def revision(request: Request) -> Response:
-        body = await read(request)
-        if isinstance(body, Response):
-            return body
-        try:
-            source = ApplicationSource.from_dict(body["source"])
-            sha = await service.resolve_revision(source, refresh=bool(body.get("refresh")))
-            return _json({"revision": sha})
-        except errors.RepoError as exc:
-            return _error(exc)
-        except (KeyError, TypeError, ValueError) as exc:
-            return _json({"error": f"bad request: {exc}", "type": "SourceError"}, 400)
+    return route
+
+
+def repo_server_app(service: RepoService, *, token: str = "") -> Starlette:
+    """The ASGI app of the ``repo-server`` role; ``token`` (if set) is required as a bearer."""
+
+    async def manifests(body: dict[str, Any]) -> dict[str, Any]:
+        return (await service.generate_manifest(ManifestRequest.from_dict(body))).to_dict()
+
+    async def revision(body: dict[str, Any]) -> dict[str, Any]:
+        source = ApplicationSource.from_dict(body["source"])
+        return {
+            "revision": await service.resolve_revision(source, refresh=bool(body.get("refresh")))
+        }
+
+    async def directories(body: dict[str, Any]) -> dict[str, Any]:
+        rev = str(body.get("revision") or "HEAD")
+        commit, dirs = await service.list_directories(str(body["repoURL"]), rev)
+        return {"revision": commit, "directories": dirs}
+
+    async def files(body: dict[str, Any]) -> dict[str, Any]:
+        rev = str(body.get("revision") or "HEAD")
+        commit, found = await service.read_files(str(body["repoURL"]), rev, str(body["pattern"]))
+        return {
+            "revision": commit,
+            "files": {k: base64.b64encode(v).decode() for k, v in found.items()},
+        }
 
     async def healthz(request: Request) -> Response:
         return Response("ok")
 
+    routes = {
+        "/api/v1/manifests": manifests,
+        "/api/v1/revision": revision,
+        "/api/v1/directories": directories,
+        "/api/v1/files": files,
+    }
     return Starlette(
-        routes=[
-            Route("/api/v1/manifests", manifests, methods=["POST"]),
-            Route("/api/v1/revision", revision, methods=["POST"]),
-            Route("/healthz", healthz),
-        ]
+        routes=[Route(path, _endpoint(h, token), methods=["POST"]) for path, h in routes.items()]
+        + [Route("/healthz", healthz)]
     )
 
 
@@ -143,6 +156,20 @@ class RemoteRepoService:
         """Resolve remotely; the same errors as ``RepoService.resolve_revision``."""
         body = {"source": source.to_dict(), "refresh": refresh}
         return str((await self._post("/api/v1/revision", body))["revision"])
+
+    async def list_directories(self, repo_url: str, revision: str) -> tuple[str, list[str]]:
+        """Remote ``RepoService.list_directories``."""
+        data = await self._post("/api/v1/directories", {"repoURL": repo_url, "revision": revision})
+        return str(data["revision"]), [str(d) for d in data["directories"]]
+
+    async def read_files(
+        self, repo_url: str, revision: str, pattern: str
+    ) -> tuple[str, dict[str, bytes]]:
+        """Remote ``RepoService.read_files``."""
+        body = {"repoURL": repo_url, "revision": revision, "pattern": pattern}
+        data = await self._post("/api/v1/files", body)
+        files = {str(k): base64.b64decode(v) for k, v in data["files"].items()}
+        return str(data["revision"]), files
 
 
 def _rebuild(data: dict[str, Any]) -> errors.RepoError:

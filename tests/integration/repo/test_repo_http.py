@@ -79,6 +79,20 @@ def test_remote_render_equals_in_process(
 
     assert asyncio.run(resolve()) == git_repo.git("rev-parse", "HEAD")
 
+    async def listings() -> tuple[list[str], dict[str, bytes]]:
+        client = RemoteRepoService(server_url, token=TOKEN)
+        try:
+            _, dirs = await client.list_directories(git_repo.url, "main")
+            _, files = await client.read_files(git_repo.url, "main", "app/*.yaml")
+            return dirs, files
+        finally:
+            await client.aclose()
+
+    dirs, files = asyncio.run(listings())
+    assert dirs == ["app"]
+    assert sorted(files) == ["app/a.yaml", "app/b.yaml"]
+    assert files["app/a.yaml"].decode() == cm("a")
+
 
 def test_errors_keep_their_type_over_http(git_repo: GitRepo, server_url: str) -> None:
     git_repo.commit({"app/bad.yaml": "kind: [x\n"})
