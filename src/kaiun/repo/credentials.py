@@ -12,6 +12,7 @@ import binascii
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from kaiun.repo.errors import SourceError
 from kaiun.repo.urls import normalize_repo_url
@@ -51,6 +52,16 @@ class RepoCredential:
     github_app_installation_id: str = ""
     github_app_private_key: str = field(default="", repr=False)
     github_app_enterprise_base_url: str = ""
+
+    def proxy_for(self, url: str) -> str | None:
+        """The proxy to reach ``url`` through, honouring ``noProxy`` (host suffixes, ``*``)."""
+        if not self.proxy:
+            return None
+        host = (urlsplit(url if "://" in url else f"x://{url}").hostname or "").lower()
+        for entry in (e.strip().lower() for e in self.no_proxy.split(",") if e.strip()):
+            if entry == "*" or host == entry.lstrip(".") or host.endswith("." + entry.lstrip(".")):
+                return None
+        return self.proxy
 
     def secret_values(self) -> tuple[str, ...]:
         """Every secret string held, so callers can scrub them from tool output."""

@@ -121,6 +121,7 @@ class GitRepos:
                 secrets_dir=secrets_dir,
                 known_hosts=self.known_hosts,
                 ca_certs=self.tls_certs.for_url(url) if url else "",
+                url=url,
             )
             env.update(extra_env or {})
             result = await run_tool(

@@ -56,7 +56,7 @@ def _ssh_command(cred: RepoCredential | None, known_hosts: str, secrets_dir: Pat
     return shlex.join(ssh)
 
 
-def _http_config(cred: RepoCredential, secrets_dir: Path) -> list[tuple[str, str]]:
+def _http_config(cred: RepoCredential, secrets_dir: Path, url: str) -> list[tuple[str, str]]:
     config: list[tuple[str, str]] = []
     if cred.force_http_basic_auth and cred.password:
         token = base64.b64encode(f"{cred.username}:{cred.password}".encode()).decode()
@@ -69,8 +69,9 @@ def _http_config(cred: RepoCredential, secrets_dir: Path) -> list[tuple[str, str
         cert = _write_private(secrets_dir / "client.crt", cred.tls_client_cert_data)
         key = _write_private(secrets_dir / "client.key", cred.tls_client_cert_key)
         config += [("http.sslCert", cert), ("http.sslKey", key)]
-    if cred.proxy:
-        config.append(("http.proxy", cred.proxy))
+    proxy = cred.proxy_for(url) if url else cred.proxy
+    if proxy:
+        config.append(("http.proxy", proxy))
     return config
 
 
@@ -82,6 +83,7 @@ def git_environment(
     secrets_dir: Path,
     known_hosts: str = "",
     ca_certs: str = "",
+    url: str = "",
 ) -> dict[str, str]:
     """Environment for one git invocation against the repository ``cred`` belongs to.
 
@@ -107,7 +109,7 @@ def git_environment(
             env["KAIUN_GIT_PASSWORD"] = cred.password
         if cred.no_proxy:
             env["NO_PROXY"] = env["no_proxy"] = cred.no_proxy
-        config = _http_config(cred, secrets_dir)
+        config = _http_config(cred, secrets_dir, url)
     if ca_certs and not (cred is not None and cred.insecure):
         config.append(("http.sslCAInfo", _write_private(secrets_dir / "ca.pem", ca_certs)))
     # Config through the environment (git >= 2.31) keeps values off the command line.

@@ -99,7 +99,12 @@ class HelmRepos:
         verify = self.tls_certs.httpx_verify(repo_url, cred)
         try:
             async with (
-                httpx.AsyncClient(timeout=self.timeout, verify=verify, auth=auth) as client,
+                httpx.AsyncClient(
+                    timeout=self.timeout,
+                    verify=verify,
+                    auth=auth,
+                    proxy=cred.proxy_for(url) if cred else None,
+                ) as client,
                 client.stream("GET", url) as response,
             ):
                 if response.status_code in (401, 403):

@@ -107,7 +107,8 @@ class OciClient:
         cred = self._cred(repo_url)
         url = f"{self._base(ref, cred)}/{path}"
         verify = self.tls_certs.httpx_verify(repo_url, cred)
-        async with httpx.AsyncClient(timeout=self.timeout, verify=verify) as client:
+        proxy = cred.proxy_for(url) if cred else None
+        async with httpx.AsyncClient(timeout=self.timeout, verify=verify, proxy=proxy) as client:
             for attempt in range(2):
                 headers = {"Accept": accept}
                 token = self._tokens.get(str(ref))

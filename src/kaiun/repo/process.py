@@ -19,7 +19,12 @@ from kaiun.repo.errors import ManifestTooLargeError, RenderError, RenderTimeoutE
 __all__ = ["ProcessResult", "ToolFailedError", "base_environment", "run_tool", "scrub"]
 
 # Variables a tool may legitimately need from our environment; everything else is dropped.
-_PASSTHROUGH = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR")
+# The proxy variables stay so a server behind a corporate proxy reaches its repositories,
+# as Argo CD's repo server does.
+_PASSTHROUGH = (
+    "PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR",
+    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+)  # fmt: skip
 
 
 def base_environment(home: str) -> dict[str, str]:

@@ -455,3 +455,62 @@ class RegistryServer:
             client.push(archive, f"oci://{self.host}/charts")
         finally:
             client.close()
+
+
+class ForwardProxy:
+    """A loopback HTTP forward proxy (absolute-URI requests) that records what it relayed."""
+
+    def __init__(self) -> None:
+        import urllib.request
+
+        self.relayed: list[str] = []
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def _relay(self) -> None:
+                proxy.relayed.append(self.path)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {
+                    k: v
+                    for k, v in self.headers.items()
+                    if k.lower() not in ("proxy-connection", "connection", "host")
+                }
+                request = urllib.request.Request(
+                    self.path, data=body or None, headers=headers, method=self.command
+                )
+                opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+                try:
+                    with opener.open(request, timeout=30) as upstream:
+                        status, reply, payload = upstream.status, upstream.headers, upstream.read()
+                except urllib.error.HTTPError as err:
+                    status, reply, payload = err.code, err.headers, err.read()
+                self.send_response(status)
+                for key, value in reply.items():
+                    if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = _relay
+            do_POST = _relay
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def __enter__(self) -> ForwardProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join()
