@@ -26,7 +26,7 @@ from kaiun.repo.githubapp import GitHubAppTokens
 from kaiun.repo.process import ToolFailedError, base_environment, run_tool
 from kaiun.repo.singleflight import SingleFlight
 from kaiun.repo.tlscerts import TlsCerts
-from kaiun.repo.urls import mirror_key, normalize_repo_url, redact_url
+from kaiun.repo.urls import mirror_key, normalize_repo_url, redact_url, url_secrets
 
 __all__ = ["GitRepos"]
 
@@ -129,7 +129,7 @@ class GitRepos:
                 cwd=str(cwd or self.root),
                 env=env,
                 time_limit=self.timeout,
-                secrets=cred.secret_values() if cred else (),
+                secrets=(*(cred.secret_values() if cred else ()), *url_secrets(url)),
                 display=f"git {args[0]}",
             )
         except ToolFailedError as exc:

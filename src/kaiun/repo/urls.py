@@ -6,7 +6,7 @@ import hashlib
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["is_ssh_url", "mirror_key", "normalize_repo_url", "redact_url"]
+__all__ = ["is_ssh_url", "mirror_key", "normalize_repo_url", "redact_url", "url_secrets"]
 
 # scp-like syntax, ``git@github.com:org/repo.git``: user@host:path without a scheme.
 _SCP_LIKE = re.compile(r"^(?P<user>[^@/\s]+)@(?P<host>[^:/\s]+):(?P<path>[^/].*)$")
@@ -39,10 +39,18 @@ def redact_url(url: str) -> str:
         return "<unparseable url>"
     if parts.password is None:
         return url
-    netloc = f"{parts.username}:***@{parts.hostname}"
-    if parts.port:
-        netloc += f":{parts.port}"
-    return urlunsplit(parts._replace(netloc=netloc))
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{hostport}"))
+
+
+def url_secrets(url: str) -> tuple[str, ...]:
+    """A password embedded in ``url`` (``https://user:pw@host``), to scrub from tool output."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return ()
+    return (password,) if password else ()
 
 
 def mirror_key(url: str, salt: bytes = b"") -> str:

@@ -13,12 +13,18 @@ import pytest
 from repo_testkit import GitRepo, chart_files, cm
 
 from kaiun.repo import (
+    ApplicationSource,
+    CredentialStore,
+    GitError,
+    ManifestRequest,
     ManifestResponse,
     ManifestTooLargeError,
     PathEscapeError,
     RenderError,
     RenderSettings,
     RenderTimeoutError,
+    RepoCredential,
+    RepoService,
 )
 from kaiun.repo.process import run_tool
 
@@ -197,12 +203,23 @@ def test_renderer_failure_scrubs_secrets(tmp_path: Path) -> None:
 
 
 def test_no_secret_in_logs_of_a_render(
-    git_repo: GitRepo, render: Render, caplog: pytest.LogCaptureFixture
+    git_repo: GitRepo, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="kaiun")
+    caplog.set_level(logging.DEBUG)
     git_repo.commit({"app/a.yaml": cm("a")})
-    render({"repoURL": git_repo.url, "path": "app"}, app_name="logged")
-    assert "app=logged" in caplog.text
+    password = "hunter2-repo-password"
+    url = f"file://user:{password}@{git_repo.path}"  # a password embedded in the URL
+    creds = CredentialStore([RepoCredential(url=url, username="u", password=password)])
+    service = RepoService(tmp_path / "w", credentials=creds, revision_cache_seconds=0)
+    source = ApplicationSource(url, "app")
+    asyncio.run(service.generate_manifest(ManifestRequest(source=source, app_name="logged")))
+    assert "app=logged" in caplog.text and "git fetch" in caplog.text
+    assert "user:***@" in caplog.text
+    assert password not in caplog.text
+    missing = ApplicationSource(url.replace("origin", "missing"), "app")
+    with pytest.raises(GitError) as err:
+        asyncio.run(service.generate_manifest(ManifestRequest(source=missing)))
+    assert password not in str(err.value)
 
 
 @pytest.mark.parametrize(
