@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import yaml
 
-from kaiun.localcluster import crdschema, defaults, fieldmanager, patch, validation
+from kaiun.localcluster import crdschema, defaults, fielderrors, fieldmanager, patch, validation
 from kaiun.localcluster.errors import (
     BadRequest,
     Conflict,
@@ -42,7 +42,7 @@ SYSTEM_META = (
 SERVICE_CIDR = ipaddress.ip_network("10.96.0.0/12")
 
 
-def invalid(rt: ResourceType, name: str, causes: list[dict[str, str]]) -> Invalid:
+def invalid(rt: ResourceType, name: str, causes: list[fielderrors.Cause]) -> Invalid:
     """A 422 naming every cause the way Kubernetes words it."""
     return Invalid(
         validation.status_message(rt.kind, rt.group, name, causes),
@@ -95,26 +95,30 @@ def _spec_of(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _finish(
-    cluster: Cluster, rt: ResourceType, obj: dict[str, Any], old: dict[str, Any] | None
+    cluster: Cluster,
+    rt: ResourceType,
+    obj: dict[str, Any],
+    old: dict[str, Any] | None,
+    opts: WriteOptions,
 ) -> None:
     """Defaulting, allocation and validation shared by create and update."""
     if rt.crd_name:
+        causes = validation.validate_metadata(obj, namespaced=rt.namespaced)
         if rt.schema:
-            crdschema.prune(obj, rt.schema)
+            pruned = crdschema.prune(obj, rt.schema)
+            if pruned and opts.field_validation == "Strict":
+                raise BadRequest(
+                    "strict decoding error: " + ", ".join(f'unknown field "{p}"' for p in pruned)
+                )
             crdschema.apply_defaults(obj, rt.schema)
-            causes = crdschema.validate(obj, rt.schema)
-        else:
-            causes = []
+            causes += crdschema.validate(obj, rt.schema)
     else:
         if rt.kind == "Secret" and not rt.group:
             _fold_string_data(obj)
         defaults.apply_defaults(obj)
         if rt.kind == "Service" and not rt.group:
             _allocate_service(cluster, obj, old)
-        causes = validation.validate(obj)
-        if old is not None:
-            causes += validation.validate_update(old, obj)
-    causes += validation.validate_metadata(obj, namespaced=rt.namespaced)
+        causes = validation.validate_object(obj, namespaced=rt.namespaced, old=old)
     if causes:
         raise invalid(rt, obj["metadata"].get("name", ""), causes)
 
@@ -199,7 +203,7 @@ def admit_create(
         meta["generation"] = 1
     if rt.status:
         obj.pop("status", None)
-    _finish(cluster, rt, obj, None)
+    _finish(cluster, rt, obj, None, opts)
     defaults.initial_status(obj)
     if rt.kind == "CustomResourceDefinition":
         crd_status(obj)
@@ -271,19 +275,9 @@ def admit_update(
     if old_meta.get("deletionTimestamp"):
         added = set(meta.get("finalizers") or ()) - set(old_meta.get("finalizers") or ())
         if added:
-            raise invalid(
-                rt,
-                meta["name"],
-                [
-                    {
-                        "reason": "FieldValueForbidden",
-                        "field": "metadata.finalizers",
-                        "message": "Forbidden: no new finalizers can be added if the object "
-                        "is being deleted",
-                    }
-                ],
-            )
-    _finish(cluster, rt, new, old)
+            detail = "no new finalizers can be added if the object is being deleted"
+            raise invalid(rt, meta["name"], [fielderrors.forbidden("metadata.finalizers", detail)])
+    _finish(cluster, rt, new, old, opts)
     if rt.kind == "CustomResourceDefinition" and subresource != "status":
         crd_status(new)
     if managed is not None:

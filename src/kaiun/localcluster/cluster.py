@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from kaiun.localcluster import admission, reviews
+from kaiun.localcluster import admission, fielderrors, reviews
 from kaiun.localcluster.errors import (
     BadRequest,
     Conflict,
@@ -50,6 +50,8 @@ class WriteOptions:
     dry_run: bool = False
     field_manager: str = ""
     force: bool = False
+    # "Strict" rejects fields a schema would drop; anything else drops them silently.
+    field_validation: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,13 +241,7 @@ class Cluster:
                 raise admission.invalid(
                     rt,
                     "",
-                    [
-                        {
-                            "reason": "FieldValueRequired",
-                            "field": "metadata.name",
-                            "message": "Required value: name or generateName is required",
-                        }
-                    ],
+                    [fielderrors.required("metadata.name", "name or generateName is required")],
                 )
         self._check_namespace(rt, meta.get("namespace", ""), creating=True)
         if self.store.get(rt.storage_key, meta.get("namespace", ""), meta["name"]):

@@ -74,7 +74,12 @@ class Request:
         is_apply = "apply-patch" in self.headers.get("content-type", "")
         if not manager and not (self.method == "PATCH" and is_apply):
             manager = self.headers.get("user-agent", "unknown").split("/")[0] or "unknown"
-        return WriteOptions(dry_run=bool(dry), field_manager=manager, force=self.flag("force"))
+        return WriteOptions(
+            dry_run=bool(dry),
+            field_manager=manager,
+            force=self.flag("force"),
+            field_validation=self.query.get("fieldValidation", ""),
+        )
 
 
 @dataclass(slots=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.support import wait_for
+from tests.support import Kubectl, wait_for
 
 
 def cm(name: str, ns: str, **data: str) -> dict[str, Any]:
@@ -158,23 +158,67 @@ def _deploy(name: str, ns: str) -> dict[str, Any]:
     }
 
 
+def _gauge_crd(api: httpx.Client) -> str:
+    """A CRD with a status subresource and no controller, so status is ours alone."""
+    group = f"m{uuid.uuid4().hex[:6]}.example.com"
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"gauges.{group}"},
+        "spec": {
+            "group": group,
+            "scope": "Namespaced",
+            "names": {"plural": "gauges", "kind": "Gauge"},
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "subresources": {"status": {}},
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "x-kubernetes-preserve-unknown-fields": True,
+                        }
+                    },
+                }
+            ],
+        },
+    }
+    assert (
+        api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json=crd).status_code
+        == 201
+    )
+    return group
+
+
 def test_status_subresource_and_generation(api: httpx.Client, namespace: str) -> None:
-    base = f"/apis/apps/v1/namespaces/{namespace}/deployments"
-    created = api.post(base, json=_deploy("g", namespace)).json()
+    group = _gauge_crd(api)
+    base = f"/apis/{group}/v1/namespaces/{namespace}/gauges"
+    body = {
+        "apiVersion": f"{group}/v1",
+        "kind": "Gauge",
+        "metadata": {"name": "g"},
+        "spec": {"size": 1},
+        "status": {"level": 7},
+    }
+    created = api.post(base, json=body).json()
     assert created["metadata"]["generation"] == 1
-    created["status"] = {"observedGeneration": 99}
+    assert "status" not in created  # status is reset on create
+    created["status"] = {"level": 99}
     updated = api.put(f"{base}/g", json=created).json()
-    assert updated.get("status", {}).get("observedGeneration") != 99
-    assert updated["metadata"]["generation"] == 1
+    assert "status" not in updated and updated["metadata"]["generation"] == 1
     cur = api.get(f"{base}/g").json()
-    cur["status"] = {"observedGeneration": 1, "replicas": 5}
+    cur["status"] = {"level": 5}
+    cur["spec"] = {"size": 100}  # ignored by the status subresource
     st = api.put(f"{base}/g/status", json=cur).json()
-    assert st["status"]["replicas"] == 5
+    assert st["status"] == {"level": 5} and st["spec"] == {"size": 1}
+    assert st["metadata"]["generation"] == 1
     cur = api.get(f"{base}/g").json()
-    cur["spec"]["replicas"] = 3
+    cur["spec"]["size"] = 3
     bumped = api.put(f"{base}/g", json=cur).json()
     assert bumped["metadata"]["generation"] == 2
-    assert bumped["status"]["replicas"] == 5
+    assert bumped["status"] == {"level": 5}
 
 
 def test_finalizer_holds_deletion(api: httpx.Client, namespace: str) -> None:
@@ -319,3 +363,73 @@ def test_access_reviews_answer_for_the_admin(api: httpx.Client) -> None:
     r = api.post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", json=review)
     assert r.status_code == 201 and r.json()["status"]["allowed"] is True
     assert api.get("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews").status_code == 405
+
+
+def test_invalid_object_is_422_with_causes(api: httpx.Client, namespace: str) -> None:
+    bad = _deploy("Bad_Name", namespace)
+    bad["spec"]["template"]["metadata"]["labels"] = {"app": "other"}
+    r = api.post(f"/apis/apps/v1/namespaces/{namespace}/deployments", json=bad)
+    assert r.status_code == 422
+    status = r.json()
+    assert status["reason"] == "Invalid"
+    assert status["message"].startswith('Deployment.apps "Bad_Name" is invalid: ')
+    fields = {c["field"] for c in status["details"]["causes"]}
+    assert "metadata.name" in fields
+    assert "spec.template.metadata.labels" in fields
+    listed = api.get(f"/apis/apps/v1/namespaces/{namespace}/deployments").json()
+    assert listed["items"] == []
+
+
+def test_defaulting_matches_a_real_api_server(api: httpx.Client, namespace: str) -> None:
+    dep = api.post(
+        f"/apis/apps/v1/namespaces/{namespace}/deployments", json=_deploy("d", namespace)
+    ).json()
+    spec = dep["spec"]
+    assert spec["revisionHistoryLimit"] == 10
+    assert spec["progressDeadlineSeconds"] == 600
+    assert spec["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"},
+    }
+    container = spec["template"]["spec"]["containers"][0]
+    assert container["terminationMessagePath"] == "/dev/termination-log"
+    assert container["imagePullPolicy"] == "Always"  # no tag means :latest
+    assert spec["template"]["spec"]["restartPolicy"] == "Always"
+
+
+def test_strict_field_validation_rejects_unknown_custom_fields(
+    kubectl: Kubectl, namespace: str
+) -> None:
+    group = f"s{uuid.uuid4().hex[:6]}.example.com"
+    kubectl(
+        "apply",
+        "-f",
+        "-",
+        input=f"""apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {{name: things.{group}}}
+spec:
+  group: {group}
+  scope: Namespaced
+  names: {{plural: things, kind: Thing}}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: {{type: object, properties: {{size: {{type: integer}}}}}}
+""",
+    )
+    thing = (
+        f"apiVersion: {group}/v1\nkind: Thing\nmetadata: {{name: t, namespace: {namespace}}}\n"
+        "spec: {size: 1, colour: red}\n"
+    )
+    proc = kubectl.run("apply", "-f", "-", input=thing, check=False)
+    assert proc.returncode != 0
+    assert 'unknown field "spec.colour"' in proc.stderr
+    kubectl("apply", "--validate=false", "-f", "-", input=thing)
+    live = kubectl("get", f"things.{group}", "t", "-n", namespace, "-o", "jsonpath={.spec}")
+    assert live == '{"size":1}'
