@@ -176,5 +176,5 @@ def test_simulate_off_leaves_the_object_to_the_client(k: Kns) -> None:
     k.apply(deployment("auto", replicas=1))
     # Once the controllers have handled the later Deployment, they have seen the first.
     k("rollout", "status", "deploy/auto", "--timeout=30s")
-    assert "status" not in k.get("deploy", "manual")
+    assert not k.get("deploy", "manual").get("status")
     assert k.items("rs", "-l", "app=manual") == []
