@@ -96,7 +96,20 @@ def _external_ip(o: dict[str, Any]) -> str:
     return ",".join(_g(o, "spec", "externalIPs", default=[])) or "<none>"
 
 
+def _endpoints(o: dict[str, Any]) -> str:
+    pairs = [
+        f"{a.get('ip')}:{p.get('port')}"
+        for sub in _g(o, "subsets", default=[])
+        for a in sub.get("addresses") or []
+        for p in sub.get("ports") or [{}]
+    ]
+    if not pairs:
+        return "<none>"
+    return ",".join(pairs[:3]) + (f" + {len(pairs) - 3} more..." if len(pairs) > 3 else "")
+
+
 PRINTERS: dict[tuple[str, str], Printer] = {
+    ("", "Endpoints"): ([("Endpoints", "string")], lambda o: [_endpoints(o)]),
     ("", "Namespace"): ([("Status", "string")], lambda o: [_g(o, "status", "phase", default="")]),
     ("", "ConfigMap"): (
         [("Data", "integer")],
