@@ -59,10 +59,19 @@ def _pod_row(o: dict[str, Any]) -> Row:
     ready = sum(1 for c in statuses if c.get("ready"))
     restarts = sum(int(c.get("restartCount", 0)) for c in statuses)
     reason = _g(o, "status", "phase", default="Pending")
+    running = False
     for c in statuses:
         waiting = _g(c, "state", "waiting", "reason")
+        terminated = _g(c, "state", "terminated", "reason")
         if waiting:
             reason = waiting
+        elif terminated:
+            # kubectl shows why containers ended: Completed, Error, OOMKilled...
+            reason = terminated
+        elif c.get("ready") and _g(c, "state", "running"):
+            running = True
+    if reason == "Completed" and running:
+        reason = "Running"
     if _g(o, "metadata", "deletionTimestamp"):
         reason = "Terminating"
     return [f"{ready}/{total}", reason, restarts]
