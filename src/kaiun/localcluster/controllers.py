@@ -9,7 +9,9 @@ and skipped, never fatal to the server.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Sequence
 from typing import Protocol
 
 from kaiun.localcluster.cluster import Cluster
@@ -27,39 +29,43 @@ class Controller(Protocol):
     def tick(self) -> None: ...
 
 
-async def run(cluster: Cluster, controller: Controller, stopping: asyncio.Event) -> None:
-    """Drive ``controller`` from the event log until ``stopping`` is set."""
-    name = type(controller).__name__
+async def run(cluster: Cluster, controllers: Sequence[Controller], stopping: asyncio.Event) -> None:
+    """Drive every controller from the event log until ``stopping`` is set.
+
+    One loop for all of them: a write wakes one task, not one per controller, and each
+    controller still sees every event in resourceVersion order.
+    """
+    named = [(type(c).__name__, c) for c in controllers]
     cursor = cluster.store.rv
-    _safe(name, controller.resync)
+    for name, c in named:
+        _safe(name, c.resync)
+    log_ = cluster.store.events
     loop = asyncio.get_running_loop()
     next_tick = loop.time() + TICK
     while not stopping.is_set():
         try:
-            events = cluster.store.events.since(cursor)
+            events = log_.since(cursor)
         except GoneError:
             cursor = cluster.store.rv
-            _safe(name, controller.resync)
+            for name, c in named:
+                _safe(name, c.resync)
             continue
         for ev in events:
             cursor = ev.rv
-            _safe(name, lambda ev=ev: controller.handle(ev))
+            for name, c in named:
+                _safe(name, lambda c=c, ev=ev: c.handle(ev))
         if loop.time() >= next_tick:
-            _safe(name, controller.tick)
+            for name, c in named:
+                _safe(name, c.tick)
             next_tick = loop.time() + TICK
-        if cluster.store.events.since(cursor):
-            await asyncio.sleep(0)
+        if log_.since(cursor):
+            await asyncio.sleep(0)  # let requests in between bursts of controller writes
             continue
-        waiter = cluster.store.events.waiter()
-        stop = asyncio.ensure_future(stopping.wait())
-        wake = asyncio.ensure_future(waiter.wait())
-        await asyncio.wait(
-            {stop, wake},
-            timeout=max(0.0, next_tick - loop.time()),
-            return_when=asyncio.FIRST_COMPLETED,
-        )
-        stop.cancel()
-        wake.cancel()
+        # request_stop() wakes the log, so waiting on it alone also notices a stop.
+        waiter = log_.waiter()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(max(0.0, next_tick - loop.time())):
+                await waiter.wait()
 
 
 def _safe(name: str, fn: object) -> None:

@@ -28,6 +28,7 @@ from kaiun.localcluster import controllers, gc, tls
 from kaiun.localcluster.cluster import Cluster
 from kaiun.localcluster.routes import KubeAPI
 from kaiun.localcluster.store import Store
+from kaiun.localcluster.transport import CoalescingHttpToolsProtocol
 
 log = logging.getLogger("kaiun.localcluster")
 
@@ -136,15 +137,16 @@ class LocalCluster:
             ssl_keyfile=str(self.key),
             log_level="warning",
             lifespan="off",
-            http="httptools",
+            http=CoalescingHttpToolsProtocol,
             timeout_keep_alive=120,
             access_log=False,
         )
         self._server = uvicorn.Server(config)
         self.write_kubeconfig()
         tasks = [
-            asyncio.ensure_future(controllers.run(self.cluster, ctl, self.api.stopping))
-            for ctl in self._controllers()
+            asyncio.ensure_future(
+                controllers.run(self.cluster, self._controllers(), self.api.stopping)
+            )
         ]
         serve = asyncio.ensure_future(self._server.serve())
         # uvicorn exposes readiness only as a flag, so poll it briefly.
