@@ -97,7 +97,7 @@ def sqlite_floor(root: Path, n: int) -> dict[str, float]:
     db = sqlite3.connect(str(root / "floor.db"), isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
-    db.execute("CREATE TABLE o (k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID")
+    db.execute("CREATE TABLE o (k TEXT PRIMARY KEY, v BLOB)")
     blobs = [json.dumps(cm(f"c{i}")).encode() for i in range(n)]
     t = time.perf_counter()
     for i, b in enumerate(blobs):
