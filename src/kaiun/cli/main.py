@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from kaiun import __version__
+from kaiun.cli.admin import admin
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,6 +17,9 @@ def cli() -> None:
 def version() -> None:
     """Print the kaiun version."""
     click.echo(f"kaiun: v{__version__}")
+
+
+cli.add_command(admin)
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from kaiun.diff.compare import (
 from kaiun.diff.errors import DiffError, DiffInputError, IgnoreRuleError
 from kaiun.diff.merge import predict_live
 from kaiun.diff.normalize import IgnoreRule, Normalizer
+from kaiun.diff.normalize.ignore import remove_ignored
 from kaiun.diff.normalize.quantity import canonical_quantity
 from kaiun.diff.options import COMPARE_OPTIONS, CompareOptions
 from kaiun.diff.patch import json_patch
@@ -40,6 +41,7 @@ __all__ = [
     "last_applied_of",
     "predict_live",
     "redact_secrets",
+    "remove_ignored",
     "respect_ignore_differences",
     "server_side_diff",
     "to_yaml",

@@ -76,7 +76,11 @@ def matching(rules: Iterable[IgnoreRule], obj: Mapping[str, Any] | None) -> list
 
 
 def remove_ignored(obj: dict[str, Any], rules: Iterable[IgnoreRule]) -> dict[str, Any]:
-    """``obj`` without the fields the rules' JSON pointers and jq expressions select."""
+    """``obj`` without the fields the rules' JSON pointers and jq expressions select.
+
+    Applies every rule given (choose them with ``matching``); mutates and returns ``obj``
+    (jq expressions return a new object), so pass a copy.
+    """
     for rule in rules:
         for pointer in rule.json_pointers:
             jsonpointer.remove(obj, jsonpointer.parse_pointer(pointer))
