@@ -31,7 +31,8 @@ _DRIVER = r"""
 local sethook, cocreate, coresume, costatus, coyield, corunning =
   debug.sethook, coroutine.create, coroutine.resume, coroutine.status, coroutine.yield,
   coroutine.running
-local loadstring, setfenv, pairs, error, pcall = loadstring, setfenv, pairs, error, pcall
+local loadstring, setfenv, pairs, error, pcall, xpcall = loadstring, setfenv, pairs, error,
+  pcall, xpcall
 local base_names = {"assert", "error", "ipairs", "next", "pairs", "pcall", "xpcall", "select",
   "tonumber", "tostring", "type", "unpack", "rawequal", "rawget", "rawset", "setmetatable",
   "getmetatable", "_VERSION"}
@@ -70,6 +71,13 @@ local function run(chunk, obj, params, open_libs, limit, os_lib, budget_message)
     steps = steps + 1
     if steps > limit then error(budget_message, 0) end
   end
+  -- A protected call must not swallow the budget: once it is spent, re-raise outside.
+  local function guard(...)
+    if steps > limit then error(budget_message, 0) end
+    return ...
+  end
+  env.pcall = function(...) return guard(pcall(...)) end
+  env.xpcall = function(...) return guard(xpcall(...)) end
   if open_libs then
     local function create(f)
       local co = cocreate(f)
@@ -77,12 +85,13 @@ local function run(chunk, obj, params, open_libs, limit, os_lib, budget_message)
       return co
     end
     env.coroutine = {
-      create = create, resume = coresume, status = costatus, yield = coyield,
+      create = create, resume = function(...) return guard(coresume(...)) end,
+      status = costatus, yield = coyield,
       running = corunning,
       wrap = function(f)
         local co = create(f)
         return function(...)
-          local res = {coresume(co, ...)}
+          local res = {guard(coresume(co, ...))}
           if not res[1] then error(res[2], 2) end
           return unpack(res, 2)
         end
@@ -176,10 +185,13 @@ class LuaSandbox:
         except lua51.LuaError as exc:
             raise LuaScriptError(f"{name}: {_first_line(str(exc))}") from exc
         if not ok:
-            message = str(result)
+            message = _first_line(str(result))
             if message == BUDGET_MESSAGE:
                 raise LuaBudgetExceeded(f"{name}: {message}")
-            raise LuaScriptError(message)
+            if message == "not enough memory":
+                self._runtime = None
+                raise LuaBudgetExceeded(f"{name}: script exceeded its memory budget")
+            raise LuaScriptError(message if message.startswith(name) else f"{name}: {message}")
         return from_lua(result)
 
     def _now(self) -> datetime:
