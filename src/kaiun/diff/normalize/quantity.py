@@ -12,7 +12,7 @@ _PATTERN = re.compile(r"^([+-]?[0-9.]+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[
 
 
 def parse_quantity(text: str) -> tuple[Decimal, str] | None:
-    """The value of a quantity and its format ("binary", "decimal", "exponent"), or None."""
+    """The value of a quantity and its suffix family ("binary", "decimal", "exponent")."""
     match = _PATTERN.match(text.strip())
     if match is None:
         return None
@@ -29,25 +29,29 @@ def parse_quantity(text: str) -> tuple[Decimal, str] | None:
 
 
 def canonical_quantity(text: str) -> str:
-    """The canonical spelling of a quantity (``1024Mi`` -> ``1Gi``); unparsable text as is."""
+    """One spelling per value (``1024Mi`` -> ``1Gi``, ``1000m`` -> ``1``); else ``text``.
+
+    Unlike the API server, which keeps the suffix family the user wrote, the spelling here
+    depends only on the value (whole multiples of 1024 take a binary suffix), so equal
+    quantities always compare equal: ``536870912`` and ``512Mi`` both become ``512Mi``.
+    """
     parsed = parse_quantity(text)
     if parsed is None:
         return text
-    value, fmt = parsed
-    # The API server rounds sub-nano precision up; values keep at most nano precision.
-    value = value.quantize(Decimal("1e-9")).normalize() if value != value.to_integral() else value
-    if fmt == "binary" and value == value.to_integral() and abs(value) >= 1024:
+    value = parsed[0]
+    if value != value.to_integral():
+        # The API server rounds sub-nano precision up; keep at most nano precision.
+        value = value.quantize(Decimal("1e-9")).normalize()
+    if value == value.to_integral() and abs(value) >= 1024 and value % 1024 == 0:
         exponent = 0
         while exponent < 6 and value % (Decimal(1024) ** (exponent + 1)) == 0:
             exponent += 1
-        suffix = {v: k for k, v in _BINARY.items()}.get(exponent, "")
+        suffix = {v: k for k, v in _BINARY.items()}[exponent]
         return f"{int(value / (Decimal(1024) ** exponent))}{suffix}"
-    if fmt == "binary" and value == value.to_integral():
-        return str(int(value))
-    return _decimal(value, exponent_form=fmt == "exponent")
+    return _decimal(value)
 
 
-def _decimal(value: Decimal, *, exponent_form: bool) -> str:
+def _decimal(value: Decimal) -> str:
     if value == 0:
         return "0"
     exponent = -9
@@ -58,6 +62,4 @@ def _decimal(value: Decimal, *, exponent_form: bool) -> str:
     ):
         exponent += 3
     mantissa = int(value.scaleb(-exponent))
-    if exponent_form:
-        return f"{mantissa}e{exponent}" if exponent else str(mantissa)
     return f"{mantissa}{_DECIMAL_SUFFIX[exponent]}"
