@@ -103,7 +103,8 @@ definitions:
         (ROLLOUT_ACTIONS, "abort", "action 'abort' is not configured"),
         ("definitions: [{name: x, action.lua: 'return 1'}]", "x", "must return the object"),
         (
-            "definitions: [{name: x, action.lua: 'return {{operation = \"delete\", resource = obj}}'}]",
+            "definitions: [{name: x, action.lua: "
+            "'return {{operation = \"delete\", resource = obj}}'}]",
             "x",
             "unsupported action operation 'delete'",
         ),
@@ -118,5 +119,5 @@ def test_action_errors_are_actionable(yaml_text: str, name: str, message: str) -
 
 def test_action_script_errors_surface_as_lua_errors() -> None:
     actions = health.parse_actions("definitions: [{name: x, action.lua: 'while true do end'}]")
-    with pytest.raises(health.LuaBudgetExceeded, match="x/action.lua"):
+    with pytest.raises(health.LuaBudgetExceeded, match=r"x/action\.lua"):
         health.run_action(_rollout(), actions, "x", sandbox=SANDBOX)

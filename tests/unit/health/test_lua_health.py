@@ -41,7 +41,9 @@ def test_the_sandbox_still_works_after_a_memory_blowup() -> None:
         _widget(), 'local s = "x" while true do s = s .. s end', open_libs=False, sandbox=sandbox
     )
     assert blown.status is health.HealthStatus.UNKNOWN
-    ok = health.lua_health(_widget(), 'return {status = "Healthy"}', open_libs=False, sandbox=sandbox)
+    ok = health.lua_health(
+        _widget(), 'return {status = "Healthy"}', open_libs=False, sandbox=sandbox
+    )
     assert ok == health.Health(health.HealthStatus.HEALTHY)
 
 
