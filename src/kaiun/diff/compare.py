@@ -48,10 +48,13 @@ def last_applied_of(live: Obj | None) -> dict[str, Any] | None:
 
 
 def _contained(config: Any, live: Any) -> bool:
-    """Whether every field of ``config`` holds the same value in ``live``."""
-    if config is live or config == live:
-        return True
-    if type(config) is dict:
+    """Whether every field of ``config`` holds the same value in ``live``.
+
+    Hot path of the in-sync check: C-level ``==`` settles equal subtrees and scalars,
+    recursion only descends where live has extra (defaulted) fields.
+    """
+    kind = type(config)
+    if kind is dict:
         if type(live) is not dict:
             return False
         get = live.get
@@ -59,14 +62,21 @@ def _contained(config: Any, live: Any) -> bool:
             other = get(key, _ABSENT)
             if value is other or value == other:
                 continue
-            if not _contained(value, other):
+            sub = type(value)
+            if (sub is not dict and sub is not list) or not _contained(value, other):
                 return False
         return True
-    if type(config) is list:
+    if kind is list:
         if type(live) is not list or len(config) != len(live):
             return False
-        return all(_contained(a, b) for a, b in zip(config, live, strict=True))
-    return False
+        for a, b in zip(config, live, strict=True):
+            if a is b or a == b:
+                continue
+            sub = type(a)
+            if (sub is not dict and sub is not list) or not _contained(a, b):
+                return False
+        return True
+    return bool(config == live)
 
 
 def _nothing_removed(config: Obj, live: Obj) -> bool:
@@ -135,7 +145,10 @@ def _three_way(
         if last_applied is not None
         else (last_applied_of(live) if use_last_applied else None)
     )
-    norm_orig = norm.normalize(orig_raw, rules_for=live) if orig_raw is not None else norm_config
+    if orig_raw is None or orig_raw == config:
+        norm_orig = norm_config  # the common case: the last apply was this very config
+    else:
+        norm_orig = norm.normalize(orig_raw, rules_for=live)
     predicted = predict_live(norm_orig, norm_config, norm_live)
     return norm_live, predicted
 

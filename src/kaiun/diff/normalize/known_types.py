@@ -16,15 +16,17 @@ from typing import Any
 from kaiun.diff.normalize.quantity import canonical_quantity
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-SERVER_METADATA = (
-    "uid",
-    "resourceVersion",
-    "generation",
-    "creationTimestamp",
-    "managedFields",
-    "selfLink",
-    "deletionTimestamp",
-    "deletionGracePeriodSeconds",
+SERVER_METADATA = frozenset(
+    {
+        "uid",
+        "resourceVersion",
+        "generation",
+        "creationTimestamp",
+        "managedFields",
+        "selfLink",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+    }
 )
 # Maps whose values are all resource quantities (container resources, quotas, limit ranges).
 QUANTITY_MAPS = frozenset(
@@ -39,45 +41,59 @@ INT_OR_STRING = frozenset(
 KEEP_EMPTY = frozenset({"emptyDir"})
 
 
+_SCALARS = (str, int, float, bool)
+
+
+def _canonical_map(value: dict[str, Any], key: str) -> dict[str, Any]:
+    if key in QUANTITY_MAPS:
+        return {
+            k: canonical_quantity(str(v)) if type(v) in (str, int, float) else canonical(v, k)
+            for k, v in value.items()
+            if v is not None
+        }
+    out: dict[str, Any] = {}
+    for k, v in value.items():
+        kind = type(v)
+        if kind is dict or kind is list:
+            c = canonical(v, k)
+            if c or k in KEEP_EMPTY:
+                out[k] = c
+        elif v is None:
+            continue
+        elif k in INT_OR_STRING or k in QUANTITY_FIELDS:
+            out[k] = canonical(v, k)
+        else:
+            out[k] = v
+    return out
+
+
 def canonical(value: Any, key: str = "") -> Any:
     """A copy of ``value`` with equivalent spellings made identical."""
-    if isinstance(value, dict):
-        quantities = key in QUANTITY_MAPS
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            if v is None:
-                continue
-            if quantities and isinstance(v, str | int | float) and not isinstance(v, bool):
-                out[k] = canonical_quantity(str(v))
-                continue
-            c = canonical(v, k)
-            if (c == {} or c == []) and k not in KEEP_EMPTY:
-                continue
-            out[k] = c
-        return out
-    if isinstance(value, list):
+    kind = type(value)
+    if kind is dict:
+        return _canonical_map(value, key)
+    if kind is list:
         return [canonical(v, key) for v in value]
-    if key in INT_OR_STRING and isinstance(value, str) and value.isdigit():
+    if key in INT_OR_STRING and kind is str and value.isdigit():
         return int(value)
-    if key in QUANTITY_FIELDS and isinstance(value, str | int | float):
+    if key in QUANTITY_FIELDS and kind in (str, int, float):
         return canonical_quantity(str(value))
     return value
 
 
 def normalize_object(obj: Mapping[str, Any], *, ignore_status: bool = True) -> dict[str, Any]:
     """A canonical copy of ``obj`` without the fields the server owns."""
-    out: dict[str, Any] = canonical(dict(obj))
-    metadata = out.get("metadata")
+    top = {k: v for k, v in obj.items() if not (ignore_status and k == "status")}
+    metadata = top.get("metadata")
     if isinstance(metadata, dict):
-        for name in SERVER_METADATA:
-            metadata.pop(name, None)
+        # Drop server-owned metadata before copying: managedFields is a large subtree.
+        metadata = {k: v for k, v in metadata.items() if k not in SERVER_METADATA}
         annotations = metadata.get("annotations")
         if isinstance(annotations, dict) and LAST_APPLIED in annotations:
-            del annotations[LAST_APPLIED]
-            if not annotations:
-                del metadata["annotations"]
-    if ignore_status:
-        out.pop("status", None)
+            annotations = {k: v for k, v in annotations.items() if k != LAST_APPLIED}
+            metadata["annotations"] = annotations
+        top["metadata"] = metadata
+    out: dict[str, Any] = _canonical_map(top, "")
     if out.get("kind") == "Secret" and out.get("apiVersion") == "v1":
         _fold_string_data(out)
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 _BINARY = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
 _DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
@@ -28,6 +29,7 @@ def parse_quantity(text: str) -> tuple[Decimal, str] | None:
     return value.scaleb(int(suffix[1:])), "exponent"
 
 
+@lru_cache(maxsize=4096)
 def canonical_quantity(text: str) -> str:
     """One spelling per value (``1024Mi`` -> ``1Gi``, ``1000m`` -> ``1``); else ``text``.
 
