@@ -20,7 +20,10 @@ def config_for(i: int) -> dict[str, Any]:
             "replicas": 2 + i % 3,
             "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
             "template": {
-                "metadata": {"labels": dict(labels), "annotations": {"prometheus.io/scrape": "true"}},
+                "metadata": {
+                    "labels": dict(labels),
+                    "annotations": {"prometheus.io/scrape": "true"},
+                },
                 "spec": {
                     "serviceAccountName": name,
                     "containers": [
@@ -31,7 +34,10 @@ def config_for(i: int) -> dict[str, Any]:
                             "env": [
                                 {"name": "LOG_LEVEL", "value": "info"},
                                 {"name": "DB_HOST", "value": "postgres.shop.svc"},
-                                {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+                                {
+                                    "name": "POD_NAME",
+                                    "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}},
+                                },
                             ],
                             "resources": {
                                 "requests": {"cpu": "250m", "memory": "256Mi"},
@@ -101,7 +107,10 @@ def live_for(config: dict[str, Any], i: int) -> dict[str, Any]:
     spec.update(
         revisionHistoryLimit=10,
         progressDeadlineSeconds=600,
-        strategy={"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}},
+        strategy={
+            "type": "RollingUpdate",
+            "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"},
+        },
     )
     pod = spec["template"]["spec"]
     spec["template"]["metadata"]["creationTimestamp"] = None

@@ -82,3 +82,23 @@ def test_diff_patch_reaches_the_predicted_live(
     patched = _apply(copy.deepcopy(result.normalized_live), result.json_patch)
     assert patched == result.predicted_live
     assert result.modified == (result.json_patch != [])
+
+
+def _overlay(base: Any, extra: Any) -> Any:
+    """``base`` with ``extra``'s fields added where ``base`` has none (server defaults)."""
+    if isinstance(base, dict) and isinstance(extra, dict):
+        out = dict(extra)
+        for key, value in base.items():
+            out[key] = _overlay(value, extra.get(key))
+        return out
+    return copy.deepcopy(base)
+
+
+@given(objects, objects, st.booleans())
+def test_fast_path_matches_the_full_path(
+    config: dict[str, Any], extra: dict[str, Any], defaulted: bool
+) -> None:
+    live = _overlay(config, extra) if defaulted else extra
+    fast = diff.diff(config, live)
+    full = diff.diff(config, live, last_applied=config)
+    assert fast.modified is full.modified
