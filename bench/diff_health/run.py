@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
-
 from bench.diff_health.objects import pairs
+
 from kaiun import diff, health
 
 LUA_DEPLOYMENT_CHECK = """
@@ -46,28 +46,19 @@ def _median_rate(n: int, runs: int, fn: Callable[[], Any]) -> float:
     return statistics.median(rates)
 
 
-def main() -> None:
-    """Print one table row per measurement."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    n, runs = args.n, args.runs
-
+def _workloads(n: int) -> dict[str, tuple[Callable[[], Any], str]]:
+    """Each measurement as (function over all n items, baseline it is compared with)."""
     clean = pairs(n, drift=False)
     drifted = pairs(n, drift=True)
     parsed_clean = [(orjson.loads(c), orjson.loads(live)) for c, live in clean]
     parsed_drift = [(orjson.loads(c), orjson.loads(live)) for c, live in drifted]
-    lives = [live for _, live in parsed_clean]
-    overrides = {"apps/Deployment": _Lua(LUA_DEPLOYMENT_CHECK)}
-    sandbox = health.LuaSandbox()
 
-    def parse() -> None:
+    def parse_pair() -> None:
         for c, live in clean:
             orjson.loads(c)
             orjson.loads(live)
 
-    def parse_one() -> None:
+    def parse_live() -> None:
         for _, live in clean:
             orjson.loads(live)
 
@@ -75,43 +66,68 @@ def main() -> None:
         for c, live in parsed_clean:
             assert not diff.diff(c, live).modified
 
-    def full() -> None:
-        for c, live in parsed_drift:
-            assert diff.diff(c, live).modified
-
-    def full_forced() -> None:
-        # The slow path on unchanged pairs: normalize, three-way merge, compare.
+    def unchanged_full() -> None:
+        # The full path on unchanged pairs: normalize, three-way merge, compare.
         for c, live in parsed_clean:
             assert not diff.diff(c, live, last_applied=c).modified
 
-    def full_with_patch() -> None:
+    def drifted_full() -> None:
+        for c, live in parsed_drift:
+            assert diff.diff(c, live).modified
+
+    def drifted_patch() -> None:
         for c, live in parsed_drift:
             assert diff.diff(c, live).json_patch
 
+    return {
+        "parse pair from JSON (baseline)": (parse_pair, "pair"),
+        "parse live from JSON (baseline)": (parse_live, "live"),
+        "diff, unchanged pairs (fast path)": (unchanged, "pair"),
+        "diff, unchanged pairs, forced full path": (unchanged_full, "pair"),
+        "diff, drifted pairs (full path)": (drifted_full, "pair"),
+        "diff + JSON patch, drifted pairs": (drifted_patch, "pair"),
+        **_health_workloads([live for _, live in parsed_clean]),
+    }
+
+
+def _health_workloads(lives: list[Any]) -> dict[str, tuple[Callable[[], Any], str]]:
+    overrides = {"apps/Deployment": _Lua(LUA_DEPLOYMENT_CHECK)}
+    sandbox = health.LuaSandbox()
+
     def builtin() -> None:
         for live in lives:
-            health.assess(live)
+            assert health.assess(live) is not None
 
     def lua() -> None:
         for live in lives:
-            health.assess(live, overrides=overrides, sandbox=sandbox)
+            assert health.assess(live, overrides=overrides, sandbox=sandbox) is not None
 
-    baseline_pair = _median_rate(n, runs, parse)
-    baseline_one = _median_rate(n, runs, parse_one)
-    rows = [
-        ("parse pair from JSON (baseline)", baseline_pair, baseline_pair),
-        ("parse live from JSON (baseline)", baseline_one, baseline_one),
-        ("diff, unchanged pairs (fast path)", _median_rate(n, runs, unchanged), baseline_pair),
-        ("diff, unchanged pairs, full path", _median_rate(n, runs, full_forced), baseline_pair),
-        ("diff, drifted pairs (full path)", _median_rate(n, runs, full), baseline_pair),
-        ("diff + JSON patch, drifted pairs", _median_rate(n, runs, full_with_patch), baseline_pair),
-        ("built-in health check", _median_rate(n, runs, builtin), baseline_one),
-        ("Lua health check", _median_rate(n, runs, lua), baseline_one),
-    ]
-    print(f"| measurement (n={n}, median of {runs}) | per second | vs parsing |")
-    print("|---|---:|---:|")
-    for name, rate, base in rows:
-        print(f"| {name} | {rate:,.0f} | {rate / base:.2f}x |")
+    return {
+        "built-in health check (Deployment)": (builtin, "live"),
+        "Lua health check (Deployment)": (lua, "live"),
+    }
+
+
+def main() -> None:
+    """Print one Markdown table row per measurement."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    rates = {
+        name: (_median_rate(args.n, args.runs, fn), base)
+        for name, (fn, base) in _workloads(args.n).items()
+    }
+    baselines = {
+        "pair": rates["parse pair from JSON (baseline)"][0],
+        "live": rates["parse live from JSON (baseline)"][0],
+    }
+    print(
+        f"| measurement (n={args.n}, median of {args.runs}) | per second | µs each | vs parsing |"
+    )
+    print("|---|---:|---:|---:|")
+    for name, (rate, base) in rates.items():
+        print(f"| {name} | {rate:,.0f} | {1e6 / rate:.1f} | {rate / baselines[base]:.2f}x |")
 
 
 class _Lua:
