@@ -36,6 +36,9 @@ CM = {
             "    obj.spec.restartAt = os.date('!%Y')\n"
             "    return obj\n"
         ),
+        "resource.customizations.ignoreResourceUpdates.cert-manager.io_Certificate": (
+            "jsonPointers:\n- /status\n"
+        ),
         "resource.customizations": (
             "admissionregistration.k8s.io/MutatingWebhookConfiguration:\n"
             "  ignoreDifferences: |\n"
@@ -147,6 +150,20 @@ def test_ignore_differences_shows_the_ignored_fields(files: dict[str, str]) -> N
     assert "-    caBundle: Q0EK" in out
     assert _run("ignore-differences", files["cert"], "--argocd-cm-path", files["cm"])[1] == (
         "Ignore differences are not configured for 'cert-manager.io/Certificate'\n"
+    )
+
+
+def test_ignore_resource_updates(files: dict[str, str]) -> None:
+    code, out = _run("ignore-resource-updates", files["cert"], "--argocd-cm-path", files["cm"])
+    assert code == 0
+    assert out.startswith("Following fields are ignored:\n\n")
+    assert "-status:" in out
+    assert _run("ignore-resource-updates", files["rollout"], "--argocd-cm-path", files["cm"])[
+        1
+    ] == ("No overrides configured for 'argoproj.io/Rollout'\n")
+    assert _run("ignore-resource-updates", files["mwc"], "--argocd-cm-path", files["cm"])[1] == (
+        "Ignore resource updates are not configured for "
+        "'admissionregistration.k8s.io/MutatingWebhookConfiguration'\n"
     )
 
 

@@ -101,13 +101,42 @@ def ignore_differences_cmd(resource_path: str, cm_path: str | None) -> None:
         click.echo(f"Ignore differences are not configured for '{group}/{kind}'")
         return
     rules = tuple(r for r in rc.ignore_rules(overrides) if r.json_pointers or r.jq_path_expressions)
+    _print_ignored(resource, rules, "ignoreDifferences", spec)
+
+
+@resource_overrides.command("ignore-resource-updates")
+@click.argument("resource_path", metavar="RESOURCE_YAML_PATH")
+@cm_option
+def ignore_resource_updates_cmd(resource_path: str, cm_path: str | None) -> None:
+    """Render the fields excluded from resource updates by ignoreResourceUpdates."""
+    resource, overrides = _load(resource_path, cm_path)
+    group, kind = _group_kind(resource)
+    own = overrides.get(health.override_key(group, kind))
+    if own is None:
+        click.echo(f"No overrides configured for '{group}/{kind}'")
+        return
+    spec = own.ignore_resource_updates
+    if not (spec.json_pointers or spec.jq_path_expressions):
+        click.echo(f"Ignore resource updates are not configured for '{group}/{kind}'")
+        return
+    rules = tuple(
+        r
+        for r in rc.ignore_resource_update_rules(overrides)
+        if r.json_pointers or r.jq_path_expressions
+    )
+    _print_ignored(resource, rules, "ignoreResourceUpdates", spec)
+
+
+def _print_ignored(
+    resource: Mapping[str, Any], rules: tuple[diff.IgnoreRule, ...], setting: str, spec: object
+) -> None:
     original = dict(resource)
     try:
         normalized = _apply_rules(original, rules)
     except diff.DiffError as exc:
         raise click.ClickException(str(exc)) from exc
     if normalized == original:
-        click.echo(f"No fields are ignored by ignoreDifferences settings: \n{spec}")
+        click.echo(f"No fields are ignored by {setting} settings: \n{spec}")
         return
     click.echo("Following fields are ignored:\n")
     name = str((resource.get("metadata") or {}).get("name", ""))

@@ -21,6 +21,10 @@ class CompareOptions:
     server_side_diff: bool | None = None
     include_mutation_webhook: bool = False
 
+    def uses_server_side_diff(self, *, default: bool) -> bool:
+        """Whether to diff server-side: this option when set, else the global ``default``."""
+        return default if self.server_side_diff is None else self.server_side_diff
+
     @classmethod
     def parse(cls, value: str) -> CompareOptions:
         """Parse a comma-separated option list (``IgnoreExtraneous,ServerSideDiff=true``)."""

@@ -161,6 +161,17 @@ def ignore_rules(overrides: Mapping[str, ResourceOverride]) -> tuple[diff.Ignore
     )
 
 
+def ignore_resource_update_rules(
+    overrides: Mapping[str, ResourceOverride],
+) -> tuple[diff.IgnoreRule, ...]:
+    """The ``ignoreResourceUpdates`` rules (reconcile suppression), as ignore rules."""
+    return tuple(
+        _rule(key, o.ignore_resource_updates)
+        for key, o in overrides.items()
+        if o.ignore_resource_updates
+    )
+
+
 def compare_options(data: Mapping[str, str]) -> Mapping[str, Any]:
     """``resource.compareoptions`` (``ignoreResourceStatusField`` etc.) as a mapping."""
     parsed = _load(data.get(COMPARE_OPTIONS_KEY, ""), COMPARE_OPTIONS_KEY) or {}

@@ -6,7 +6,7 @@ import copy
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kaiun import diff
@@ -31,6 +31,7 @@ objects = st.dictionaries(keys, values, max_size=4).map(
 )
 
 
+@settings(deadline=None)  # correctness, not timing: CI machines are busy
 @given(st.integers(0, 10**6), st.sampled_from(["", "m", "k", "Ki", "Mi", "Gi", "M"]))
 def test_canonical_quantity_keeps_the_value(number: int, suffix: str) -> None:
     text = f"{number}{suffix}"
@@ -39,6 +40,7 @@ def test_canonical_quantity_keeps_the_value(number: int, suffix: str) -> None:
     assert diff.canonical_quantity(canonical) == canonical
 
 
+@settings(deadline=None)  # correctness, not timing: CI machines are busy
 @given(st.integers(1, 10**5))
 def test_equal_quantities_spell_the_same(n: int) -> None:
     assert diff.canonical_quantity(f"{n * 1000}m") == diff.canonical_quantity(str(n))
@@ -46,6 +48,7 @@ def test_equal_quantities_spell_the_same(n: int) -> None:
     assert diff.canonical_quantity(str(Decimal(n) / 1000)) == diff.canonical_quantity(f"{n}m")
 
 
+@settings(deadline=None)  # correctness, not timing: CI machines are busy
 @given(objects)
 def test_an_object_is_in_sync_with_itself(obj: dict[str, Any]) -> None:
     assert not diff.diff(obj, copy.deepcopy(obj)).modified
@@ -68,12 +71,14 @@ def _apply(doc: Any, ops: list[dict[str, Any]]) -> Any:
     return doc
 
 
+@settings(deadline=None)  # correctness, not timing: CI machines are busy
 @given(values, values)
 def test_json_patch_turns_source_into_target(source: Any, target: Any) -> None:
     patched = _apply(copy.deepcopy(source), diff.json_patch(source, target))
     assert patched == target
 
 
+@settings(deadline=None)  # correctness, not timing: CI machines are busy
 @given(objects, objects)
 def test_diff_patch_reaches_the_predicted_live(
     config: dict[str, Any], live: dict[str, Any]
@@ -94,6 +99,7 @@ def _overlay(base: Any, extra: Any) -> Any:
     return copy.deepcopy(base)
 
 
+@settings(deadline=None)  # correctness, not timing: CI machines are busy
 @given(objects, objects, st.booleans())
 def test_fast_path_matches_the_full_path(
     config: dict[str, Any], extra: dict[str, Any], defaulted: bool

@@ -87,6 +87,15 @@ def test_compare_options(value: str, expected: diff.CompareOptions) -> None:
     assert diff.CompareOptions.of(obj) == expected
 
 
+def test_server_side_diff_selection_per_app_and_globally() -> None:
+    unset = diff.CompareOptions.of({"metadata": {}})
+    assert unset.uses_server_side_diff(default=True)
+    assert not unset.uses_server_side_diff(default=False)
+    off = diff.CompareOptions.parse("ServerSideDiff=false")
+    assert not off.uses_server_side_diff(default=True)
+    assert diff.CompareOptions.parse("ServerSideDiff=true").uses_server_side_diff(default=False)
+
+
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
