@@ -158,9 +158,8 @@ def test_ignore_resource_updates(files: dict[str, str]) -> None:
     assert code == 0
     assert out.startswith("Following fields are ignored:\n\n")
     assert "-status:" in out
-    assert _run("ignore-resource-updates", files["rollout"], "--argocd-cm-path", files["cm"])[
-        1
-    ] == ("No overrides configured for 'argoproj.io/Rollout'\n")
+    _, out = _run("ignore-resource-updates", files["deploy"], "--argocd-cm-path", files["cm"])
+    assert out == "No overrides configured for 'apps/Deployment'\n"
     assert _run("ignore-resource-updates", files["mwc"], "--argocd-cm-path", files["cm"])[1] == (
         "Ignore resource updates are not configured for "
         "'admissionregistration.k8s.io/MutatingWebhookConfiguration'\n"
