@@ -31,6 +31,8 @@ def _name(obj: Obj | None) -> str:
     if obj is None:
         return ""
     metadata = obj.get("metadata") or {}
+    if not isinstance(metadata, Mapping):
+        return str(obj.get("kind", ""))
     return f"{obj.get('kind', '')}/{metadata.get('name', '')}"
 
 
@@ -109,14 +111,16 @@ def diff(
     without one, the comparison is two-way (fields only live has are never drift).
     """
     norm = normalizer or DEFAULT_NORMALIZER
-    name = _name(config if config is not None else live)
+    _require_objects(config, live)
     if config is None or live is None:
+        name = _name(config if config is not None else live)
         return DiffResult(
             modified=True,
             compute=lambda: _missing_pair(norm, config, live),
             name=name,
             context=live,
         )
+    name = _name(config)
     if (
         last_applied is None
         and _contained(config, live)
@@ -130,6 +134,14 @@ def diff(
         )
     pair = _three_way(norm, config, live, last_applied, use_last_applied)
     return DiffResult(modified=pair[0] != pair[1], compute=lambda: pair, name=name, context=live)
+
+
+def _require_objects(*objects: object) -> None:
+    for obj in objects:
+        if obj is not None and not isinstance(obj, Mapping):
+            raise DiffInputError(
+                f"cannot compare a {type(obj).__name__}: expected a Kubernetes object (a mapping)"
+            )
 
 
 def _missing_pair(
@@ -170,6 +182,7 @@ def server_side_diff(
     nor live has (mutating webhooks, new defaults) are left out of the target.
     """
     norm = normalizer or DEFAULT_NORMALIZER
+    _require_objects(config, live, dry_run)
     name = _name(config)
     rules_for = live if live is not None else config
     norm_config, norm_live = norm.normalize_pair(config, live)

@@ -70,6 +70,8 @@ def assess(
     A configured Lua check wins over the built-in one; an object being deleted is
     Progressing ("Pending deletion") unless it is held by a hook finalizer.
     """
+    if not isinstance(obj, Mapping):
+        return Health(HealthStatus.UNKNOWN, "not a Kubernetes object (expected a mapping)")
     metadata = f.mapping(obj, "metadata")
     finalizers = metadata.get("finalizers") or []
     if metadata.get("deletionTimestamp") and HOOK_FINALIZER not in finalizers:

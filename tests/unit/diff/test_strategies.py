@@ -116,3 +116,11 @@ def test_invalid_last_applied_is_a_clear_error() -> None:
     live["metadata"]["annotations"] = {"kubectl.kubernetes.io/last-applied-configuration": "{"}
     with pytest.raises(diff.DiffInputError, match="Deployment/web"):
         diff.diff(_deploy(2), live)
+
+
+@pytest.mark.parametrize(
+    ("config", "live"), [([1, 2], {"kind": "X"}), ({"kind": "X"}, "text"), (None, 3)]
+)
+def test_non_objects_are_refused(config: Any, live: Any) -> None:
+    with pytest.raises(diff.DiffInputError, match="expected a Kubernetes object"):
+        diff.diff(config, live)

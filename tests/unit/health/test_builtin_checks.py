@@ -40,3 +40,8 @@ def test_garbage_fields_do_not_crash() -> None:
     result = health.assess(obj)
     assert result is not None
     assert result.status in set(health.HealthStatus)
+
+
+def test_non_objects_are_unknown() -> None:
+    result = health.assess(["not", "an", "object"])  # type: ignore[arg-type]
+    assert result is not None and result.status is health.HealthStatus.UNKNOWN
