@@ -2,7 +2,9 @@
 
 ``fieldsV1`` is a trie: ``f:<name>`` a map key, ``k:<json>`` a list item matched by its
 keys, ``v:<json>`` a set element, ``.`` the node itself. Fields owned by a listed manager
-are removed from both sides, so whatever that manager sets is never drift.
+are removed from both sides, so whatever that manager sets is never drift. A list item
+whose ``.`` the manager owns was added by it and is removed whole; in a map, only the
+owned keys go, since other managers may own the rest.
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ def remove_owned(obj: Any, trie: Mapping[str, Any]) -> None:
             index = _list_index(obj, token)
             if index is None:
                 continue
-            if _is_leaf(sub):
+            # Owning a list item's "." means the manager added the item: it goes whole.
+            if _is_leaf(sub) or (isinstance(sub, Mapping) and "." in sub):
                 doomed.append(index)
             else:
                 remove_owned(obj[index], sub)
