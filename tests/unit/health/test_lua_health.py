@@ -122,3 +122,37 @@ def test_override_beats_builtin_and_wildcards_match() -> None:
 def test_health_override_key_for_core_kinds() -> None:
     assert health.override_key("", "ConfigMap") == "ConfigMap"
     assert health.override_key("apps", "Deployment") == "apps/Deployment"
+
+
+def test_safe_os_time_date_and_difftime() -> None:
+    sandbox = health.LuaSandbox(clock=lambda: datetime(2026, 11, 22, 9, 30, 0, tzinfo=UTC))
+    script = """
+    local t = os.time({year = 2026, month = 11, day = 22, hour = 9, min = 0, sec = 0})
+    local parts = os.date("!*t", t)
+    local msg = string.format("%d %d-%d-%d %d:%d wday=%d %s %d", t, parts.year, parts.month,
+      parts.day, parts.hour, parts.min, parts.wday, os.date("!%H:%M", t), os.difftime(os.time(), t))
+    return {status = "Healthy", message = msg}
+    """
+    result = health.lua_health(_widget(), script, open_libs=False, sandbox=sandbox)
+    assert result.message == "1795338000 2026-11-22 9:0 wday=1 09:00 1800"
+
+
+def test_os_time_with_a_bad_argument_fails_cleanly() -> None:
+    sandbox = health.LuaSandbox(clock=lambda: datetime(2026, 1, 1, tzinfo=UTC))
+    result = health.lua_health(
+        _widget(),
+        'return {status = "Healthy", message = os.time(5)}',
+        open_libs=False,
+        sandbox=sandbox,
+    )
+    assert result.status is health.HealthStatus.UNKNOWN
+    assert "table expected" in result.message
+
+
+def test_coroutine_wrap_yields_values_under_open_libs() -> None:
+    script = """
+    local gen = coroutine.wrap(function() for i = 1, 3 do coroutine.yield(i) end end)
+    return {status = "Healthy", message = gen() .. gen() .. gen()}
+    """
+    result = health.lua_health(_widget(), script, open_libs=True, sandbox=SANDBOX)
+    assert result.message == "123"
