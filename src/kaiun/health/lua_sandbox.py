@@ -52,13 +52,13 @@ end
 local function run(chunk, obj, params, open_libs, limit, os_lib, budget_message)
   local env = copy(base)
   for name, lib in pairs(libs) do env[name] = copy(lib) end
-  env.os = os_lib
+  env.os = copy(os_lib)
   env.obj = obj
   env.actionParams = params
   env._G = env
   env.print = function() end
   env.require = function(name)
-    if name == "os" then return os_lib end
+    if name == "os" then return env.os end
     error("module '" .. tostring(name) .. "' is not available in the sandbox", 2)
   end
   env.loadstring = function(source, name)
@@ -139,6 +139,9 @@ class LuaSandbox:
         rt = lua51.LuaRuntime(
             register_eval=False,
             register_builtins=False,
+            # The safe os functions are Python callables: without this filter a script could
+            # walk their attributes (__self__, __globals__…) into Python and out of the box.
+            attribute_filter=_deny_attribute,
             unpack_returned_tuples=True,
             max_memory=self._memory_limit,
         )
@@ -236,6 +239,10 @@ class LuaSandbox:
                 }
             )
         return moment.strftime(fmt)
+
+
+def _deny_attribute(obj: object, name: object, is_setting: bool) -> str:
+    raise AttributeError("Python attributes are not reachable from the Lua sandbox")
 
 
 def _os_difftime(t2: float, t1: float = 0) -> float:

@@ -52,6 +52,7 @@ def test_globals_do_not_leak_between_runs() -> None:
     local seen = leaked
     leaked = "yes"
     string.upper = nil
+    os.date = nil
     return {status = seen == nil and "Healthy" or "Degraded"}
     """
     first = health.lua_health(_widget(), script, open_libs=False, sandbox=SANDBOX)
@@ -60,8 +61,13 @@ def test_globals_do_not_leak_between_runs() -> None:
         _widget(), 'return {status = "Healthy", message = string.upper("ok")}',
         open_libs=False, sandbox=SANDBOX,
     )  # fmt: skip
+    os_intact = health.lua_health(
+        _widget(), 'return {status = type(os.date) == "function" and "Healthy" or "Degraded"}',
+        open_libs=False, sandbox=SANDBOX,
+    )  # fmt: skip
     assert first.status is second.status is health.HealthStatus.HEALTHY
     assert upper.message == "OK"
+    assert os_intact.status is health.HealthStatus.HEALTHY
 
 
 def test_coroutines_need_open_libs_and_still_meet_the_budget() -> None:
