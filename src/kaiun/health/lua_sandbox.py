@@ -105,7 +105,16 @@ local function run(chunk, obj, params, open_libs, limit, os_lib, budget_message)
   return ok, result
 end
 
-return compile, run
+-- Lua closures around the Python clock functions, so scripts see plain functions.
+local function make_os(time, date, difftime)
+  return {
+    time = function(...) return time(...) end,
+    date = function(...) return date(...) end,
+    difftime = function(...) return difftime(...) end,
+  }
+end
+
+return compile, run, make_os
 """.replace("__STEP__", str(_HOOK_STEP))
 
 Clock = Callable[[], datetime]
@@ -145,12 +154,10 @@ class LuaSandbox:
             unpack_returned_tuples=True,
             max_memory=self._memory_limit,
         )
-        compile_fn, run_fn = rt.execute(_DRIVER)
+        compile_fn, run_fn, make_os = rt.execute(_DRIVER)
         rt.execute("python = nil; package.loaded.python = nil")
         self._runtime, self._compile, self._run = rt, compile_fn, run_fn
-        self._os = rt.table_from(
-            {"time": self._os_time, "date": self._os_date, "difftime": _os_difftime}
-        )
+        self._os = make_os(self._os_time, self._os_date, _os_difftime)
         self._chunks = {}
 
     def _chunk(self, script: str, name: str) -> Any:
