@@ -26,6 +26,8 @@ DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024
 BUDGET_MESSAGE = "script exceeded its instruction budget (endless loop?)"
 # The hook fires every this many VM instructions; the budget is counted in these steps.
 _HOOK_STEP = 1000
+# Most quantifiers (* + - ?) a Lua pattern may hold; see the driver for why.
+MAX_QUANTIFIERS = 6
 
 _DRIVER = r"""
 local sethook, cocreate, coresume, costatus, coyield, corunning =
@@ -38,6 +40,46 @@ local base_names = {"assert", "error", "ipairs", "next", "pairs", "pcall", "xpca
   "getmetatable", "_VERSION"}
 local base = {}
 for _, name in pairs(base_names) do base[name] = _G[name] end
+-- Lua's pattern matcher backtracks in C, out of the instruction budget's sight: a pattern
+-- like ("a*"):rep(8) .. "b" runs for minutes. Patterns with more than MAX_QUANTIFIERS
+-- quantifiers are refused (method calls such as s:find go through these too).
+local sub, byte = string.sub, string.byte
+local function quantifiers(p)
+  local n, i, len = 0, 1, #p
+  while i <= len do
+    local c = sub(p, i, i)
+    if c == "%" then
+      i = i + 2
+    elseif c == "[" then
+      i = i + 1
+      if sub(p, i, i) == "^" then i = i + 1 end
+      if sub(p, i, i) == "]" then i = i + 1 end
+      while i <= len and sub(p, i, i) ~= "]" do
+        if sub(p, i, i) == "%" then i = i + 1 end
+        i = i + 1
+      end
+      i = i + 1
+    else
+      if c == "*" or c == "+" or c == "-" or c == "?" then n = n + 1 end
+      i = i + 1
+    end
+  end
+  return n
+end
+local function guarded(fn, plain_arg)
+  return function(s, pattern, a, b)
+    if type(pattern) == "string" and not (plain_arg and b) and
+        quantifiers(pattern) > __MAX_QUANTIFIERS__ then
+      error("pattern '" .. pattern .. "' has too many quantifiers for the sandbox", 2)
+    end
+    return fn(s, pattern, a, b)
+  end
+end
+string.find = guarded(string.find, true)
+string.match = guarded(string.match)
+string.gmatch = guarded(string.gmatch)
+string.gsub = guarded(string.gsub)
+string.dump = nil
 local libs = {string = string, table = table, math = math}
 getmetatable("").__metatable = false
 
@@ -62,6 +104,10 @@ local function run(chunk, obj, params, open_libs, limit, os_lib, budget_message)
     error("module '" .. tostring(name) .. "' is not available in the sandbox", 2)
   end
   env.loadstring = function(source, name)
+    -- Precompiled bytecode can corrupt memory in Lua 5.1: only source text is accepted.
+    if type(source) == "string" and byte(source, 1) == 27 then
+      return nil, "binary chunks are not accepted"
+    end
     local f, err = loadstring(source, name)
     if f ~= nil then setfenv(f, env) end
     return f, err
@@ -115,7 +161,7 @@ local function make_os(time, date, difftime)
 end
 
 return compile, run, make_os
-""".replace("__STEP__", str(_HOOK_STEP))
+""".replace("__STEP__", str(_HOOK_STEP)).replace("__MAX_QUANTIFIERS__", str(MAX_QUANTIFIERS))
 
 Clock = Callable[[], datetime]
 
