@@ -18,7 +18,7 @@ from kaiun.settings import resource_customizations as rc
 
 @click.group()
 def admin() -> None:
-    """Administer kaiun (settings troubleshooting, export/import)."""
+    """Administer kaiun."""
 
 
 @admin.group()
@@ -43,7 +43,9 @@ def _read_yaml(path: str, what: str) -> Mapping[str, Any]:
     return data
 
 
-def _load(resource_path: str, cm_path: str | None) -> tuple[Mapping[str, Any], dict[str, Any]]:
+def _load(
+    resource_path: str, cm_path: str | None
+) -> tuple[Mapping[str, Any], dict[str, rc.ResourceOverride]]:
     if not cm_path:
         raise click.ClickException(
             "--argocd-cm-path is required: give the argocd-cm ConfigMap YAML to read "
@@ -52,6 +54,8 @@ def _load(resource_path: str, cm_path: str | None) -> tuple[Mapping[str, Any], d
     resource = _read_yaml(resource_path, "resource")
     cm = _read_yaml(cm_path, "argocd-cm")
     data = cm.get("data") or {}
+    if not isinstance(data, Mapping):
+        raise click.ClickException(f"argocd-cm {cm_path}: data must be a mapping of strings")
     try:
         overrides = rc.parse_resource_overrides({str(k): str(v) for k, v in data.items()})
     except rc.ResourceCustomizationsError as exc:
