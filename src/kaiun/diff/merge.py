@@ -31,6 +31,7 @@ MERGE_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 _ABSENT: Any = object()
+_EMPTY: dict[str, Any] = {}
 
 
 def merge_key(field: str, items: list[Any]) -> str | None:
@@ -43,28 +44,34 @@ def merge_key(field: str, items: list[Any]) -> str | None:
 
 def predict_live(orig: Any, config: Any, live: Any, field: str = "") -> Any:
     """Live after applying ``config`` over ``live``, given the last-applied ``orig``."""
-    if isinstance(config, dict):
-        if not isinstance(live, dict):
+    kind = type(config)
+    if kind is dict:
+        if type(live) is not dict:
             return config
-        orig_map = orig if isinstance(orig, dict) else {}
+        orig_map = orig if type(orig) is dict else _EMPTY
         result = dict(live)
+        get = live.get
         for key, value in config.items():
-            result[key] = predict_live(orig_map.get(key), value, live.get(key, _ABSENT), key)
-        for key in orig_map:
-            if key not in config:
-                result.pop(key, None)  # removed from Git since the last apply
+            current = get(key, _ABSENT)
+            if value == current and type(value) is type(current):
+                continue  # equal subtrees: nothing to merge (most of an unchanged object)
+            result[key] = predict_live(orig_map.get(key), value, current, key)
+        if orig_map is not config:
+            for key in orig_map:
+                if key not in config:
+                    result.pop(key, None)  # removed from Git since the last apply
         return result
-    if isinstance(config, list) and isinstance(live, list):
+    if kind is list and type(live) is list:
         key = merge_key(field, config)
         if key is not None:
             return _merge_keyed(orig, config, live, key)
         if (
             len(config) == len(live)
             and config
-            and all(isinstance(i, dict) for i in config)
-            and all(isinstance(i, dict) for i in live)
+            and all(type(i) is dict for i in config)
+            and all(type(i) is dict for i in live)
         ):
-            origs = orig if isinstance(orig, list) and len(orig) == len(config) else config
+            origs = orig if type(orig) is list and len(orig) == len(config) else config
             return [predict_live(o, c, v) for o, c, v in zip(origs, config, live, strict=True)]
     return config
 

@@ -41,7 +41,7 @@ INT_OR_STRING = frozenset(
 KEEP_EMPTY = frozenset({"emptyDir"})
 
 
-_SCALARS = (str, int, float, bool)
+_SPECIAL_SCALARS = INT_OR_STRING | QUANTITY_FIELDS
 
 
 def _canonical_map(value: dict[str, Any], key: str) -> dict[str, Any]:
@@ -60,7 +60,7 @@ def _canonical_map(value: dict[str, Any], key: str) -> dict[str, Any]:
                 out[k] = c
         elif v is None:
             continue
-        elif k in INT_OR_STRING or k in QUANTITY_FIELDS:
+        elif k in _SPECIAL_SCALARS:
             out[k] = canonical(v, k)
         else:
             out[k] = v
