@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from kaiun import __version__
+from kaiun.cli import localcluster, up
 from kaiun.cli.admin import admin
 
 
@@ -19,6 +20,8 @@ def version() -> None:
     click.echo(f"kaiun: v{__version__}")
 
 
+cli.add_command(localcluster.group)
+cli.add_command(up.up)
 cli.add_command(admin)
 
 

@@ -1,0 +1,5 @@
+"""``python -m kaiun.cli`` runs the ``kaiun`` command."""
+
+from kaiun.cli.main import main
+
+main()
