@@ -25,6 +25,8 @@ PURE_MODULES = (
     "cronschedule",
     "quantity",
     "gobase64",
+    "jsonshape",
+    "update_validation",
 )
 IO_MODULES = {
     "asyncio",
