@@ -87,7 +87,9 @@ def _merge_keyed(orig: Any, config: list[Any], live: list[Any], key: str) -> lis
     for item in live:
         ident = item.get(key) if isinstance(item, dict) else None
         if ident in in_config:
-            result.append(next(queue))
+            merged = next(queue, _ABSENT)
+            if merged is not _ABSENT:  # live may repeat a key (duplicate env names)
+                result.append(merged)
         elif ident not in orig_by:
             result.append(item)  # added by a controller or webhook: not ours to remove
     result.extend(queue)  # config items live does not have yet

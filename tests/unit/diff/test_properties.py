@@ -12,7 +12,11 @@ from hypothesis import strategies as st
 from kaiun import diff
 from kaiun.diff.normalize.quantity import parse_quantity
 
-keys = st.text("abcdefgh", min_size=1, max_size=4)
+# Include field names with strategic-merge keys so keyed list merges get exercised.
+keys = st.one_of(
+    st.text("abcdefgh", min_size=1, max_size=4),
+    st.sampled_from(["env", "name", "containers", "ports", "port", "containerPort"]),
+)
 scalars = st.one_of(st.integers(-5, 5), st.text("xyz", max_size=3), st.booleans())
 values = st.recursive(
     scalars,
