@@ -73,8 +73,9 @@ def assess(
     if not isinstance(obj, Mapping):
         return Health(HealthStatus.UNKNOWN, "not a Kubernetes object (expected a mapping)")
     metadata = f.mapping(obj, "metadata")
-    finalizers = metadata.get("finalizers") or []
-    if metadata.get("deletionTimestamp") and HOOK_FINALIZER not in finalizers:
+    finalizers = metadata.get("finalizers")
+    held = isinstance(finalizers, list) and HOOK_FINALIZER in finalizers
+    if metadata.get("deletionTimestamp") and not held:
         return Health(HealthStatus.PROGRESSING, "Pending deletion")
     group = f.group_of(str(obj.get("apiVersion", "")))
     kind = str(obj.get("kind", ""))
