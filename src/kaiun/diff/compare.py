@@ -19,7 +19,7 @@ from kaiun.diff.errors import DiffInputError
 from kaiun.diff.merge import predict_live
 from kaiun.diff.normalize import Normalizer, ignore, jqpaths, jsonpointer, managed_fields
 from kaiun.diff.normalize.ignore import IgnoreRule
-from kaiun.diff.normalize.known_types import LAST_APPLIED
+from kaiun.diff.normalize.known_types import LAST_APPLIED, annotations_of, metadata_of
 from kaiun.diff.result import DiffResult
 
 Obj = Mapping[str, Any]
@@ -30,17 +30,13 @@ _ABSENT: Any = object()
 def _name(obj: Obj | None) -> str:
     if obj is None:
         return ""
-    metadata = obj.get("metadata") or {}
-    if not isinstance(metadata, Mapping):
-        return str(obj.get("kind", ""))
-    return f"{obj.get('kind', '')}/{metadata.get('name', '')}"
+    return f"{obj.get('kind', '')}/{metadata_of(obj).get('name', '')}"
 
 
 def last_applied_of(live: Obj | None) -> dict[str, Any] | None:
     """The last-applied configuration recorded on ``live``, if any."""
-    annotations = ((live or {}).get("metadata") or {}).get("annotations") or {}
-    raw = annotations.get(LAST_APPLIED)
-    if not raw:
+    raw = annotations_of(live).get(LAST_APPLIED)
+    if not raw or not isinstance(raw, str | bytes):
         return None
     try:
         parsed = orjson.loads(raw)
@@ -86,9 +82,8 @@ def _contained(
 
 def _nothing_removed(config: Obj, live: Obj) -> bool:
     """Whether the last apply had no field that the config has dropped since."""
-    annotations = (live.get("metadata") or {}).get("annotations") or {}
-    raw = annotations.get(LAST_APPLIED)
-    if not raw:
+    raw = annotations_of(live).get(LAST_APPLIED)
+    if not raw or not isinstance(raw, str | bytes):
         return True
     encoded = raw.encode() if isinstance(raw, str) else raw
     if encoded.rstrip(b"\n") == orjson.dumps(config, option=orjson.OPT_SORT_KEYS):

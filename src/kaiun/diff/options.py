@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kaiun.diff.normalize.known_types import annotations_of
+
 COMPARE_OPTIONS = "argocd.argoproj.io/compare-options"
 
 
@@ -43,6 +45,5 @@ class CompareOptions:
     @classmethod
     def of(cls, obj: Mapping[str, Any] | None) -> CompareOptions:
         """The options an object's annotation declares (defaults when it has none)."""
-        annotations = ((obj or {}).get("metadata") or {}).get("annotations") or {}
-        value = annotations.get(COMPARE_OPTIONS) if isinstance(annotations, Mapping) else None
+        value = annotations_of(obj).get(COMPARE_OPTIONS)
         return cls.parse(value) if isinstance(value, str) else cls()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kaiun.diff.normalize.known_types import LAST_APPLIED
+from kaiun.diff.normalize.known_types import LAST_APPLIED, annotations_of
 
 MASK_CHAR = "+"
 _BASE_LENGTH = 8
@@ -34,8 +34,7 @@ def _payload(obj: Any) -> dict[str, Any]:
 
 
 def _last_applied(obj: Any) -> dict[str, Any] | None:
-    annotations = (obj.get("metadata") or {}).get("annotations") if isinstance(obj, dict) else None
-    raw = annotations.get(LAST_APPLIED) if isinstance(annotations, dict) else None
+    raw = annotations_of(obj).get(LAST_APPLIED)
     if not isinstance(raw, str):
         return None
     try:
@@ -78,8 +77,8 @@ def _mask(obj: Any, masks: dict[str, dict[str, str]], applied: dict[str, Any] | 
         return obj
     out = _mask_values(obj, masks)
     if applied is not None:
-        metadata = dict(out.get("metadata") or {})
-        annotations = dict(metadata.get("annotations") or {})
+        metadata = dict(out["metadata"])  # a last-applied annotation implies both maps
+        annotations = dict(metadata["annotations"])
         annotations[LAST_APPLIED] = json.dumps(_mask_values(applied, masks), sort_keys=True)
         metadata["annotations"] = annotations
         out["metadata"] = metadata

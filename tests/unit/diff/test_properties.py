@@ -112,3 +112,34 @@ def test_fast_path_matches_the_full_path(
     fast = diff.diff(config, live)
     full = diff.diff(config, live, last_applied=config)
     assert fast.modified is full.modified
+
+
+junk_metadata = st.one_of(
+    values,
+    st.dictionaries(
+        st.sampled_from(["name", "annotations", "labels", "managedFields", "namespace"]),
+        values,
+        max_size=3,
+    ),
+)
+
+
+@settings(deadline=None)  # correctness, not timing
+@given(
+    junk_metadata,
+    junk_metadata,
+    st.sampled_from(["v1", "apps/v1"]),
+    st.sampled_from(["Secret", "Deployment"]),
+)
+def test_malformed_metadata_never_crashes(
+    config_meta: Any, live_meta: Any, api_version: str, kind: str
+) -> None:
+    config = {"apiVersion": api_version, "kind": kind, "metadata": config_meta}
+    live = {"apiVersion": api_version, "kind": kind, "metadata": live_meta}
+    rules = (diff.IgnoreRule(json_pointers=("/metadata/labels",), managed_fields_managers=("m",)),)
+    try:
+        result = diff.diff(config, live, normalizer=diff.Normalizer(rules=rules))
+        result.json_patch  # noqa: B018 - computing the outputs is the point
+        result.unified_diff  # noqa: B018
+    except diff.DiffInputError:
+        pass  # a clear, documented refusal is fine; anything else is a bug

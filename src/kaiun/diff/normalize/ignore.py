@@ -8,7 +8,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from kaiun.diff.errors import IgnoreRuleError
-from kaiun.diff.normalize import jqpaths, jsonpointer, managed_fields
+from kaiun.diff.normalize import jqpaths, jsonpointer, known_types, managed_fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +58,7 @@ class IgnoreRule:
         """Whether this rule applies to ``obj``."""
         api_version = str(obj.get("apiVersion", ""))
         group = api_version.rpartition("/")[0]
-        metadata = obj.get("metadata") or {}
+        metadata = known_types.metadata_of(obj)
         if not fnmatchcase(group, self.group or "") or not fnmatchcase(
             str(obj.get("kind", "")), self.kind or "*"
         ):

@@ -44,6 +44,18 @@ KEEP_EMPTY = frozenset({"emptyDir"})
 _SPECIAL_SCALARS = INT_OR_STRING | QUANTITY_FIELDS
 
 
+def metadata_of(obj: object) -> Mapping[str, Any]:
+    """``obj.metadata`` when it is a mapping, else empty (objects may be malformed)."""
+    metadata = obj.get("metadata") if isinstance(obj, Mapping) else None
+    return metadata if isinstance(metadata, Mapping) else {}
+
+
+def annotations_of(obj: object) -> Mapping[str, Any]:
+    """``obj.metadata.annotations`` when it is a mapping, else empty."""
+    annotations = metadata_of(obj).get("annotations")
+    return annotations if isinstance(annotations, Mapping) else {}
+
+
 def _canonical_map(value: dict[str, Any], key: str) -> dict[str, Any]:
     if key in QUANTITY_MAPS:
         return {

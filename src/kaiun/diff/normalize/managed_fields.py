@@ -20,7 +20,9 @@ def owned_tries(live: Mapping[str, Any], managers: Iterable[str]) -> list[Mappin
     metadata = live.get("metadata")
     if not wanted or not isinstance(metadata, Mapping):
         return []
-    entries = metadata.get("managedFields") or []
+    entries = metadata.get("managedFields")
+    if not isinstance(entries, list):
+        return []
     return [
         e["fieldsV1"]
         for e in entries
