@@ -46,43 +46,47 @@ def last_applied_of(live: Obj | None) -> dict[str, Any] | None:
 
 
 def _contained(
-    config: Any, live: Any, _dict: type = dict, _list: type = list, _absent: Any = _ABSENT
+    config: Mapping[str, Any],
+    live: Any,
+    _dict: Any = dict,
+    _list: Any = list,
+    _absent: Any = _ABSENT,
 ) -> bool:
-    """Whether every field of ``config`` holds the same value in ``live``.
+    """Whether every field of the ``config`` map holds the same value in ``live``.
 
     Hot path of the in-sync check: C-level ``==`` settles equal subtrees and scalars,
-    recursion only descends where live has extra (defaulted) fields. (Builtins are bound
-    as defaults because local lookups are the fastest in CPython.)
+    recursion only descends where live has extra (defaulted) fields. Lists are walked in
+    place (one call less per level); a list of lists that differs answers False, which
+    only sends the pair down the full path. Builtins are bound as defaults because local
+    lookups are the fastest in CPython.
     """
-    kind = type(config)
-    if kind is _dict:
-        if type(live) is not _dict:
-            return False
-        get = live.get
-        for key, value in config.items():
-            other = get(key, _absent)
-            if value == other:
-                continue
-            sub = type(value)
-            if (sub is not _dict and sub is not _list) or not _contained(value, other):
+    if type(live) is not _dict:
+        return False
+    get = live.get
+    for key, value in config.items():
+        other = get(key, _absent)
+        if value == other:
+            continue
+        kind = type(value)
+        if kind is _dict:
+            if not _contained(value, other):
                 return False
-        return True
-    if kind is _list:
-        if type(live) is not _list or len(config) != len(live):
-            return False
-        for a, b in zip(config, live, strict=True):
-            if a == b:
-                continue
-            sub = type(a)
-            if (sub is not _dict and sub is not _list) or not _contained(a, b):
+        elif kind is _list:
+            if type(other) is not _list or len(value) != len(other):
                 return False
-        return True
-    return bool(config == live)
+            for a, b in zip(value, other, strict=True):
+                if a != b and (type(a) is not _dict or not _contained(a, b)):
+                    return False
+        else:
+            return False
+    return True
 
 
 def _nothing_removed(config: Obj, live: Obj) -> bool:
     """Whether the last apply had no field that the config has dropped since."""
-    raw = annotations_of(live).get(LAST_APPLIED)
+    metadata = live.get("metadata")
+    annotations = metadata.get("annotations") if type(metadata) is dict else None
+    raw = annotations.get(LAST_APPLIED) if type(annotations) is dict else None
     if not raw or not isinstance(raw, str | bytes):
         return True
     encoded = raw.encode() if isinstance(raw, str) else raw
@@ -106,16 +110,15 @@ def diff(
     without one, the comparison is two-way (fields only live has are never drift).
     """
     norm = normalizer or DEFAULT_NORMALIZER
-    _require_objects(config, live)
+    if not (type(config) is dict and type(live) is dict):
+        _require_objects(config, live)
     if config is None or live is None:
-        name = _name(config if config is not None else live)
         return DiffResult(
             modified=True,
             compute=lambda: _missing_pair(norm, config, live),
-            name=name,
+            subject=config if config is not None else live,
             context=live,
         )
-    name = _name(config)
     if (
         last_applied is None
         and _contained(config, live)
@@ -124,11 +127,13 @@ def diff(
         return DiffResult(
             modified=False,
             compute=lambda: _three_way(norm, config, live, None, use_last_applied),
-            name=name,
+            subject=config,
             context=live,
         )
     pair = _three_way(norm, config, live, last_applied, use_last_applied)
-    return DiffResult(modified=pair[0] != pair[1], compute=lambda: pair, name=name, context=live)
+    return DiffResult(
+        modified=pair[0] != pair[1], compute=lambda: pair, subject=config, context=live
+    )
 
 
 def _require_objects(*objects: object) -> None:
@@ -178,18 +183,19 @@ def server_side_diff(
     """
     norm = normalizer or DEFAULT_NORMALIZER
     _require_objects(config, live, dry_run)
-    name = _name(config)
     rules_for = live if live is not None else config
     norm_config, norm_live = norm.normalize_pair(config, live)
     target = norm.normalize(dry_run, rules_for=rules_for) or {}
     if not include_mutation_webhook:
         target = _restrict(target, norm_config, norm_live if norm_live is not None else _ABSENT)
     if norm_live is None:
-        return DiffResult(modified=True, compute=lambda: (None, target), name=name, context=live)
+        return DiffResult(
+            modified=True, compute=lambda: (None, target), subject=config, context=live
+        )
     return DiffResult(
         modified=target != norm_live,
         compute=lambda: (norm_live, target),
-        name=name,
+        subject=config,
         context=live,
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from kaiun.diff.patch import json_patch
@@ -18,22 +18,34 @@ class DiffResult:
     Every output has Secret values masked.
     """
 
-    __slots__ = ("_compute", "_context", "_pair", "modified", "name")
+    __slots__ = ("_compute", "_context", "_pair", "_subject", "modified")
 
     def __init__(
         self,
         *,
         modified: bool,
         compute: Callable[[], Pair],
-        name: str = "",
+        subject: Any = None,
         context: Any = None,
     ) -> None:
-        """``compute`` returns (normalized live, predicted live) before redaction."""
+        """``compute`` returns (normalized live, predicted live) before redaction;
+        ``subject`` is the object the result is about (for its name), ``context`` the live
+        object whose last-applied annotation takes part in Secret masking."""
         self.modified = modified
-        self.name = name
+        self._subject = subject
         self._compute = compute
         self._context = context
         self._pair: Pair | None = None
+
+    @property
+    def name(self) -> str:
+        """``Kind/name`` of the compared object (computed on use: off the fast path)."""
+        obj = self._subject
+        if not isinstance(obj, Mapping):
+            return ""
+        metadata = obj.get("metadata")
+        name = metadata.get("name", "") if isinstance(metadata, Mapping) else ""
+        return f"{obj.get('kind', '')}/{name}"
 
     def _redacted(self) -> Pair:
         if self._pair is None:
