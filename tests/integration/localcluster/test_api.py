@@ -141,7 +141,12 @@ def _deploy(name: str, ns: str) -> dict[str, Any]:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": name, "namespace": ns},
+        # The simulated Deployment controller would race these tests' own status writes.
+        "metadata": {
+            "name": name,
+            "namespace": ns,
+            "annotations": {"local.kaiun.io/simulate": "Off"},
+        },
         "spec": {
             "replicas": 1,
             "selector": {"matchLabels": {"app": name}},

@@ -13,7 +13,7 @@ import builtins
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -79,9 +79,6 @@ class Api:
 
     def list(self, kind: tuple[str, str], ns: str | None = None) -> list[Obj]:
         return [e.load() for _k, e in self.cluster.store.items(skey(kind), ns)]
-
-    def keys(self, kind: tuple[str, str]) -> builtins.list[Key]:
-        return [k for k, _e in self.cluster.store.items(skey(kind))]
 
     def owned(self, kind: tuple[str, str], ns: str, owner_uid: str) -> builtins.list[Obj]:
         """Objects of ``kind`` in ``ns`` whose controller reference is ``owner_uid``."""
@@ -150,12 +147,8 @@ def _name(obj: Obj) -> str:
 # object helpers ----------------------------------------------------------------------------
 
 
-def meta(obj: Obj) -> Obj:
-    m: Obj = obj.setdefault("metadata", {})
-    return m
-
-
 def controller_ref(obj: Obj) -> Obj | None:
+    """The owner reference marked ``controller: true``, if any."""
     for ref in obj.get("metadata", {}).get("ownerReferences") or ():
         if ref.get("controller"):
             return dict(ref)
@@ -187,6 +180,7 @@ def owner_ref(owner: Obj) -> Obj:
 
 
 def alive(obj: Obj) -> bool:
+    """Not being deleted."""
     return not obj.get("metadata", {}).get("deletionTimestamp")
 
 
@@ -199,6 +193,7 @@ def labels(obj: Obj) -> dict[str, str]:
 
 
 def fnv32a(data: bytes) -> int:
+    """32-bit FNV-1a, the hash family Kubernetes uses for template hashes."""
     h = 0x811C9DC5
     for b in data:
         h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
@@ -223,9 +218,9 @@ def normalized(value: Any) -> Any:
     return value
 
 
-def template_hash(template: Obj, extra: str = "") -> str:
+def template_hash(template: Obj) -> str:
     """A short, stable, DNS-safe hash of a pod template (``pod-template-hash``)."""
-    data = orjson.dumps(normalized(template), option=orjson.OPT_SORT_KEYS) + extra.encode()
+    data = orjson.dumps(normalized(template), option=orjson.OPT_SORT_KEYS)
     digits = str(fnv32a(data))
     return "".join(_SAFE[ord(c) % len(_SAFE)] for c in digits)
 
@@ -234,6 +229,7 @@ def template_hash(template: Obj, extra: str = "") -> str:
 
 
 def rfc3339(epoch: float | None = None) -> str:
+    """An epoch time (default: now) as Kubernetes writes timestamps."""
     t = datetime.fromtimestamp(time.time() if epoch is None else epoch, UTC)
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -257,6 +253,7 @@ def since(ts: str | None) -> float:
 
 
 def condition(obj_status: Obj, ctype: str) -> Obj | None:
+    """A copy of the condition of type ``ctype`` in a status, if present."""
     for c in obj_status.get("conditions") or ():
         if c.get("type") == ctype:
             return dict(c)
@@ -307,7 +304,3 @@ def int_or_percent(value: Any, total: int, *, round_up: bool) -> int:
         scaled = pct * total
         return -(-scaled // 100) if round_up else scaled // 100
     return int(text)
-
-
-def iter_containers(pod_spec: Obj) -> Iterator[Obj]:
-    yield from pod_spec.get("containers") or ()

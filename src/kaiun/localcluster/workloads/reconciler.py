@@ -15,9 +15,11 @@ from collections.abc import Iterable
 
 from kaiun.localcluster.errors import APIError
 from kaiun.localcluster.watchlog import WatchEvent
-from kaiun.localcluster.workloads.api import Api, Key
+from kaiun.localcluster.workloads.api import SIMULATE, Api, Key
 
 log = logging.getLogger("kaiun.localcluster.workloads")
+# ``local.kaiun.io/simulate: "Off"`` on an object: no simulated controller touches it.
+OFF_MARK = f'"{SIMULATE}":"Off"'.encode()
 
 
 class Reconciler:
@@ -79,6 +81,9 @@ class Reconciler:
 
     def run(self, key: Key) -> None:
         self._due.pop(key, None)
+        entry = self.api.cluster.store.get(self.primary, *key)
+        if entry is not None and OFF_MARK in entry.raw:
+            return
         try:
             delay = self.reconcile(*key)
         except APIError as exc:

@@ -30,14 +30,14 @@ from kaiun.localcluster.workloads.events import Recorder
 from kaiun.localcluster.workloads.reconciler import Reconciler
 
 
-def pod_from_template(owner: Obj, template: Obj, *, name: str = "", generate: str = "") -> Obj:
+def pod_from_template(owner: Obj, template: Obj, *, name: str = "") -> Obj:
     """A pod for ``owner`` from a pod template (labels, annotations, spec, owner ref)."""
     tmeta = template.get("metadata") or {}
     meta: Obj = {"namespace": owner["metadata"].get("namespace", "")}
     if name:
         meta["name"] = name
     else:
-        meta["generateName"] = generate or f"{owner['metadata']['name']}-"
+        meta["generateName"] = f"{owner['metadata']['name']}-"
     if tmeta.get("labels"):
         meta["labels"] = dict(tmeta["labels"])
     if tmeta.get("annotations"):
@@ -52,11 +52,13 @@ def pod_from_template(owner: Obj, template: Obj, *, name: str = "", generate: st
 
 
 def is_ready(pod: Obj) -> bool:
+    """The pod's Ready condition is True."""
     cond = condition(pod.get("status") or {}, "Ready")
     return bool(cond and cond.get("status") == "True")
 
 
 def is_available(pod: Obj, min_ready: int) -> bool:
+    """Ready for at least ``min_ready`` seconds."""
     if not is_ready(pod):
         return False
     if min_ready <= 0:
@@ -66,6 +68,7 @@ def is_available(pod: Obj, min_ready: int) -> bool:
 
 
 def is_active(pod: Obj) -> bool:
+    """Neither being deleted nor finished (Succeeded/Failed)."""
     phase = (pod.get("status") or {}).get("phase")
     return alive(pod) and phase not in ("Succeeded", "Failed")
 

@@ -164,3 +164,17 @@ def test_rollout_history_lists_revisions(k: Kns) -> None:
     k("rollout", "status", "deploy/web", "--timeout=30s")
     history = k("rollout", "history", "deploy/web")
     assert [line.split()[0] for line in history.splitlines()[2:] if line.strip()] == ["1", "2"]
+
+
+def test_simulate_off_leaves_the_object_to_the_client(k: Kns) -> None:
+    k.apply(
+        deployment("manual", replicas=2).replace(
+            "metadata: {name: manual}",
+            "metadata: {name: manual, annotations: {local.kaiun.io/simulate: 'Off'}}",
+        )
+    )
+    k.apply(deployment("auto", replicas=1))
+    # Once the controllers have handled the later Deployment, they have seen the first.
+    k("rollout", "status", "deploy/auto", "--timeout=30s")
+    assert not k.get("deploy", "manual").get("status")
+    assert k.items("rs", "-l", "app=manual") == []

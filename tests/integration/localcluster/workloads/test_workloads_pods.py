@@ -147,6 +147,11 @@ def test_run_to_completion_pods_succeed_or_fail(k: Kns) -> None:
     )
     term = bad["status"]["containerStatuses"][0]["state"]["terminated"]
     assert (term["exitCode"], term["reason"]) == (1, "Error")
+    table = k("get", "pods", "once", "dies")
+    assert [line.split()[:3] for line in table.splitlines()[1:]] == [
+        ["once", "0/1", "Completed"],
+        ["dies", "0/1", "Error"],
+    ]
 
 
 def test_image_fixed_in_place_recovers(k: Kns) -> None:

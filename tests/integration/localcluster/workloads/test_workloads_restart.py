@@ -72,3 +72,32 @@ def test_restart_resumes_without_duplicates(kubectl: Kubectl, data_dir: Path) ->
         assert len(set(ips)) == 5
     finally:
         lc.stop()
+
+
+def test_restart_mid_rollout_keeps_the_rollout_going(kubectl: Kubectl, data_dir: Path) -> None:
+    lc = start(data_dir)
+    try:
+        k = Kns(Kubectl(lc.kubeconfig), "default")
+        k.apply(deployment("web", replicas=3))
+        k("rollout", "status", "deploy/web", "--timeout=30s")
+        k("set", "image", "deploy/web", "app=nginx:fail-pull")
+        k.until(
+            lambda: k.items("pods", "-l", "app=web"),
+            lambda pods: "ImagePullBackOff" in str(pods),
+            what="the new pod stuck pulling",
+        )
+    finally:
+        lc.stop()
+    lc = start(data_dir)
+    try:
+        k = Kns(Kubectl(lc.kubeconfig), "default")
+        stalled = k("rollout", "status", "deploy/web", "--watch=false")
+        assert "1 out of 3 new replicas have been updated" in stalled
+        pods = k.items("pods", "-l", "app=web")
+        assert len(pods) == 4 and len(k.items("rs", "-l", "app=web")) == 2
+        k("set", "image", "deploy/web", "app=nginx:1.26")
+        k("rollout", "status", "deploy/web", "--timeout=30s")
+        pods = k.wait_count(3, "pods", "-l", "app=web")
+        assert {p["spec"]["containers"][0]["image"] for p in pods} == {"nginx:1.26"}
+    finally:
+        lc.stop()
