@@ -6,6 +6,7 @@ import click
 
 from kaiun import __version__
 from kaiun.cli import localcluster, repo_render, up
+from kaiun.cli.admin import admin
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,6 +24,7 @@ cli.add_command(localcluster.group)
 cli.add_command(up.up)
 cli.add_command(repo_render.repo_group)
 cli.add_command(repo_render.repo_server)
+cli.add_command(admin)
 
 
 def main() -> None:
