@@ -72,6 +72,25 @@ async def _read_capped(stream: asyncio.StreamReader, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+async def _read_both(
+    stdout: asyncio.StreamReader, stderr: asyncio.StreamReader, limit: int
+) -> tuple[bytes, bytes]:
+    """Both streams, capped; when one fails the other reader is cancelled and awaited, so
+    no task outlives the tool (gather would leave it pending)."""
+    readers = [
+        asyncio.ensure_future(_read_capped(stdout, limit)),
+        asyncio.ensure_future(_read_capped(stderr, 1024 * 1024)),
+    ]
+    try:
+        out, err = await asyncio.gather(*readers)
+    except BaseException:
+        for task in readers:
+            task.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+        raise
+    return out, err
+
+
 def _kill_group(proc: asyncio.subprocess.Process) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
@@ -113,9 +132,7 @@ async def run_tool(
                 proc.stdin.write(stdin)
                 await proc.stdin.drain()
                 proc.stdin.close()
-            out, err = await asyncio.gather(
-                _read_capped(proc.stdout, max_output), _read_capped(proc.stderr, 1024 * 1024)
-            )
+            out, err = await _read_both(proc.stdout, proc.stderr, max_output)
             await proc.wait()
     except TimeoutError:
         _kill_group(proc)
