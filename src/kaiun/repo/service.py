@@ -50,6 +50,7 @@ from kaiun.repo.urls import redact_url
 __all__ = ["RepoService"]
 
 log = logging.getLogger(__name__)
+_APP_DIR_MEMO = 10_000
 
 
 class RepoService:
@@ -103,6 +104,11 @@ class RepoService:
         # The last commit rendered per (source, app, settings): the base for
         # manifest-generate-paths when the caller passes no previous revision.
         self._last_commit: dict[str, str] = {}
+        # Roots (a commit's checkout, an OCI digest, a chart version) never change once
+        # written, so where an app path leads in one is worked out once.
+        self._app_dirs: dict[tuple[Path, str], Path | None] = {}
+        # The scrubbed tool environment, read from ours once rather than per render.
+        self._tool_env = base_environment(str(work_dir / "home"))
         self.render_count = 0
         (work_dir / "render").mkdir(parents=True, exist_ok=True)
         (work_dir / "home").mkdir(parents=True, exist_ok=True)
@@ -248,10 +254,8 @@ class RepoService:
             for name, sha in ref_commits.items()
         }
         root = await self._source_root(source, commit, allow_oob)
-        app_dir = resolve_inside(
-            root, root, "." if source.chart else source.path or ".", what="application path"
-        )
-        if not app_dir.is_dir():
+        app_dir = self._app_dir(root, "." if source.chart else source.path or ".")
+        if app_dir is None:
             raise SourceError(
                 f"application path {source.path!r} does not exist in "
                 f"{redact_url(source.repo_url)} at {commit[:8]}"
@@ -270,7 +274,7 @@ class RepoService:
                 request=request,
                 revision=commit,
                 work_dir=scratch,
-                tool_env=base_environment(str(self.work_dir / "home")),
+                tool_env=self._tool_env,
                 ref_roots=ref_roots,
             )
             if plugin is not None:
@@ -292,6 +296,16 @@ class RepoService:
             namespace=request.namespace,
             commands=rendered.commands,
         )
+
+    def _app_dir(self, root: Path, path: str) -> Path | None:
+        """``path`` resolved inside the immutable ``root``, or None when it is no directory."""
+        key = (root, path)
+        if key not in self._app_dirs:
+            if len(self._app_dirs) >= _APP_DIR_MEMO:
+                self._app_dirs.clear()
+            resolved = resolve_inside(root, root, path, what="application path")
+            self._app_dirs[key] = resolved if resolved.is_dir() else None
+        return self._app_dirs[key]
 
     async def _source_root(self, source: ApplicationSource, revision: str, allow_oob: bool) -> Path:
         """The directory holding the source at ``revision``: a chart, an OCI artifact or a
@@ -321,7 +335,7 @@ class RepoService:
         if not explicit and not any(p.discoverable for p in self.plugins):
             return None
         env = {
-            **base_environment(str(self.work_dir / "home")),
+            **self._tool_env,
             **build_environment(request, commit),
         }
         found = await discover_plugin(
