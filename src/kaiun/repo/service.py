@@ -71,8 +71,11 @@ class RepoService:
         secret_backend: SecretBackend | None = None,
         submodules: bool = True,
         tls_certs: Mapping[str, str] | None = None,
+        helm_binary: str | None = None,
     ) -> None:
         self.work_dir = work_dir
+        # kustomize's Helm chart inflator (``--enable-helm``) runs this binary.
+        self.helm_binary = helm_binary or shutil.which("helm")
         certs = TlsCerts(tls_certs)
         self.git = GitRepos(
             work_dir / "git",
@@ -136,8 +139,11 @@ class RepoService:
 
     @property
     def _renderers(self) -> str:
-        """What, besides the request, decides the output: the Helm engine and the plugins."""
-        return f"{self.helm_engine.name} plugins={self._plugins_digest}"
+        """What, besides the request, decides the output: the Helm engines and the plugins."""
+        return (
+            f"{self.helm_engine.name} plugins={self._plugins_digest} "
+            f"kustomize-helm={self.helm_binary}"
+        )
 
     async def resolve_revision(self, source: ApplicationSource, *, refresh: bool = False) -> str:
         """The commit (or, for a chart from a Helm repository, the version) to render."""
@@ -276,6 +282,7 @@ class RepoService:
                 work_dir=scratch,
                 tool_env=self._tool_env,
                 ref_roots=ref_roots,
+                helm_binary=self.helm_binary,
             )
             if plugin is not None:
                 rendered = await render_plugin(ctx, plugin)

@@ -53,9 +53,26 @@ def _references(doc: dict[str, Any]) -> Iterator[tuple[str, bool]]:
                 yield str(item).split("=", 1)[-1], False
             if gen.get("env"):
                 yield str(gen["env"]), False
+    yield from _helm_references(doc)
     openapi = doc.get("openapi") or {}
     if isinstance(openapi, dict) and openapi.get("path"):
         yield str(openapi["path"]), False
+
+
+def _helm_references(doc: dict[str, Any]) -> Iterator[tuple[str, bool]]:
+    """Local paths of ``helmCharts`` (value files) and ``helmGlobals`` (chart and config
+    homes: kustomize reads charts from, and may write pulled charts into, them)."""
+    for chart in doc.get("helmCharts") or ():
+        if not isinstance(chart, dict):
+            continue
+        for entry in [chart.get("valuesFile"), *(chart.get("additionalValuesFiles") or ())]:
+            if isinstance(entry, str) and entry:
+                yield entry, False
+    globals_ = doc.get("helmGlobals") or {}
+    if isinstance(globals_, dict):
+        for key in ("chartHome", "configHome"):
+            if isinstance(globals_.get(key), str) and globals_[key]:
+                yield globals_[key], False
 
 
 def check_kustomization_paths(root: Path, app_dir: Path, *, max_depth: int = 64) -> None:
