@@ -9,13 +9,14 @@ callers for the same URL or commit wait for one operation instead of repeating i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from kaiun.repo import revisions
@@ -100,6 +101,31 @@ class GitRepos:
 
     # -- running git -----------------------------------------------------------------
 
+    @contextlib.asynccontextmanager
+    async def credential_environment(
+        self, url: str, base: dict[str, str] | None = None
+    ) -> AsyncIterator[tuple[dict[str, str], tuple[str, ...]]]:
+        """``(env, secrets)`` for running git against ``url`` with its credentials: the
+        askpass helper, ``GIT_CONFIG_*`` and private key files, removed on exit."""
+        cred = self.credentials.lookup(url)
+        if cred is not None and cred.github_app_id and cred.github_app_private_key:
+            token = await self.github_app.token(cred)
+            cred = dataclasses.replace(cred, username="x-access-token", password=token)
+        secrets_dir = Path(tempfile.mkdtemp(dir=self.root / "tmp"))
+        try:
+            env = git_environment(
+                base if base is not None else base_environment(str(self.root / "home")),
+                cred,
+                tools_dir=self.root / "tools",
+                secrets_dir=secrets_dir,
+                known_hosts=self.known_hosts,
+                ca_certs=self.tls_certs.for_url(url) if url else "",
+                url=url,
+            )
+            yield env, (*(cred.secret_values() if cred else ()), *url_secrets(url))
+        finally:
+            shutil.rmtree(secrets_dir, ignore_errors=True)
+
     async def _git(
         self,
         url: str,
@@ -108,34 +134,19 @@ class GitRepos:
         cwd: Path | None = None,
         extra_env: dict[str, str] | None = None,
     ) -> str:
-        cred = self.credentials.lookup(url)
-        if cred is not None and cred.github_app_id and cred.github_app_private_key:
-            token = await self.github_app.token(cred)
-            cred = dataclasses.replace(cred, username="x-access-token", password=token)
-        secrets_dir = Path(tempfile.mkdtemp(dir=self.root / "tmp"))
-        try:
-            env = git_environment(
-                base_environment(str(self.root / "home")),
-                cred,
-                tools_dir=self.root / "tools",
-                secrets_dir=secrets_dir,
-                known_hosts=self.known_hosts,
-                ca_certs=self.tls_certs.for_url(url) if url else "",
-                url=url,
-            )
+        async with self.credential_environment(url) as (env, secrets):
             env.update(extra_env or {})
-            result = await run_tool(
-                ["git", *args],
-                cwd=str(cwd or self.root),
-                env=env,
-                time_limit=self.timeout,
-                secrets=(*(cred.secret_values() if cred else ()), *url_secrets(url)),
-                display=f"git {args[0]}",
-            )
-        except ToolFailedError as exc:
-            raise self._classify(url, exc) from None
-        finally:
-            shutil.rmtree(secrets_dir, ignore_errors=True)
+            try:
+                result = await run_tool(
+                    ["git", *args],
+                    cwd=str(cwd or self.root),
+                    env=env,
+                    time_limit=self.timeout,
+                    secrets=secrets,
+                    display=f"git {args[0]}",
+                )
+            except ToolFailedError as exc:
+                raise self._classify(url, exc) from None
         return result.stdout.decode()
 
     @staticmethod

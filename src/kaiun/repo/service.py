@@ -15,6 +15,7 @@ import shutil
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -38,6 +39,7 @@ from kaiun.repo.render.helm_engine import HelmEngine, default_helm_engine
 from kaiun.repo.render.kustomize import render_kustomize
 from kaiun.repo.render.plugin import (
     ConfigManagementPlugin,
+    announce_parameters,
     discover_plugin,
     find_plugin,
     render_plugin,
@@ -285,7 +287,7 @@ class RepoService:
                 helm_binary=self.helm_binary,
             )
             if plugin is not None:
-                rendered = await render_plugin(ctx, plugin)
+                rendered = await self._run_plugin(ctx, plugin)
             else:
                 rendered = await self._run_renderer(kind, ctx)
         finally:
@@ -374,6 +376,37 @@ class RepoService:
         )
         refuse_escaping_symlinks(chart_dir, chart_dir)
         return chart_dir
+
+    async def _run_plugin(self, ctx: RenderContext, plugin: ConfigManagementPlugin) -> Rendered:
+        url = ctx.request.source.repo_url
+        if not plugin.provide_git_creds or ctx.request.source.chart or url.startswith("oci://"):
+            return await render_plugin(ctx, plugin)
+        # provideGitCreds: the plugin may run git against the app's repository itself.
+        async with self.git.credential_environment(url, dict(ctx.tool_env)) as (env, secrets):
+            return await render_plugin(ctx, plugin, git_env=env, secrets=secrets)
+
+    async def plugin_parameters(self, request: ManifestRequest) -> list[dict[str, Any]]:
+        """The parameters the source's plugin announces (static, then dynamic) for the UI/API;
+        an empty list when the source is not rendered by a plugin."""
+        source = request.source
+        commit = await self.resolve_revision(source, refresh=request.no_cache)
+        root = await self._source_root(
+            source, commit, request.settings.allow_out_of_bounds_symlinks
+        )
+        app_dir = self._app_dir(root, "." if source.chart else source.path or ".")
+        if app_dir is None:
+            raise SourceError(f"application path {source.path!r} does not exist at {commit[:8]}")
+        plugin = await self._plugin_for(request, app_dir, commit)
+        if plugin is None:
+            return []
+        scratch = self.work_dir / "render" / uuid.uuid4().hex
+        ctx = RenderContext(root=root, app_dir=app_dir, request=request, revision=commit,
+                            work_dir=scratch, tool_env=self._tool_env)  # fmt: skip
+        try:
+            async with self._limit:
+                return await announce_parameters(ctx, plugin)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
     async def _run_renderer(self, kind: SourceType, ctx: RenderContext) -> Rendered:
         if kind is SourceType.HELM:
