@@ -19,11 +19,14 @@ import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import orjson
+
 from kaiun.repo import revisions
 from kaiun.repo.credentials import CredentialStore
 from kaiun.repo.errors import AuthenticationError, GitError, RevisionNotFoundError
 from kaiun.repo.gitauth import git_environment
 from kaiun.repo.githubapp import GitHubAppTokens
+from kaiun.repo.gitlfs import place_lfs_objects
 from kaiun.repo.process import ToolFailedError, base_environment, run_tool
 from kaiun.repo.singleflight import SingleFlight
 from kaiun.repo.tlscerts import TlsCerts
@@ -285,7 +288,10 @@ class GitRepos:
 
     async def checkout(self, url: str, sha: str) -> Path:
         """A directory holding the tree of commit ``sha``; shared, never to be written to."""
-        dest = self.root / "checkouts" / mirror_key(url, self._salt) / sha
+        lfs = self._lfs_enabled(url)
+        # LFS content and pointers are different trees of one commit: separate directories.
+        name = sha + ("-lfs" if lfs else "")
+        dest = self.root / "checkouts" / mirror_key(url, self._salt) / name
         if dest.is_dir():
             return dest
 
@@ -297,12 +303,36 @@ class GitRepos:
                 await self.fetch(url)
                 if await self._rev_parse(mirror, sha) is None:
                     raise RevisionNotFoundError(f"commit {sha} not found in {redact_url(url)}")
-            await self._materialize(url, mirror, sha, dest)
+            await self._materialize(url, mirror, sha, dest, lfs=lfs)
             return dest
 
         return await self._flights.do(f"checkout {dest}", make)
 
-    async def _materialize(self, url: str, mirror: Path, sha: str, dest: Path) -> None:
+    def _lfs_enabled(self, url: str) -> bool:
+        cred = self.credentials.lookup(url) if url else None
+        return bool(cred is not None and cred.enable_lfs)
+
+    async def _smudge_lfs(self, url: str, mirror: Path, sha: str, tree: Path, index: Path) -> None:
+        """Replace the LFS pointer files of ``tree`` with their content (``enableLfs``).
+
+        The objects are fetched into the mirror's LFS store (``git lfs fetch``, with the
+        repository's credentials; it checks each object's digest) and copied over the
+        pointers ``git lfs ls-files`` lists for the commit; the mirror's refs are untouched.
+        """
+        if shutil.which("git-lfs") is None:
+            raise GitError(
+                f"{redact_url(url)} has enableLfs but git-lfs is not installed on the repo server"
+            )
+        await self._git(url, ["--git-dir", str(mirror), "lfs", "fetch", url, sha], cwd=mirror)
+        listing = await self._git(
+            url, ["--git-dir", str(mirror), "lfs", "ls-files", "--json", sha], cwd=mirror
+        )
+        store = mirror / "lfs" / "objects"
+        await asyncio.to_thread(place_lfs_objects, orjson.loads(listing), store, tree)
+
+    async def _materialize(
+        self, url: str, mirror: Path, sha: str, dest: Path, *, lfs: bool = False
+    ) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".tmp-"))
         index = staging.with_suffix(".index")
@@ -316,6 +346,8 @@ class GitRepos:
                 cwd=staging,
                 extra_env={"GIT_INDEX_FILE": str(index)},
             )  # fmt: skip
+            if lfs:
+                await self._smudge_lfs(url, mirror, sha, staging, index)
             if self.submodules:
                 await self._submodules(url, mirror, sha, staging)
         except BaseException:

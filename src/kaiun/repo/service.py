@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import hashlib
 import logging
+import os
 import shutil
 import uuid
 from collections.abc import Mapping, Sequence
@@ -77,7 +78,9 @@ class RepoService:
     ) -> None:
         self.work_dir = work_dir
         # kustomize's Helm chart inflator (``--enable-helm``) runs this binary.
-        self.helm_binary = helm_binary or shutil.which("helm")
+        self.helm_binary = (
+            helm_binary or os.environ.get("KAIUN_HELM_BINARY") or shutil.which("helm")
+        )
         certs = TlsCerts(tls_certs)
         self.git = GitRepos(
             work_dir / "git",
