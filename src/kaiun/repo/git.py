@@ -101,6 +101,8 @@ class GitRepos:
             (root / sub).mkdir(parents=True, exist_ok=True)
         (root / "tmp").chmod(0o700)
         self._salt = _load_salt(root / "salt")
+        # (url, sha) -> its finished checkout: directories are never changed once made.
+        self._checkouts: dict[tuple[str, str], Path] = {}
 
     # -- running git -----------------------------------------------------------------
 
@@ -288,11 +290,15 @@ class GitRepos:
 
     async def checkout(self, url: str, sha: str) -> Path:
         """A directory holding the tree of commit ``sha``; shared, never to be written to."""
+        known = self._checkouts.get((url, sha))
+        if known is not None:
+            return known
         lfs = self._lfs_enabled(url)
         # LFS content and pointers are different trees of one commit: separate directories.
         name = sha + ("-lfs" if lfs else "")
         dest = self.root / "checkouts" / mirror_key(url, self._salt) / name
         if dest.is_dir():
+            self._remember_checkout(url, sha, dest)
             return dest
 
         async def make() -> Path:
@@ -304,9 +310,15 @@ class GitRepos:
                 if await self._rev_parse(mirror, sha) is None:
                     raise RevisionNotFoundError(f"commit {sha} not found in {redact_url(url)}")
             await self._materialize(url, mirror, sha, dest, lfs=lfs)
+            self._remember_checkout(url, sha, dest)
             return dest
 
         return await self._flights.do(f"checkout {dest}", make)
+
+    def _remember_checkout(self, url: str, sha: str, dest: Path) -> None:
+        if len(self._checkouts) >= 100_000:
+            self._checkouts.clear()
+        self._checkouts[(url, sha)] = dest
 
     def _lfs_enabled(self, url: str) -> bool:
         cred = self.credentials.lookup(url) if url else None

@@ -20,7 +20,12 @@ from typing import Any
 
 import orjson
 
-from kaiun.repo.cache import ManifestCache, ManifestStore, manifest_cache_key
+from kaiun.repo.cache import (
+    ManifestCache,
+    ManifestStore,
+    manifest_cache_key,
+    manifest_cache_keys,
+)
 from kaiun.repo.contract import ApplicationSource, ManifestRequest, ManifestResponse
 from kaiun.repo.credentials import CredentialStore
 from kaiun.repo.errors import SourceError
@@ -189,8 +194,7 @@ class RepoService:
             name: await self.resolve_revision(src, refresh=refresh)
             for name, src in request.ref_sources.items()
         }
-        key = manifest_cache_key(request, commit, ref_commits, self._renderers)
-        identity = manifest_cache_key(request, "", ref_commits, self._renderers)
+        key, identity = manifest_cache_keys(request, (commit, ""), ref_commits, self._renderers)
         if not refresh:
             hit = await self.cache.get(key)
             if hit is None and request.manifest_generate_paths and not request.source.chart:
