@@ -149,21 +149,22 @@ def direct_vs_service(url: str, repo: Path, paths: list[str], work: Path) -> dic
             await through(p)
             totals["kustomize_direct"] += middle - start
             totals["kustomize_service"] += time.perf_counter() - middle
-        for _ in range(5):  # a Helm SDK render is sub-millisecond: more samples
+        # A Helm SDK render is sub-millisecond: more samples; the three sides take turns
+        # going first, so none always runs just after another's (Go GC, cache) aftermath.
+        sides = [("helm_direct", sdk), ("helm_service", None), ("helm_objects", sdk_objects)]
+        for round_ in range(6):
             for p in helm:
-                start = time.perf_counter()
-                sdk(p)
-                middle = time.perf_counter()
-                await through(p)
-                end = time.perf_counter()
-                sdk_objects(p)
-                totals["helm_direct"] += middle - start
-                totals["helm_service"] += end - middle
-                totals["helm_objects"] += time.perf_counter() - end
+                for name, direct in sides[round_ % 3 :] + sides[: round_ % 3]:
+                    start = time.perf_counter()
+                    if direct is None:
+                        await through(p)
+                    else:
+                        direct(p)
+                    totals[name] += time.perf_counter() - start
 
     asyncio.run(measure())
     return {
-        k: v / (len(kust) if k.startswith("kustomize") else 5 * len(helm))
+        k: v / (len(kust) if k.startswith("kustomize") else 6 * len(helm))
         for k, v in totals.items()
     }
 
