@@ -291,7 +291,7 @@ class GitRepos:
     async def checkout(self, url: str, sha: str) -> Path:
         """A directory holding the tree of commit ``sha``; shared, never to be written to."""
         known = self._checkouts.get((url, sha))
-        if known is not None:
+        if known is not None and known.is_dir():
             return known
         lfs = self._lfs_enabled(url)
         # LFS content and pointers are different trees of one commit: separate directories.
