@@ -20,7 +20,7 @@ from kaiun.repo import (
     ToolDisabledError,
 )
 from kaiun.repo.render.kustomize import parse_image
-from tests.integration.repo.repo_testkit import GitRepo, names
+from tests.integration.repo.repo_testkit import GitRepo, StaticHttpServer, names, package_chart
 
 Render = Callable[..., ManifestResponse]
 
@@ -271,3 +271,37 @@ def test_load_restrictor_option_is_applied(git_repo: GitRepo, render: Render) ->
         render(source)
     none = RenderSettings(kustomize_build_options=("--load-restrictor LoadRestrictionsNone",))
     assert names(render(source, settings=none)) == ["ConfigMap/shared"]
+
+
+@pytest.mark.skipif(HELM is None, reason="no helm binary (scripts/setup installs one)")
+def test_enable_helm_pulls_remote_charts_into_a_private_copy(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    """A ``helmCharts`` entry with ``repo:`` is pulled by kustomize (from a chart repository
+    on loopback) into a copy of the repository, never into the shared checkout."""
+    chart_src = tmp_path / "chart-src"
+    for rel, text in CHART.items():
+        if rel.startswith("app/charts/greeter/"):
+            target = chart_src / rel.removeprefix("app/charts/greeter/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+    package_chart(chart_src, tmp_path / "site", ["0.2.0"])
+    with StaticHttpServer(tmp_path / "site") as charts:
+        git_repo.commit(
+            {
+                "app/kustomization.yaml": "helmCharts:\n- name: greeter\n"
+                f"  repo: {charts.url}\n  version: 0.2.0\n  releaseName: pulled\n"
+                "  valuesInline: {greeting: remote}\n"
+            }
+        )
+        service = RepoService(tmp_path / "work", helm_binary=HELM)
+        req = ManifestRequest(
+            source=ApplicationSource.from_dict({"repoURL": git_repo.url, "path": "app"}),
+            kube_version="1.30.0",
+            settings=RenderSettings(kustomize_build_options=("--enable-helm",)),
+        )
+        resp = asyncio.run(service.generate_manifest(req))
+    (cm,) = resp.manifests
+    assert (cm["metadata"]["name"], cm["data"]["greeting"]) == ("pulled-cm", "remote")
+    checkout = next((tmp_path / "work" / "git" / "checkouts").rglob("kustomization.yaml"))
+    assert [f.name for f in checkout.parent.iterdir()] == ["kustomization.yaml"]

@@ -8,6 +8,8 @@ same transformers run on the same objects, and the checkout is never touched.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import os
 import re
 import shlex
@@ -111,6 +113,10 @@ def _inline_patch(patch: Obj, ctx: RenderContext) -> Obj:
     return out
 
 
+def _split(build_options: tuple[str, ...]) -> list[str]:
+    return [arg for option in build_options for arg in shlex.split(option)]
+
+
 def _has_flag(options: list[str], flag: str) -> bool:
     return any(o == flag or o.startswith(flag + "=") for o in options)
 
@@ -138,7 +144,7 @@ def kustomize_command(
     With ``--enable-helm`` in the build options, kustomize's Helm chart inflator gets
     ``helm_command`` and the app's kube and API versions, unless the options name their own.
     """
-    options = [arg for option in build_options for arg in shlex.split(option)]
+    options = _split(build_options)
     if _helm_enabled(options):
         if not _has_flag(options, "--helm-command"):
             if helm_command is None:
@@ -159,7 +165,13 @@ def kustomize_command(
 async def render_kustomize(ctx: RenderContext) -> Rendered:
     """Build the app's kustomization (with overrides) and parse its output."""
     spec = ctx.request.source.kustomize or KustomizeSpec()
-    check_kustomization_paths(ctx.root, ctx.app_dir)
+    pulls_charts = check_kustomization_paths(ctx.root, ctx.app_dir)
+    if pulls_charts and _helm_enabled(_split(ctx.settings.kustomize_build_options)):
+        # kustomize writes pulled charts into the kustomization's chartHome: give it a
+        # private copy, so the shared checkout stays exactly the commit's tree.
+        copy = ctx.work_dir / "repo"
+        await asyncio.to_thread(shutil.copytree, ctx.root, copy, symlinks=True)
+        ctx = dataclasses.replace(ctx, root=copy, app_dir=copy / ctx.app_dir.relative_to(ctx.root))
     target = ctx.app_dir
     if not spec.is_empty():
         target = ctx.work_dir / "kustomize-overlay"

@@ -75,8 +75,13 @@ def _helm_references(doc: dict[str, Any]) -> Iterator[tuple[str, bool]]:
                 yield globals_[key], False
 
 
-def check_kustomization_paths(root: Path, app_dir: Path, *, max_depth: int = 64) -> None:
-    """Raise ``PathEscapeError`` if a kustomization reachable from ``app_dir`` leaves ``root``."""
+def check_kustomization_paths(root: Path, app_dir: Path, *, max_depth: int = 64) -> bool:
+    """Raise ``PathEscapeError`` if a kustomization reachable from ``app_dir`` leaves ``root``.
+
+    Returns whether one of them declares a ``helmCharts`` entry with a remote ``repo``:
+    with ``--enable-helm`` kustomize pulls that chart into the kustomization's directory.
+    """
+    pulls = False
     seen: set[Path] = set()
     pending = [(app_dir, 0)]
     while pending:
@@ -95,9 +100,13 @@ def check_kustomization_paths(root: Path, app_dir: Path, *, max_depth: int = 64)
             ) from None
         if not isinstance(doc, dict):
             continue
+        pulls = pulls or any(
+            isinstance(c, dict) and c.get("repo") for c in doc.get("helmCharts") or ()
+        )
         for ref, maybe_dir in _references(doc):
             if _REMOTE.match(ref):
                 continue
             target = resolve_inside(root, directory, ref, what="kustomize reference")
             if maybe_dir and target.is_dir():
                 pending.append((target, depth + 1))
+    return pulls
