@@ -335,6 +335,8 @@ class GitRepos:
             raise GitError(
                 f"{redact_url(url)} has enableLfs but git-lfs is not installed on the repo server"
             )
+        if url.startswith("-"):  # git lfs fetch takes the remote positionally, without "--"
+            raise GitError(f"refusing repository URL {redact_url(url)!r}")
         await self._git(url, ["--git-dir", str(mirror), "lfs", "fetch", url, sha], cwd=mirror)
         listing = await self._git(
             url, ["--git-dir", str(mirror), "lfs", "ls-files", "--json", sha], cwd=mirror
