@@ -1,7 +1,7 @@
 """The repo server over HTTP: an ASGI app serving ``RepoService`` and a client with its API.
 
 The distributed ``repo-server`` role runs ``repo_server_app(service)`` under uvicorn;
-controllers use ``RemoteRepoService``, which has ``RepoService``'s two methods, so callers
+controllers use ``RemoteRepoService``, which has ``RepoService``'s methods, so callers
 cannot tell where rendering happens. Errors cross the wire as ``{"error", "type"}`` and are
 raised again as the same ``RepoError`` subclass on the client side.
 """
