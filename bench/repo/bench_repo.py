@@ -24,6 +24,7 @@ from pathlib import Path
 import helm_python
 
 from kaiun.repo import ApplicationSource, BinaryHelmEngine, ManifestRequest, RepoService
+from kaiun.repo.manifests import parse_yaml_stream
 
 ROOT = Path(__file__).resolve().parents[2]
 GIT_ENV = {
@@ -122,6 +123,13 @@ def direct_vs_service(url: str, repo: Path, paths: list[str], work: Path) -> dic
         with helm_python.Chart.load(str(repo / p)) as chart:
             chart.render({}, name="x", namespace="default")
 
+    def sdk_objects(p: str) -> None:
+        # The least any caller does to get objects: the SDK call, then its YAML parsed.
+        with helm_python.Chart.load(str(repo / p)) as chart:
+            out = chart.render({}, name="x", namespace="default")
+        for name, text in out.items():
+            parse_yaml_stream(text, name)
+
     async def through(p: str) -> None:
         # An emptied cache makes it render; revision resolution stays cached, so this is
         # the render path alone (a hard refresh would add an ls-remote).
@@ -129,22 +137,35 @@ def direct_vs_service(url: str, repo: Path, paths: list[str], work: Path) -> dic
         await service.generate_manifest(request(url, p))
 
     totals = dict.fromkeys(
-        ("kustomize_direct", "kustomize_service", "helm_direct", "helm_service"), 0.0
+        ("kustomize_direct", "kustomize_service", "helm_direct", "helm_service", "helm_objects"),
+        0.0,
     )
 
     async def measure() -> None:
-        for tool, group, direct in (("kustomize", kust, kubectl), ("helm", helm, sdk)):
-            for p in group:
-                start = time.perf_counter()
-                direct(p)
-                middle = time.perf_counter()
-                await through(p)
-                totals[f"{tool}_direct"] += middle - start
-                totals[f"{tool}_service"] += time.perf_counter() - middle
+        for p in kust:
+            start = time.perf_counter()
+            kubectl(p)
+            middle = time.perf_counter()
+            await through(p)
+            totals["kustomize_direct"] += middle - start
+            totals["kustomize_service"] += time.perf_counter() - middle
+        # A Helm SDK render is sub-millisecond: more samples; the three sides take turns
+        # going first, so none always runs just after another's (Go GC, cache) aftermath.
+        sides = [("helm_direct", sdk), ("helm_service", None), ("helm_objects", sdk_objects)]
+        for round_ in range(6):
+            for p in helm:
+                for name, direct in sides[round_ % 3 :] + sides[: round_ % 3]:
+                    start = time.perf_counter()
+                    if direct is None:
+                        await through(p)
+                    else:
+                        direct(p)
+                    totals[name] += time.perf_counter() - start
 
     asyncio.run(measure())
     return {
-        k: v / (len(kust) if k.startswith("kustomize") else len(helm)) for k, v in totals.items()
+        k: v / (len(kust) if k.startswith("kustomize") else 6 * len(helm))
+        for k, v in totals.items()
     }
 
 
@@ -205,6 +226,9 @@ def main() -> None:
         s = med(x[f"{tool}_service"] for x in directs)
         print(f"{tool}: direct {d * 1000:.2f} ms, via service (uncached) {s * 1000:.2f} ms, "
               f"overhead {s / d:.2f}x")  # fmt: skip
+    o = med(x["helm_objects"] for x in directs)
+    s = med(x["helm_service"] for x in directs)
+    print(f"helm: SDK call + YAML parse of its output {o * 1000:.2f} ms; service {s / o:.2f}x that")
     if engines:
         sdk_t, bin_t = med(e[0] for e in engines), med(e[1] for e in engines)
         print(f"helm SDK {sdk_t * 1000:.2f} ms vs helm template process {bin_t * 1000:.2f} ms: "

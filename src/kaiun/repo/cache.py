@@ -20,20 +20,18 @@ import orjson
 from kaiun.repo.contract import ManifestRequest, ManifestResponse
 from kaiun.repo.urls import normalize_repo_url
 
-__all__ = ["ManifestCache", "ManifestStore", "manifest_cache_key"]
+__all__ = ["ManifestCache", "ManifestStore", "manifest_cache_key", "manifest_cache_keys"]
 
 DEFAULT_TTL_SECONDS = 24 * 3600.0
 
 
-def manifest_cache_key(
-    request: ManifestRequest, commit: str, ref_commits: Mapping[str, str], engine: str
-) -> str:
-    """A stable digest of everything that can change the rendered manifests."""
+def _material(
+    request: ManifestRequest, ref_commits: Mapping[str, str], engine: str
+) -> dict[str, Any]:
     # manifest_generate_paths, previous_revision and placeholder replacement (done after the
     # cache) only decide whether to render or what happens afterwards, not what is rendered.
-    material: dict[str, Any] = {
+    return {
         "repo": normalize_repo_url(request.source.repo_url),
-        "commit": commit,
         "refs": dict(sorted(ref_commits.items())),
         # Spellings of one repository URL share entries, as they share one mirror.
         "source": {**request.source.to_dict(), "repoURL": ""},
@@ -43,7 +41,26 @@ def manifest_cache_key(
         "settings": request.settings.to_dict(),
         "engine": engine,
     }
+
+
+def _digest(material: dict[str, Any], commit: str) -> str:
+    material["commit"] = commit
     return hashlib.sha256(orjson.dumps(material, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def manifest_cache_key(
+    request: ManifestRequest, commit: str, ref_commits: Mapping[str, str], engine: str
+) -> str:
+    """A stable digest of everything that can change the rendered manifests."""
+    return _digest(_material(request, ref_commits, engine), commit)
+
+
+def manifest_cache_keys(
+    request: ManifestRequest, commits: tuple[str, ...], ref_commits: Mapping[str, str], engine: str
+) -> tuple[str, ...]:
+    """``manifest_cache_key`` for each of ``commits``, describing the request only once."""
+    material = _material(request, ref_commits, engine)
+    return tuple(_digest(material, c) for c in commits)
 
 
 class ManifestStore(Protocol):

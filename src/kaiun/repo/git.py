@@ -9,20 +9,24 @@ callers for the same URL or commit wait for one operation instead of repeating i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+
+import orjson
 
 from kaiun.repo import revisions
 from kaiun.repo.credentials import CredentialStore
 from kaiun.repo.errors import AuthenticationError, GitError, RevisionNotFoundError
 from kaiun.repo.gitauth import git_environment
 from kaiun.repo.githubapp import GitHubAppTokens
+from kaiun.repo.gitlfs import place_lfs_objects
 from kaiun.repo.process import ToolFailedError, base_environment, run_tool
 from kaiun.repo.singleflight import SingleFlight
 from kaiun.repo.tlscerts import TlsCerts
@@ -97,8 +101,35 @@ class GitRepos:
             (root / sub).mkdir(parents=True, exist_ok=True)
         (root / "tmp").chmod(0o700)
         self._salt = _load_salt(root / "salt")
+        # (url, sha) -> its finished checkout: directories are never changed once made.
+        self._checkouts: dict[tuple[str, str], Path] = {}
 
     # -- running git -----------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def credential_environment(
+        self, url: str, base: dict[str, str] | None = None
+    ) -> AsyncIterator[tuple[dict[str, str], tuple[str, ...]]]:
+        """``(env, secrets)`` for running git against ``url`` with its credentials: the
+        askpass helper, ``GIT_CONFIG_*`` and private key files, removed on exit."""
+        cred = self.credentials.lookup(url)
+        if cred is not None and cred.github_app_id and cred.github_app_private_key:
+            token = await self.github_app.token(cred)
+            cred = dataclasses.replace(cred, username="x-access-token", password=token)
+        secrets_dir = Path(tempfile.mkdtemp(dir=self.root / "tmp"))
+        try:
+            env = git_environment(
+                base if base is not None else base_environment(str(self.root / "home")),
+                cred,
+                tools_dir=self.root / "tools",
+                secrets_dir=secrets_dir,
+                known_hosts=self.known_hosts,
+                ca_certs=self.tls_certs.for_url(url) if url else "",
+                url=url,
+            )
+            yield env, (*(cred.secret_values() if cred else ()), *url_secrets(url))
+        finally:
+            shutil.rmtree(secrets_dir, ignore_errors=True)
 
     async def _git(
         self,
@@ -108,34 +139,19 @@ class GitRepos:
         cwd: Path | None = None,
         extra_env: dict[str, str] | None = None,
     ) -> str:
-        cred = self.credentials.lookup(url)
-        if cred is not None and cred.github_app_id and cred.github_app_private_key:
-            token = await self.github_app.token(cred)
-            cred = dataclasses.replace(cred, username="x-access-token", password=token)
-        secrets_dir = Path(tempfile.mkdtemp(dir=self.root / "tmp"))
-        try:
-            env = git_environment(
-                base_environment(str(self.root / "home")),
-                cred,
-                tools_dir=self.root / "tools",
-                secrets_dir=secrets_dir,
-                known_hosts=self.known_hosts,
-                ca_certs=self.tls_certs.for_url(url) if url else "",
-                url=url,
-            )
+        async with self.credential_environment(url) as (env, secrets):
             env.update(extra_env or {})
-            result = await run_tool(
-                ["git", *args],
-                cwd=str(cwd or self.root),
-                env=env,
-                time_limit=self.timeout,
-                secrets=(*(cred.secret_values() if cred else ()), *url_secrets(url)),
-                display=f"git {args[0]}",
-            )
-        except ToolFailedError as exc:
-            raise self._classify(url, exc) from None
-        finally:
-            shutil.rmtree(secrets_dir, ignore_errors=True)
+            try:
+                result = await run_tool(
+                    ["git", *args],
+                    cwd=str(cwd or self.root),
+                    env=env,
+                    time_limit=self.timeout,
+                    secrets=secrets,
+                    display=f"git {args[0]}",
+                )
+            except ToolFailedError as exc:
+                raise self._classify(url, exc) from None
         return result.stdout.decode()
 
     @staticmethod
@@ -274,8 +290,15 @@ class GitRepos:
 
     async def checkout(self, url: str, sha: str) -> Path:
         """A directory holding the tree of commit ``sha``; shared, never to be written to."""
-        dest = self.root / "checkouts" / mirror_key(url, self._salt) / sha
+        known = self._checkouts.get((url, sha))
+        if known is not None and known.is_dir():
+            return known
+        lfs = self._lfs_enabled(url)
+        # LFS content and pointers are different trees of one commit: separate directories.
+        name = sha + ("-lfs" if lfs else "")
+        dest = self.root / "checkouts" / mirror_key(url, self._salt) / name
         if dest.is_dir():
+            self._remember_checkout(url, sha, dest)
             return dest
 
         async def make() -> Path:
@@ -286,12 +309,44 @@ class GitRepos:
                 await self.fetch(url)
                 if await self._rev_parse(mirror, sha) is None:
                     raise RevisionNotFoundError(f"commit {sha} not found in {redact_url(url)}")
-            await self._materialize(url, mirror, sha, dest)
+            await self._materialize(url, mirror, sha, dest, lfs=lfs)
+            self._remember_checkout(url, sha, dest)
             return dest
 
         return await self._flights.do(f"checkout {dest}", make)
 
-    async def _materialize(self, url: str, mirror: Path, sha: str, dest: Path) -> None:
+    def _remember_checkout(self, url: str, sha: str, dest: Path) -> None:
+        if len(self._checkouts) >= 100_000:
+            self._checkouts.clear()
+        self._checkouts[(url, sha)] = dest
+
+    def _lfs_enabled(self, url: str) -> bool:
+        cred = self.credentials.lookup(url) if url else None
+        return bool(cred is not None and cred.enable_lfs)
+
+    async def _smudge_lfs(self, url: str, mirror: Path, sha: str, tree: Path, index: Path) -> None:
+        """Replace the LFS pointer files of ``tree`` with their content (``enableLfs``).
+
+        The objects are fetched into the mirror's LFS store (``git lfs fetch``, with the
+        repository's credentials; it checks each object's digest) and copied over the
+        pointers ``git lfs ls-files`` lists for the commit; the mirror's refs are untouched.
+        """
+        if shutil.which("git-lfs") is None:
+            raise GitError(
+                f"{redact_url(url)} has enableLfs but git-lfs is not installed on the repo server"
+            )
+        if url.startswith("-"):  # git lfs fetch takes the remote positionally, without "--"
+            raise GitError(f"refusing repository URL {redact_url(url)!r}")
+        await self._git(url, ["--git-dir", str(mirror), "lfs", "fetch", url, sha], cwd=mirror)
+        listing = await self._git(
+            url, ["--git-dir", str(mirror), "lfs", "ls-files", "--json", sha], cwd=mirror
+        )
+        store = mirror / "lfs" / "objects"
+        await asyncio.to_thread(place_lfs_objects, orjson.loads(listing), store, tree)
+
+    async def _materialize(
+        self, url: str, mirror: Path, sha: str, dest: Path, *, lfs: bool = False
+    ) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".tmp-"))
         index = staging.with_suffix(".index")
@@ -305,6 +360,8 @@ class GitRepos:
                 cwd=staging,
                 extra_env={"GIT_INDEX_FILE": str(index)},
             )  # fmt: skip
+            if lfs:
+                await self._smudge_lfs(url, mirror, sha, staging, index)
             if self.submodules:
                 await self._submodules(url, mirror, sha, staging)
         except BaseException:

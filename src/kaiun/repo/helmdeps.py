@@ -23,6 +23,8 @@ from kaiun.repo.sandbox import resolve_inside
 __all__ = ["missing_dependencies", "vendor_dependencies"]
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MEMO_SIZE = 10_000
+_MISSING: dict[Path, tuple[tuple[tuple[int, int], tuple[int, int]], list[dict[str, Any]]]] = {}
 
 
 def _declared(chart_dir: Path) -> list[dict[str, Any]]:
@@ -50,10 +52,28 @@ def _vendored(chart_dir: Path) -> set[str]:
     return names
 
 
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (st.st_mtime_ns, st.st_ino)
+
+
 def missing_dependencies(chart_dir: Path) -> list[dict[str, Any]]:
     """Dependencies ``Chart.yaml`` declares that ``charts/`` does not hold."""
+    # Asked on every Helm render of mostly unchanging checkouts: remember the answer per
+    # chart while ``Chart.yaml`` and ``charts/`` keep their identity and modification time.
+    stamp = (_stamp(chart_dir / "Chart.yaml"), _stamp(chart_dir / "charts"))
+    known = _MISSING.get(chart_dir)
+    if known is not None and known[0] == stamp:
+        return [dict(d) for d in known[1]]
     have = _vendored(chart_dir)
-    return [d for d in _declared(chart_dir) if str(d["name"]) not in have]
+    missing = [d for d in _declared(chart_dir) if str(d["name"]) not in have]
+    if len(_MISSING) >= _MEMO_SIZE:
+        _MISSING.clear()
+    _MISSING[chart_dir] = (stamp, missing)
+    return [dict(d) for d in missing]
 
 
 async def vendor_dependencies(

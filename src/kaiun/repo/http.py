@@ -1,7 +1,7 @@
 """The repo server over HTTP: an ASGI app serving ``RepoService`` and a client with its API.
 
 The distributed ``repo-server`` role runs ``repo_server_app(service)`` under uvicorn;
-controllers use ``RemoteRepoService``, which has ``RepoService``'s two methods, so callers
+controllers use ``RemoteRepoService``, which has ``RepoService``'s methods, so callers
 cannot tell where rendering happens. Errors cross the wire as ``{"error", "type"}`` and are
 raised again as the same ``RepoError`` subclass on the client side.
 """
@@ -100,6 +100,10 @@ def repo_server_app(service: RepoService, *, token: str = "") -> Starlette:
             "files": {k: base64.b64encode(v).decode() for k, v in found.items()},
         }
 
+    async def plugin_parameters(body: dict[str, Any]) -> dict[str, Any]:
+        request = ManifestRequest.from_dict(body)
+        return {"parametersAnnouncement": await service.plugin_parameters(request)}
+
     async def healthz(request: Request) -> Response:
         return Response("ok")
 
@@ -108,6 +112,7 @@ def repo_server_app(service: RepoService, *, token: str = "") -> Starlette:
         "/api/v1/revision": revision,
         "/api/v1/directories": directories,
         "/api/v1/files": files,
+        "/api/v1/plugin-parameters": plugin_parameters,
     }
     return Starlette(
         routes=[Route(path, _endpoint(h, token), methods=["POST"]) for path, h in routes.items()]
@@ -170,6 +175,11 @@ class RemoteRepoService:
         data = await self._post("/api/v1/files", body)
         files = {str(k): base64.b64decode(v) for k, v in data["files"].items()}
         return str(data["revision"]), files
+
+    async def plugin_parameters(self, request: ManifestRequest) -> list[dict[str, Any]]:
+        """Remote ``RepoService.plugin_parameters``."""
+        data = await self._post("/api/v1/plugin-parameters", request.to_dict())
+        return [dict(a) for a in data["parametersAnnouncement"]]
 
 
 def _rebuild(data: dict[str, Any]) -> errors.RepoError:

@@ -11,14 +11,21 @@ import asyncio
 import dataclasses
 import hashlib
 import logging
+import os
 import shutil
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import orjson
 
-from kaiun.repo.cache import ManifestCache, ManifestStore, manifest_cache_key
+from kaiun.repo.cache import (
+    ManifestCache,
+    ManifestStore,
+    manifest_cache_key,
+    manifest_cache_keys,
+)
 from kaiun.repo.contract import ApplicationSource, ManifestRequest, ManifestResponse
 from kaiun.repo.credentials import CredentialStore
 from kaiun.repo.errors import SourceError
@@ -38,6 +45,7 @@ from kaiun.repo.render.helm_engine import HelmEngine, default_helm_engine
 from kaiun.repo.render.kustomize import render_kustomize
 from kaiun.repo.render.plugin import (
     ConfigManagementPlugin,
+    announce_parameters,
     discover_plugin,
     find_plugin,
     render_plugin,
@@ -50,6 +58,7 @@ from kaiun.repo.urls import redact_url
 __all__ = ["RepoService"]
 
 log = logging.getLogger(__name__)
+_APP_DIR_MEMO = 10_000
 
 
 class RepoService:
@@ -70,8 +79,13 @@ class RepoService:
         secret_backend: SecretBackend | None = None,
         submodules: bool = True,
         tls_certs: Mapping[str, str] | None = None,
+        helm_binary: str | None = None,
     ) -> None:
         self.work_dir = work_dir
+        # kustomize's Helm chart inflator (``--enable-helm``) runs this binary.
+        self.helm_binary = (
+            helm_binary or os.environ.get("KAIUN_HELM_BINARY") or shutil.which("helm")
+        )
         certs = TlsCerts(tls_certs)
         self.git = GitRepos(
             work_dir / "git",
@@ -103,6 +117,11 @@ class RepoService:
         # The last commit rendered per (source, app, settings): the base for
         # manifest-generate-paths when the caller passes no previous revision.
         self._last_commit: dict[str, str] = {}
+        # Roots (a commit's checkout, an OCI digest, a chart version) never change once
+        # written, so where an app path leads in one is worked out once.
+        self._app_dirs: dict[tuple[Path, str], Path | None] = {}
+        # The scrubbed tool environment, read from ours once rather than per render.
+        self._tool_env = base_environment(str(work_dir / "home"))
         self.render_count = 0
         (work_dir / "render").mkdir(parents=True, exist_ok=True)
         (work_dir / "home").mkdir(parents=True, exist_ok=True)
@@ -130,8 +149,11 @@ class RepoService:
 
     @property
     def _renderers(self) -> str:
-        """What, besides the request, decides the output: the Helm engine and the plugins."""
-        return f"{self.helm_engine.name} plugins={self._plugins_digest}"
+        """What, besides the request, decides the output: the Helm engines and the plugins."""
+        return (
+            f"{self.helm_engine.name} plugins={self._plugins_digest} "
+            f"kustomize-helm={self.helm_binary}"
+        )
 
     async def resolve_revision(self, source: ApplicationSource, *, refresh: bool = False) -> str:
         """The commit (or, for a chart from a Helm repository, the version) to render."""
@@ -172,8 +194,7 @@ class RepoService:
             name: await self.resolve_revision(src, refresh=refresh)
             for name, src in request.ref_sources.items()
         }
-        key = manifest_cache_key(request, commit, ref_commits, self._renderers)
-        identity = manifest_cache_key(request, "", ref_commits, self._renderers)
+        key, identity = manifest_cache_keys(request, (commit, ""), ref_commits, self._renderers)
         if not refresh:
             hit = await self.cache.get(key)
             if hit is None and request.manifest_generate_paths and not request.source.chart:
@@ -248,10 +269,8 @@ class RepoService:
             for name, sha in ref_commits.items()
         }
         root = await self._source_root(source, commit, allow_oob)
-        app_dir = resolve_inside(
-            root, root, "." if source.chart else source.path or ".", what="application path"
-        )
-        if not app_dir.is_dir():
+        app_dir = self._app_dir(root, "." if source.chart else source.path or ".")
+        if app_dir is None:
             raise SourceError(
                 f"application path {source.path!r} does not exist in "
                 f"{redact_url(source.repo_url)} at {commit[:8]}"
@@ -270,11 +289,12 @@ class RepoService:
                 request=request,
                 revision=commit,
                 work_dir=scratch,
-                tool_env=base_environment(str(self.work_dir / "home")),
+                tool_env=self._tool_env,
                 ref_roots=ref_roots,
+                helm_binary=self.helm_binary,
             )
             if plugin is not None:
-                rendered = await render_plugin(ctx, plugin)
+                rendered = await self._run_plugin(ctx, plugin)
             else:
                 rendered = await self._run_renderer(kind, ctx)
         finally:
@@ -292,6 +312,16 @@ class RepoService:
             namespace=request.namespace,
             commands=rendered.commands,
         )
+
+    def _app_dir(self, root: Path, path: str) -> Path | None:
+        """``path`` resolved inside the immutable ``root``, or None when it is no directory."""
+        key = (root, path)
+        if key not in self._app_dirs:
+            if len(self._app_dirs) >= _APP_DIR_MEMO:
+                self._app_dirs.clear()
+            resolved = resolve_inside(root, root, path, what="application path")
+            self._app_dirs[key] = resolved if resolved.is_dir() else None
+        return self._app_dirs[key]
 
     async def _source_root(self, source: ApplicationSource, revision: str, allow_oob: bool) -> Path:
         """The directory holding the source at ``revision``: a chart, an OCI artifact or a
@@ -321,7 +351,7 @@ class RepoService:
         if not explicit and not any(p.discoverable for p in self.plugins):
             return None
         env = {
-            **base_environment(str(self.work_dir / "home")),
+            **self._tool_env,
             **build_environment(request, commit),
         }
         found = await discover_plugin(
@@ -353,6 +383,37 @@ class RepoService:
         )
         refuse_escaping_symlinks(chart_dir, chart_dir)
         return chart_dir
+
+    async def _run_plugin(self, ctx: RenderContext, plugin: ConfigManagementPlugin) -> Rendered:
+        url = ctx.request.source.repo_url
+        if not plugin.provide_git_creds or ctx.request.source.chart or url.startswith("oci://"):
+            return await render_plugin(ctx, plugin)
+        # provideGitCreds: the plugin may run git against the app's repository itself.
+        async with self.git.credential_environment(url, dict(ctx.tool_env)) as (env, secrets):
+            return await render_plugin(ctx, plugin, git_env=env, secrets=secrets)
+
+    async def plugin_parameters(self, request: ManifestRequest) -> list[dict[str, Any]]:
+        """The parameters the source's plugin announces (static, then dynamic) for the UI/API;
+        an empty list when the source is not rendered by a plugin."""
+        source = request.source
+        commit = await self.resolve_revision(source, refresh=request.no_cache)
+        root = await self._source_root(
+            source, commit, request.settings.allow_out_of_bounds_symlinks
+        )
+        app_dir = self._app_dir(root, "." if source.chart else source.path or ".")
+        if app_dir is None:
+            raise SourceError(f"application path {source.path!r} does not exist at {commit[:8]}")
+        plugin = await self._plugin_for(request, app_dir, commit)
+        if plugin is None:
+            return []
+        scratch = self.work_dir / "render" / uuid.uuid4().hex
+        ctx = RenderContext(root=root, app_dir=app_dir, request=request, revision=commit,
+                            work_dir=scratch, tool_env=self._tool_env)  # fmt: skip
+        try:
+            async with self._limit:
+                return await announce_parameters(ctx, plugin)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
     async def _run_renderer(self, kind: SourceType, ctx: RenderContext) -> Rendered:
         if kind is SourceType.HELM:

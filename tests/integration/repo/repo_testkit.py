@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
+import socket
 import ssl
 import subprocess
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from kaiun.repo import ManifestResponse
 
@@ -521,3 +525,26 @@ class ForwardProxy:
 def names(response: ManifestResponse) -> list[str]:
     """``Kind/name`` of every rendered object, in order."""
     return [f"{m['kind']}/{m['metadata']['name']}" for m in response.manifests]
+
+
+@contextlib.contextmanager
+def serve_asgi(app: Any) -> Iterator[str]:
+    """Run an ASGI app under uvicorn on a loopback port; yields its base URL."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    for _ in range(500):
+        if server.started:
+            break
+        time.sleep(0.02)
+    host, port = sock.getsockname()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

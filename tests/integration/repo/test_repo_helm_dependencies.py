@@ -59,3 +59,19 @@ def test_dependency_path_escaping_repo_is_refused(git_repo: GitRepo, render: Ren
     )
     with pytest.raises(PathEscapeError, match="dependency"):
         render({"repoURL": git_repo.url, "path": "c"}, app_name="c")
+
+
+def test_missing_dependencies_follow_chart_edits(tmp_path: Path) -> None:
+    """The per-chart answer is remembered, but an edited Chart.yaml or charts/ is re-read."""
+    from kaiun.repo.helmdeps import missing_dependencies
+
+    chart = write_chart(tmp_path / "app", "app", "1.0.0")
+    assert missing_dependencies(chart) == []
+    (chart / "Chart.yaml").unlink()  # a new file: new inode, whatever the clock says
+    (chart / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: app\nversion: 1.0.0\n"
+        "dependencies:\n- {name: sub, version: 0.1.0, repository: 'file://../sub'}\n"
+    )
+    assert [d["name"] for d in missing_dependencies(chart)] == ["sub"]
+    write_chart(chart / "charts" / "sub", "sub", "0.1.0")
+    assert missing_dependencies(chart) == []

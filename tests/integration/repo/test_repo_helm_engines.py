@@ -52,3 +52,28 @@ def test_sdk_and_binary_render_the_same_objects(git_repo: GitRepo, tmp_path: Pat
     assert sorted(sdk.manifests, key=key) == sorted(binary.manifests, key=key)
     assert len(sdk.manifests) == 4
     assert sdk.commands[0].startswith("helm-sdk") and binary.commands[0].startswith("helm-binary")
+
+
+def test_sdk_inline_and_threaded_renders_agree(git_repo: GitRepo, tmp_path: Path) -> None:
+    """A chart known to be quick renders on the calling thread: same objects, same errors."""
+    from kaiun.repo import RenderError
+    from kaiun.repo.render.helm_engine import HelmRenderOptions
+
+    bad = {
+        "bad/Chart.yaml": "apiVersion: v2\nname: bad\nversion: 0.1.0\n",
+        "bad/templates/x.yaml": '{{ fail "broken on purpose" }}\n',
+    }
+    git_repo.commit({**chart_files("c"), **bad})
+    opts = HelmRenderOptions(release_name="r", namespace="ns")
+    threaded, inline = SdkHelmEngine(inline_below_seconds=0), SdkHelmEngine(3600)
+
+    async def renders(engine: SdkHelmEngine, chart: Path) -> list[list[tuple[str, str]]]:
+        return [await engine.render(chart, {"replicaCount": i + 1}, opts) for i in range(3)]
+
+    chart = git_repo.path / "c"
+    assert asyncio.run(renders(threaded, chart)) == asyncio.run(renders(inline, chart))
+    assert len({str(r) for r in asyncio.run(renders(inline, chart))}) == 3  # values applied
+    for engine in (threaded, inline):
+        for _ in range(2):  # the second attempt of the inline engine runs inline
+            with pytest.raises(RenderError, match="broken on purpose"):
+                asyncio.run(engine.render(git_repo.path / "bad", {}, opts))

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from kaiun.repo import ManifestResponse, RenderError, RenderSettings, ToolDisabledError
+from kaiun.repo import (
+    ApplicationSource,
+    ManifestRequest,
+    ManifestResponse,
+    PathEscapeError,
+    RenderError,
+    RenderSettings,
+    RepoService,
+    ToolDisabledError,
+)
 from kaiun.repo.render.kustomize import parse_image
-from tests.integration.repo.repo_testkit import GitRepo, names
+from tests.integration.repo.repo_testkit import GitRepo, StaticHttpServer, names, package_chart
 
 Render = Callable[..., ManifestResponse]
 
@@ -172,3 +184,124 @@ def test_label_without_selector_and_annotation_envsubst(
     assert deploy["metadata"]["labels"] == {"team": "a"}
     assert deploy["spec"]["selector"]["matchLabels"] == {"app": "my-app"}
     assert deploy["metadata"]["annotations"] == {"app": "guestbook", "ns": "web"}
+
+
+ROOT = Path(__file__).resolve().parents[3]
+HELM = shutil.which("helm") or shutil.which(str(ROOT / ".tools" / "bin" / "helm"))
+CHART = {
+    "app/charts/greeter/Chart.yaml": "apiVersion: v2\nname: greeter\nversion: 0.1.0\n",
+    "app/charts/greeter/values.yaml": "greeting: hi\n",
+    "app/charts/greeter/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+    "  name: {{ .Release.Name }}-cm\ndata:\n  greeting: {{ .Values.greeting }}\n"
+    '  kube: "{{ .Capabilities.KubeVersion.Version }}"\n'
+    '  hasMonitoring: "{{ .Capabilities.APIVersions.Has "monitoring.coreos.com/v1" }}"\n',
+    "app/values-prod.yaml": "greeting: from-file\n",
+    "app/kustomization.yaml": "helmCharts:\n- name: greeter\n  releaseName: rel\n"
+    "  valuesFile: values-prod.yaml\n"
+    "namePrefix: k-\n",
+}
+
+
+@pytest.mark.skipif(HELM is None, reason="no helm binary (scripts/setup installs one)")
+def test_enable_helm_inflates_helm_charts(git_repo: GitRepo, tmp_path: Path) -> None:
+    """argocd-cm ``kustomize.buildOptions: --enable-helm``: kustomize runs our helm binary,
+    with the app's kube and API versions, and writes nothing into the shared checkout."""
+    git_repo.commit(CHART)
+    service = RepoService(tmp_path / "work", helm_binary=HELM)
+    settings = RenderSettings(kustomize_build_options=("--enable-helm",))
+    req = ManifestRequest(
+        source=ApplicationSource.from_dict({"repoURL": git_repo.url, "path": "app"}),
+        app_name="a",
+        kube_version="1.29.3",
+        api_versions=("monitoring.coreos.com/v1",),
+        settings=settings,
+    )
+    resp = asyncio.run(service.generate_manifest(req))
+    (cm,) = resp.manifests
+    assert cm["metadata"]["name"] == "k-rel-cm"
+    assert cm["data"] == {"greeting": "from-file", "kube": "v1.29.3", "hasMonitoring": "true"}
+    assert any("--helm-command" in c for c in resp.commands)
+    checkout = next(p for p in (tmp_path / "work" / "git").rglob("kustomization.yaml"))
+    assert sorted(f.name for f in checkout.parent.iterdir()) == [
+        "charts",
+        "kustomization.yaml",
+        "values-prod.yaml",
+    ]
+
+
+def test_enable_helm_without_helm_binary_says_so(git_repo: GitRepo, tmp_path: Path) -> None:
+    git_repo.commit(CHART)
+    service = RepoService(tmp_path / "work")
+    service.helm_binary = None  # as on a machine without helm
+    req = ManifestRequest(
+        source=ApplicationSource.from_dict({"repoURL": git_repo.url, "path": "app"}),
+        settings=RenderSettings(kustomize_build_options=("--enable-helm",)),
+    )
+    with pytest.raises(RenderError, match="no helm binary"):
+        asyncio.run(service.generate_manifest(req))
+
+
+def test_helm_chart_paths_leaving_the_repository_are_refused(
+    git_repo: GitRepo, render: Render
+) -> None:
+    options = RenderSettings(
+        kustomize_build_options=("--enable-helm --load-restrictor LoadRestrictionsNone",)
+    )
+    for kustomization in (
+        "helmCharts:\n- name: greeter\n  valuesFile: ../../../../etc/passwd\n",
+        "helmCharts:\n- name: greeter\n  additionalValuesFiles: [/../../x.yaml]\n",
+        "helmGlobals:\n  chartHome: ../../outside\nhelmCharts:\n- name: greeter\n",
+    ):
+        git_repo.commit({**CHART, "app/kustomization.yaml": kustomization})
+        with pytest.raises(PathEscapeError):
+            render({"repoURL": git_repo.url, "path": "app"}, settings=options)
+
+
+def test_load_restrictor_option_is_applied(git_repo: GitRepo, render: Render) -> None:
+    """``--load-restrictor LoadRestrictionsNone`` lets a kustomization load a file from a
+    sibling directory (still inside the repository); the default refuses it."""
+    git_repo.commit(
+        {
+            "shared/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\n",
+            "app/kustomization.yaml": "resources: [../shared/cm.yaml]\n",
+        }
+    )
+    source = {"repoURL": git_repo.url, "path": "app"}
+    with pytest.raises(RenderError, match="is not in or below"):
+        render(source)
+    none = RenderSettings(kustomize_build_options=("--load-restrictor LoadRestrictionsNone",))
+    assert names(render(source, settings=none)) == ["ConfigMap/shared"]
+
+
+@pytest.mark.skipif(HELM is None, reason="no helm binary (scripts/setup installs one)")
+def test_enable_helm_pulls_remote_charts_into_a_private_copy(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    """A ``helmCharts`` entry with ``repo:`` is pulled by kustomize (from a chart repository
+    on loopback) into a copy of the repository, never into the shared checkout."""
+    chart_src = tmp_path / "chart-src"
+    for rel, text in CHART.items():
+        if rel.startswith("app/charts/greeter/"):
+            target = chart_src / rel.removeprefix("app/charts/greeter/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+    package_chart(chart_src, tmp_path / "site", ["0.2.0"])
+    with StaticHttpServer(tmp_path / "site") as charts:
+        git_repo.commit(
+            {
+                "app/kustomization.yaml": "helmCharts:\n- name: greeter\n"
+                f"  repo: {charts.url}\n  version: 0.2.0\n  releaseName: pulled\n"
+                "  valuesInline: {greeting: remote}\n"
+            }
+        )
+        service = RepoService(tmp_path / "work", helm_binary=HELM)
+        req = ManifestRequest(
+            source=ApplicationSource.from_dict({"repoURL": git_repo.url, "path": "app"}),
+            kube_version="1.30.0",
+            settings=RenderSettings(kustomize_build_options=("--enable-helm",)),
+        )
+        resp = asyncio.run(service.generate_manifest(req))
+    (cm,) = resp.manifests
+    assert (cm["metadata"]["name"], cm["data"]["greeting"]) == ("pulled-cm", "remote")
+    checkout = next((tmp_path / "work" / "git" / "checkouts").rglob("kustomization.yaml"))
+    assert [f.name for f in checkout.parent.iterdir()] == ["kustomization.yaml"]

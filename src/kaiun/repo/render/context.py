@@ -44,6 +44,8 @@ class RenderContext:
     work_dir: Path
     tool_env: Mapping[str, str]
     ref_roots: Mapping[str, Path] = field(default_factory=dict)
+    # A helm v3 binary for kustomize's ``--enable-helm`` (None: none was found).
+    helm_binary: str | None = None
 
     @property
     def settings(self) -> RenderSettings:

@@ -8,6 +8,8 @@ same transformers run on the same objects, and the checkout is never touched.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import os
 import re
 import shlex
@@ -18,6 +20,7 @@ from typing import Any
 import yaml
 
 from kaiun.repo.contract import KustomizeSpec
+from kaiun.repo.errors import RenderError
 from kaiun.repo.manifests import parse_yaml_stream
 from kaiun.repo.process import run_tool
 from kaiun.repo.render.context import RenderContext, Rendered
@@ -110,9 +113,50 @@ def _inline_patch(patch: Obj, ctx: RenderContext) -> Obj:
     return out
 
 
-def kustomize_command(build_options: tuple[str, ...], directory: Path) -> list[str]:
-    """``kustomize build DIR`` if a kustomize binary is on PATH, else ``kubectl kustomize DIR``."""
-    options = [arg for option in build_options for arg in shlex.split(option)]
+def _split(build_options: tuple[str, ...]) -> list[str]:
+    return [arg for option in build_options for arg in shlex.split(option)]
+
+
+def _has_flag(options: list[str], flag: str) -> bool:
+    return any(o == flag or o.startswith(flag + "=") for o in options)
+
+
+def _helm_enabled(options: list[str]) -> bool:
+    # kubectl and kustomize parse booleans as Go does; "--enable-helm=false" turns it off.
+    value = next(
+        (o.partition("=")[2] or "true" for o in reversed(options)
+         if o == "--enable-helm" or o.startswith("--enable-helm=")),
+        "false",
+    )  # fmt: skip
+    return value.lower() in ("1", "t", "true")
+
+
+def kustomize_command(
+    build_options: tuple[str, ...],
+    directory: Path,
+    *,
+    helm_command: str | None = None,
+    kube_version: str = "",
+    api_versions: tuple[str, ...] = (),
+) -> list[str]:
+    """``kustomize build DIR`` if a kustomize binary is on PATH, else ``kubectl kustomize DIR``.
+
+    With ``--enable-helm`` in the build options, kustomize's Helm chart inflator gets
+    ``helm_command`` and the app's kube and API versions, unless the options name their own.
+    """
+    options = _split(build_options)
+    if _helm_enabled(options):
+        if not _has_flag(options, "--helm-command"):
+            if helm_command is None:
+                raise RenderError(
+                    "kustomize.buildOptions has --enable-helm but no helm binary was found: "
+                    "put helm on PATH or pass RepoService(helm_binary=...)"
+                )
+            options += ["--helm-command", helm_command]
+        if kube_version and not _has_flag(options, "--helm-kube-version"):
+            options += ["--helm-kube-version", kube_version]
+        if not _has_flag(options, "--helm-api-versions"):
+            options += [f"--helm-api-versions={api}" for api in api_versions]
     if shutil.which("kustomize"):
         return ["kustomize", "build", str(directory), *options]
     return ["kubectl", "kustomize", str(directory), *options]
@@ -121,15 +165,36 @@ def kustomize_command(build_options: tuple[str, ...], directory: Path) -> list[s
 async def render_kustomize(ctx: RenderContext) -> Rendered:
     """Build the app's kustomization (with overrides) and parse its output."""
     spec = ctx.request.source.kustomize or KustomizeSpec()
-    check_kustomization_paths(ctx.root, ctx.app_dir)
+    pulls_charts = check_kustomization_paths(ctx.root, ctx.app_dir)
+    if pulls_charts and _helm_enabled(_split(ctx.settings.kustomize_build_options)):
+        # kustomize writes pulled charts into the kustomization's chartHome: give it a
+        # private copy, so the shared checkout stays exactly the commit's tree.
+        copy = ctx.work_dir / "repo"
+        await asyncio.to_thread(shutil.copytree, ctx.root, copy, symlinks=True)
+        ctx = dataclasses.replace(ctx, root=copy, app_dir=copy / ctx.app_dir.relative_to(ctx.root))
     target = ctx.app_dir
     if not spec.is_empty():
         target = ctx.work_dir / "kustomize-overlay"
         target.mkdir(parents=True, exist_ok=True)
         doc = overlay_kustomization(spec, ctx, target)
         (target / "kustomization.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
-    argv = kustomize_command(ctx.settings.kustomize_build_options, target)
-    env = {**ctx.tool_env, **ctx.build_env}
+    argv = kustomize_command(
+        ctx.settings.kustomize_build_options,
+        target,
+        helm_command=ctx.helm_binary,
+        kube_version=ctx.request.kube_version,
+        api_versions=ctx.request.api_versions,
+    )
+    helm_home = ctx.work_dir / "helm"
+    # Helm (run by kustomize's chart inflator) keeps its config and cache in the render's
+    # scratch directory, never in the home shared by every render.
+    env = {
+        **ctx.tool_env,
+        **ctx.build_env,
+        "HELM_CACHE_HOME": str(helm_home / "cache"),
+        "HELM_CONFIG_HOME": str(helm_home / "config"),
+        "HELM_DATA_HOME": str(helm_home / "data"),
+    }
     result = await run_tool(
         argv,
         cwd=str(ctx.app_dir),

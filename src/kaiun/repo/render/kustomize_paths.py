@@ -53,13 +53,35 @@ def _references(doc: dict[str, Any]) -> Iterator[tuple[str, bool]]:
                 yield str(item).split("=", 1)[-1], False
             if gen.get("env"):
                 yield str(gen["env"]), False
+    yield from _helm_references(doc)
     openapi = doc.get("openapi") or {}
     if isinstance(openapi, dict) and openapi.get("path"):
         yield str(openapi["path"]), False
 
 
-def check_kustomization_paths(root: Path, app_dir: Path, *, max_depth: int = 64) -> None:
-    """Raise ``PathEscapeError`` if a kustomization reachable from ``app_dir`` leaves ``root``."""
+def _helm_references(doc: dict[str, Any]) -> Iterator[tuple[str, bool]]:
+    """Local paths of ``helmCharts`` (value files) and ``helmGlobals`` (chart and config
+    homes: kustomize reads charts from, and may write pulled charts into, them)."""
+    for chart in doc.get("helmCharts") or ():
+        if not isinstance(chart, dict):
+            continue
+        for entry in [chart.get("valuesFile"), *(chart.get("additionalValuesFiles") or ())]:
+            if isinstance(entry, str) and entry:
+                yield entry, False
+    globals_ = doc.get("helmGlobals") or {}
+    if isinstance(globals_, dict):
+        for key in ("chartHome", "configHome"):
+            if isinstance(globals_.get(key), str) and globals_[key]:
+                yield globals_[key], False
+
+
+def check_kustomization_paths(root: Path, app_dir: Path, *, max_depth: int = 64) -> bool:
+    """Raise ``PathEscapeError`` if a kustomization reachable from ``app_dir`` leaves ``root``.
+
+    Returns whether one of them declares a ``helmCharts`` entry with a remote ``repo``:
+    with ``--enable-helm`` kustomize pulls that chart into the kustomization's directory.
+    """
+    pulls = False
     seen: set[Path] = set()
     pending = [(app_dir, 0)]
     while pending:
@@ -78,9 +100,13 @@ def check_kustomization_paths(root: Path, app_dir: Path, *, max_depth: int = 64)
             ) from None
         if not isinstance(doc, dict):
             continue
+        pulls = pulls or any(
+            isinstance(c, dict) and c.get("repo") for c in doc.get("helmCharts") or ()
+        )
         for ref, maybe_dir in _references(doc):
             if _REMOTE.match(ref):
                 continue
             target = resolve_inside(root, directory, ref, what="kustomize reference")
             if maybe_dir and target.is_dir():
                 pending.append((target, depth + 1))
+    return pulls

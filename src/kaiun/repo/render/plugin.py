@@ -6,6 +6,8 @@ Application's ``plugin.name`` (``<name>`` or ``<name>-<version>``) or, with no n
 ``generate`` run in a private copy of the repository (plugins may write, our checkouts are
 shared), cwd at the app path, with the build environment, ``ARGOCD_ENV_*`` variables and the
 parameters as ``ARGOCD_APP_PARAMETERS`` (JSON) and ``PARAM_*``; ``generate`` prints YAML or JSON.
+Files in the copy are 0644 unless ``preserveFileMode``; ``provideGitCreds`` adds the app
+repository's git credentials (askpass, never argv) to the environment.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import glob
 import json
+import os
 import re
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,9 +29,11 @@ from kaiun.repo.errors import SourceError
 from kaiun.repo.manifests import parse_yaml_stream
 from kaiun.repo.process import ToolFailedError, run_tool
 from kaiun.repo.render.context import RenderContext, Rendered
+from kaiun.repo.render.plugin_params import normalize_announcements, parse_dynamic_output
 
 __all__ = [
     "ConfigManagementPlugin",
+    "announce_parameters",
     "discover_plugin",
     "find_plugin",
     "plugin_environment",
@@ -45,6 +50,10 @@ def _command(spec: Mapping[str, Any] | None) -> tuple[str, ...]:
     return tuple(str(x) for x in (*(spec.get("command") or ()), *(spec.get("args") or ())))
 
 
+def _true(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
+
+
 @dataclass(frozen=True)
 class ConfigManagementPlugin:
     """One plugin definition (``kind: ConfigManagementPlugin``)."""
@@ -56,6 +65,10 @@ class ConfigManagementPlugin:
     discover_file_name: str = ""
     discover_glob: str = ""
     discover_command: tuple[str, ...] = ()
+    static_parameters: tuple[Obj, ...] = ()
+    dynamic_parameters: tuple[str, ...] = ()
+    preserve_file_mode: bool = False
+    provide_git_creds: bool = False
     raw: Obj = field(default_factory=dict, compare=False)
 
     @classmethod
@@ -70,7 +83,13 @@ class ConfigManagementPlugin:
             raise SourceError(
                 "a ConfigManagementPlugin needs metadata.name and spec.generate.command"
             )
+        parameters = spec.get("parameters") or {}
+        where = f"plugin {name} parameters.static"
         return cls(
+            static_parameters=tuple(normalize_announcements(parameters.get("static") or (), where)),
+            dynamic_parameters=_command(parameters.get("dynamic")),
+            preserve_file_mode=_true(spec.get("preserveFileMode")),
+            provide_git_creds=_true(spec.get("provideGitCreds")),
             name=name,
             version=str(spec.get("version") or ""),
             init=_command(spec.get("init")),
@@ -158,16 +177,40 @@ def plugin_environment(ctx: RenderContext) -> dict[str, str]:
     return env
 
 
-async def render_plugin(ctx: RenderContext, plugin: ConfigManagementPlugin) -> Rendered:
-    """Run the plugin's ``init`` and ``generate`` in a private copy of the repository."""
+def _copy_without_modes(src: str, dst: str) -> None:
+    # Argo CD hands repository files to a plugin as 0644 unless preserveFileMode: a
+    # repository cannot ship an executable the plugin then runs by accident.
+    shutil.copyfile(src, dst, follow_symlinks=False)
+    if not os.path.islink(dst):
+        os.chmod(dst, 0o644)
+
+
+async def _private_copy(ctx: RenderContext, plugin: ConfigManagementPlugin) -> Path:
+    """A writable copy of the repository for the plugin; returns the app directory in it."""
     copy = ctx.work_dir / "repo"
-    await asyncio.to_thread(shutil.copytree, ctx.root, copy, symlinks=True)
-    cwd = copy / ctx.app_dir.relative_to(ctx.root)
-    env = plugin_environment(ctx)
+    copier = shutil.copy2 if plugin.preserve_file_mode else _copy_without_modes
+    await asyncio.to_thread(shutil.copytree, ctx.root, copy, symlinks=True, copy_function=copier)
+    return copy / ctx.app_dir.relative_to(ctx.root)
+
+
+async def render_plugin(
+    ctx: RenderContext,
+    plugin: ConfigManagementPlugin,
+    *,
+    git_env: Mapping[str, str] | None = None,
+    secrets: Sequence[str] = (),
+) -> Rendered:
+    """Run the plugin's ``init`` and ``generate`` in a private copy of the repository.
+
+    ``git_env`` (credentials for the app's repository, for ``provideGitCreds``) is added to
+    the environment; ``secrets`` are scrubbed from the plugin's error output.
+    """
+    cwd = await _private_copy(ctx, plugin)
+    env = {**plugin_environment(ctx), **(git_env or {})}
     limit = ctx.settings.exec_timeout_seconds
     commands = []
     if plugin.init:
-        await run_tool(plugin.init, cwd=str(cwd), env=env, time_limit=limit,
+        await run_tool(plugin.init, cwd=str(cwd), env=env, time_limit=limit, secrets=secrets,
                        display=f"plugin {plugin.full_name} init")  # fmt: skip
         commands.append(f"{plugin.full_name} init")
     result = await run_tool(
@@ -176,10 +219,31 @@ async def render_plugin(ctx: RenderContext, plugin: ConfigManagementPlugin) -> R
         env=env,
         time_limit=limit,
         max_output=ctx.settings.max_combined_manifest_bytes,
+        secrets=secrets,
         display=f"plugin {plugin.full_name} generate",
     )
     commands.append(f"{plugin.full_name} generate")
     text = result.stdout.decode(errors="replace")
     return Rendered(
         parse_yaml_stream(text, f"output of plugin {plugin.full_name}"), tuple(commands)
+    )
+
+
+async def announce_parameters(ctx: RenderContext, plugin: ConfigManagementPlugin) -> list[Obj]:
+    """The plugin's static announcements followed by what its dynamic command prints for
+    this app (run like ``generate``: private copy, app directory, same environment)."""
+    announced = [dict(a) for a in plugin.static_parameters]
+    if not plugin.dynamic_parameters:
+        return announced
+    cwd = await _private_copy(ctx, plugin)
+    result = await run_tool(
+        plugin.dynamic_parameters,
+        cwd=str(cwd),
+        env=plugin_environment(ctx),
+        time_limit=ctx.settings.exec_timeout_seconds,
+        max_output=ctx.settings.max_combined_manifest_bytes,
+        display=f"plugin {plugin.full_name} parameters",
+    )
+    return announced + parse_dynamic_output(
+        result.stdout.decode(errors="replace"), plugin.full_name
     )
