@@ -187,7 +187,9 @@ async def open_client(
         cert, key = exec_cred.cert_pem or cert, exec_cred.key_pem or key
     if transport is None:
         ctx = ssl_context(config, cert, key)
-        transport = httpx.AsyncHTTPTransport(verify=ctx, retries=0)
+        # Each watched kind holds one streaming connection: no cap on connections.
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=32)
+        transport = httpx.AsyncHTTPTransport(verify=ctx, retries=0, limits=limits)
     return httpx.AsyncClient(
         base_url=config.server,
         transport=transport,
