@@ -193,7 +193,7 @@ def _secret_fields(secret: dict[str, Any]) -> dict[str, str]:
     fields: dict[str, str] = {}
     for key, value in (secret.get("data") or {}).items():
         try:
-            fields[key] = base64.b64decode(value).decode()
+            fields[key] = base64.b64decode(value, validate=True).decode()
         except (binascii.Error, UnicodeDecodeError) as exc:
             raise ConfigError(f"cluster Secret field {key!r} is not base64 text") from exc
     fields.update({k: str(v) for k, v in (secret.get("stringData") or {}).items()})
