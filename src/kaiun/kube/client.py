@@ -318,20 +318,31 @@ class KubeClient:
 
 
 def with_last_applied(obj: dict[str, Any]) -> dict[str, Any]:
-    """``obj`` with ``last-applied-configuration`` set to itself (as kubectl writes it)."""
+    """``obj`` with ``last-applied-configuration`` set to itself, byte for byte as kubectl.
+
+    kubectl serializes with Go's encoding/json (sorted keys, HTML-escaped, trailing newline)
+    and keeps an empty ``annotations`` map, so its next ``apply`` sees no change.
+    """
     clean = copy.deepcopy(obj)
     meta = clean.setdefault("metadata", {})
     annotations = dict(meta.get("annotations") or {})
     annotations.pop(LAST_APPLIED_ANNOTATION, None)
-    if annotations:
-        meta["annotations"] = annotations
-    else:
-        meta.pop("annotations", None)
+    meta["annotations"] = annotations
+    text = orjson.dumps(clean, option=orjson.OPT_SORT_KEYS).decode()
+    for char, escaped in _GO_ESCAPES:
+        text = text.replace(char, escaped)
     out = copy.deepcopy(clean)
-    out["metadata"].setdefault("annotations", {})[LAST_APPLIED_ANNOTATION] = orjson.dumps(
-        clean, option=orjson.OPT_SORT_KEYS
-    ).decode()
+    out["metadata"]["annotations"][LAST_APPLIED_ANNOTATION] = text + "\n"
     return out
+
+
+_GO_ESCAPES = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
 
 
 def _write_params(dry_run: bool, field_manager: str | None) -> dict[str, Any]:
