@@ -1,0 +1,334 @@
+"""The cluster cache against the local cluster, with changes made by real kubectl."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from kaiun.kube import ClusterConfig
+from kaiun.kube.cache import CacheSettings, ResourceKey
+from kaiun.model.tracking import TrackingMethod
+from tests.integration.kube.cacherunner import CacheRunner
+from tests.support import Kubectl, wait_for
+
+TRACKING = "argocd.argoproj.io/tracking-id"
+
+
+@pytest.fixture
+def runner(kube_config: ClusterConfig) -> Iterator[CacheRunner]:
+    r = CacheRunner(kube_config)
+    try:
+        r.wait_synced()
+        yield r
+    finally:
+        r.close()
+
+
+def _apply(kubectl: Kubectl, obj: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(kubectl("apply", "-f", "-", "-o", "json", input=json.dumps(obj)))
+
+
+def _cm(ns: str, name: str, app: str | None = None, **data: str) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name, "namespace": ns}
+    if app:
+        meta["annotations"] = {TRACKING: f"{app}:/ConfigMap:{ns}/{name}"}
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": data}
+
+
+def test_cache_follows_kubectl_create_update_delete(
+    runner: CacheRunner, kubectl: Kubectl, namespace: str
+) -> None:
+    key = ResourceKey("", "ConfigMap", namespace, "tracked")
+    _apply(kubectl, _cm(namespace, "tracked", "shop", a="1"))
+    _apply(kubectl, _cm(namespace, "plain", None, a="1"))
+    wait_for(lambda: runner.seen(lambda e: e.key == key), what="ADDED event")
+    rec = runner.sync(lambda: runner.cache.get(key))
+    assert rec is not None and rec.app == "shop" and rec.obj is not None
+    assert rec.obj["data"] == {"a": "1"}
+    # Lean memory: an object no Application manages keeps identity only.
+    plain = wait_for(lambda: runner.sync(lambda: runner.cache.get(key._replace(name="plain"))))
+    assert plain.obj is None and plain.uid
+    assert not runner.seen(lambda e: e.key.name == "plain")
+
+    kubectl("patch", "configmap", "tracked", "-n", namespace, "-p", '{"data":{"a":"2"}}')
+    wait_for(lambda: runner.seen(lambda e: e.key == key and e.type == "MODIFIED"))
+    rec = runner.sync(lambda: runner.cache.get(key))
+    assert rec is not None and rec.obj is not None and rec.obj["data"] == {"a": "2"}
+
+    kubectl("delete", "configmap", "tracked", "-n", namespace)
+    deleted = wait_for(lambda: runner.seen(lambda e: e.key == key and e.type == "DELETED"))
+    assert deleted[0].apps == frozenset({"shop"})
+    assert runner.sync(lambda: runner.cache.get(key)) is None
+    assert [e.type for e in runner.seen(lambda e: e.key == key)] == ["ADDED", "MODIFIED", "DELETED"]
+
+
+def _owner_ref(owner: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": owner["apiVersion"],
+        "kind": owner["kind"],
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+def _workload(kubectl: Kubectl, ns: str, app: str) -> tuple[dict[str, Any], ...]:
+    labels = {"app": "web"}
+    deploy = _apply(
+        kubectl,
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {
+                "name": "web",
+                "namespace": ns,
+                "annotations": {TRACKING: f"{app}:apps/Deployment:{ns}/web"},
+            },
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": labels},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {"containers": [{"name": "web", "image": "nginx"}]},
+                },
+            },
+        },
+    )
+    pod_spec = {"containers": [{"name": "web", "image": "nginx"}]}
+    rs = _apply(
+        kubectl,
+        {
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "metadata": {"name": "web-1", "namespace": ns, "ownerReferences": [_owner_ref(deploy)]},
+            "spec": {
+                "replicas": 0,
+                "selector": {"matchLabels": {"rs": "web-1"}},
+                "template": {"metadata": {"labels": {"rs": "web-1"}}, "spec": pod_spec},
+            },
+        },
+    )
+    pod = _apply(
+        kubectl,
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "web-1-a", "namespace": ns, "ownerReferences": [_owner_ref(rs)]},
+            "spec": pod_spec,
+        },
+    )
+    return deploy, rs, pod
+
+
+def test_owner_graph_and_touched_apps(
+    runner: CacheRunner, kubectl: Kubectl, namespace: str
+) -> None:
+    _workload(kubectl, namespace, "web-app")
+    dkey = ResourceKey("apps", "Deployment", namespace, "web")
+    rkey = ResourceKey("apps", "ReplicaSet", namespace, "web-1")
+    pkey = ResourceKey("", "Pod", namespace, "web-1-a")
+    wait_for(lambda: runner.seen(lambda e: e.key == pkey), what="pod event")
+
+    def tree() -> tuple[list[ResourceKey], list[ResourceKey], list[ResourceKey], set[ResourceKey]]:
+        idx = runner.cache.index
+        return (
+            [r.key for r in idx.children(dkey)],
+            [r.key for r in idx.children(rkey)],
+            [r.key for r in idx.parents(pkey)],
+            {r.key for r in runner.cache.app_resources("web-app")},
+        )
+
+    dep_children, rs_children, pod_parents, app_tree = runner.sync(tree)
+    assert rkey in dep_children and pkey in rs_children and pod_parents == [rkey]
+    assert {dkey, rkey, pkey} <= app_tree
+    # The pod belongs to the app through its owners, so the cache keeps its body for health.
+    pod = runner.sync(lambda: runner.cache.get(pkey))
+    assert pod is not None and pod.obj is not None and pod.app is None
+    assert runner.seen(lambda e: e.key == pkey)[0].apps == frozenset({"web-app"})
+
+    # A pod label change touches the app that owns the Deployment.
+    kubectl("label", "pod", "web-1-a", "-n", namespace, "tier=front")
+    wait_for(lambda: runner.seen(lambda e: e.key == pkey and e.type == "MODIFIED"))
+
+
+def test_ignore_resource_updates(runner: CacheRunner, kubectl: Kubectl, namespace: str) -> None:
+    cm = _cm(namespace, "cfg", "shop", a="1")
+    key = ResourceKey("", "ConfigMap", namespace, "cfg")
+    _apply(kubectl, cm)
+    wait_for(lambda: runner.seen(lambda e: e.key == key))
+    # A change only in an always-ignored field (a new managedFields entry via another manager
+    # writing an identical value) and a status-only change are not worth a refresh.
+    kubectl("annotate", "configmap", "cfg", "-n", namespace, "x=1")
+    wait_for(lambda: runner.seen(lambda e: e.key == key and e.type == "MODIFIED"))
+    before = len(runner.seen(lambda e: e.key == key))
+    deploy, _rs, _pod = _workload(kubectl, namespace, "shop")
+    dkey = ResourceKey("apps", "Deployment", namespace, "web")
+    wait_for(lambda: runner.seen(lambda e: e.key == dkey))
+    n_deploy = len(runner.seen(lambda e: e.key == dkey))
+    kubectl(
+        "patch",
+        "deployment",
+        "web",
+        "-n",
+        namespace,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        '{"status":{"observedGeneration":7}}',
+    )
+    # The status write is stored (its resourceVersion is current)...
+    live_rv = json.loads(kubectl("get", "deployment", "web", "-n", namespace, "-o", "json"))[
+        "metadata"
+    ]["resourceVersion"]
+    wait_for(
+        lambda: runner.sync(lambda: (r := runner.cache.get(dkey)) and r.resource_version == live_rv)
+    )
+    assert deploy["metadata"]["resourceVersion"] != live_rv
+    # ...but did not notify; a spec change does.
+    assert len(runner.seen(lambda e: e.key == dkey)) == n_deploy
+    kubectl("scale", "deployment", "web", "-n", namespace, "--replicas=2")
+    wait_for(lambda: len(runner.seen(lambda e: e.key == dkey)) == n_deploy + 1)
+    assert len(runner.seen(lambda e: e.key == key)) == before
+
+
+@pytest.mark.parametrize(
+    ("method", "tracked"),
+    [
+        (TrackingMethod.ANNOTATION, {"by-annotation", "by-both"}),
+        (TrackingMethod.LABEL, {"by-label", "by-both"}),
+        (TrackingMethod.ANNOTATION_AND_LABEL, {"by-annotation", "by-both"}),
+    ],
+)
+def test_app_index_by_tracking_method(
+    kube_config: ClusterConfig,
+    kubectl: Kubectl,
+    namespace: str,
+    method: TrackingMethod,
+    tracked: set[str],
+) -> None:
+    def cm(name: str, label: bool, annotation: bool) -> dict[str, Any]:
+        obj = _cm(namespace, name, "shop" if annotation else None)
+        if label:
+            obj["metadata"]["labels"] = {"app.kubernetes.io/instance": "shop"}
+        return obj
+
+    for name, label, annotation in (
+        ("by-annotation", False, True),
+        ("by-label", True, False),
+        ("by-both", True, True),
+        ("untracked", False, False),
+    ):
+        _apply(kubectl, cm(name, label, annotation))
+    settings = CacheSettings(tracking_method=method, inclusions=_only_configmaps())
+    runner = CacheRunner(kube_config, settings)
+    try:
+        runner.wait_synced()
+        keys = runner.sync(lambda: runner.cache.index.app_keys("shop"))
+        assert {k.name for k in keys if k.namespace == namespace} == tracked
+    finally:
+        runner.close()
+
+
+def _only_configmaps() -> tuple[Any, ...]:
+    from kaiun.kube.cache import ResourceRule
+
+    return (
+        ResourceRule(api_groups=("",), kinds=("ConfigMap",)),
+        ResourceRule(api_groups=("apiextensions.k8s.io",), kinds=("CustomResourceDefinition",)),
+    )
+
+
+CRD = """
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.NAME.example.com}
+spec:
+  group: NAME.example.com
+  scope: Namespaced
+  names: {plural: gadgets, singular: gadget, kind: Gadget, listKind: GadgetList}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+"""
+
+
+def test_crd_added_then_deleted_mid_watch(
+    runner: CacheRunner, kubectl: Kubectl, namespace: str
+) -> None:
+    group = f"{namespace}.example.com"
+    kubectl("apply", "-f", "-", input=CRD.replace("NAME", namespace))
+    gadget = {
+        "apiVersion": f"{group}/v1",
+        "kind": "Gadget",
+        "metadata": {
+            "name": "g",
+            "namespace": namespace,
+            "annotations": {TRACKING: f"shop:{group}/Gadget:{namespace}/g"},
+        },
+        "spec": {"size": 1},
+    }
+    key = ResourceKey(group, "Gadget", namespace, "g")
+    # The cache notices the new kind by itself and starts watching it.
+    wait_for(
+        lambda: runner.sync(lambda: runner.cache.status().kinds) and _try_apply(kubectl, gadget)
+    )
+    wait_for(lambda: runner.seen(lambda e: e.key == key), what="custom resource seen")
+    kubectl("delete", "crd", f"gadgets.{group}")
+    wait_for(lambda: runner.seen(lambda e: e.key == key and e.type == "DELETED"), what="CR gone")
+    status = runner.sync(runner.cache.status)
+    assert not status.stale and status.synced
+    # The cache keeps working for other kinds.
+    _apply(kubectl, _cm(namespace, "after", "shop"))
+    wait_for(lambda: runner.seen(lambda e: e.key.name == "after"))
+
+
+def _try_apply(kubectl: Kubectl, obj: dict[str, Any]) -> bool:
+    return kubectl.run("apply", "-f", "-", input=json.dumps(obj), check=False).returncode == 0
+
+
+def test_forbidden_kind_is_skipped_with_a_warning(
+    kube_config: ClusterConfig, local_cluster: Any
+) -> None:
+    import ssl
+
+    class DenySecrets(httpx.AsyncBaseTransport):
+        """A real HTTPS transport that answers 403 for Secrets, like RBAC would."""
+
+        def __init__(self) -> None:
+            ctx = ssl.create_default_context(cafile=str(local_cluster.ca))
+            self.inner = httpx.AsyncHTTPTransport(verify=ctx)
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/secrets"):
+                body = {
+                    "kind": "Status",
+                    "status": "Failure",
+                    "reason": "Forbidden",
+                    "code": 403,
+                    "message": 'secrets is forbidden: User "kaiun" cannot list resource "secrets"',
+                }
+                return httpx.Response(403, json=body)
+            return await self.inner.handle_async_request(request)
+
+        async def aclose(self) -> None:
+            await self.inner.aclose()
+
+    runner = CacheRunner(kube_config, transport=DenySecrets())
+    try:
+        status = runner.wait_synced()
+        assert status.synced and not status.stale
+        assert any("not watching Secret.core" in w and "forbidden" in w for w in status.warnings)
+        kinds = runner.sync(lambda: runner.cache.index.kinds())
+        assert ("", "Secret") not in kinds and ("", "ConfigMap") in kinds
+    finally:
+        runner.close()
