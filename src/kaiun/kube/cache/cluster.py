@@ -25,6 +25,12 @@ from kaiun.model.tracking import IGNORE_RESOURCE_UPDATES_ANNOTATION, owning_app
 log = logging.getLogger(__name__)
 
 CRD_GROUP_KIND = ("apiextensions.k8s.io", "CustomResourceDefinition")
+# Kinds listed after the others (in this order): they are usually owned by other kinds.
+LATE_PHASES = (
+    frozenset({("apps", "ReplicaSet"), ("batch", "Job"), ("apps", "ControllerRevision")}),
+    frozenset({("", "Pod")}),
+)
+PHASE_WAIT = 30.0  # seconds to wait for one phase before starting the next anyway
 DEFAULT_BACKOFF = Backoff()
 HealthFn = Callable[[dict[str, Any]], object]
 
@@ -49,6 +55,13 @@ class CacheStatus:
     warnings: tuple[str, ...]
     kinds: int
     objects: int
+
+
+def _phase(info: ResourceInfo) -> int:
+    for n, kinds in enumerate(LATE_PHASES, start=1):
+        if (info.group, info.kind) in kinds:
+            return n
+    return 0
 
 
 class ClusterCache:
@@ -105,12 +118,13 @@ class ClusterCache:
         delay = self._backoff.initial
         while True:
             try:
+                # Cleared before discovery: a CRD event from here on triggers another round.
+                self._refresh_kinds.clear()
                 await self._sync_kinds()
                 delay = self._backoff.initial
-                await asyncio.gather(*(w.synced.wait() for w in list(self._watchers.values())))
-                self._synced.set()
-                await self._fill_managed_descendants()
-                self._refresh_kinds.clear()
+                if not self._synced.is_set() and await self._all_synced_or_refresh():
+                    self._synced.set()
+                    await self._fill_managed_descendants()
                 await self._refresh_kinds.wait()
                 # Let a burst of CRD changes settle into one discovery refresh.
                 await asyncio.sleep(0.05)
@@ -119,6 +133,21 @@ class ClusterCache:
                 log.warning("cluster cache server=%s error=%s", self.client.config.server, exc)
                 await asyncio.sleep(self._backoff.jitter(delay))
                 delay = self._backoff.next(delay)
+
+    async def _all_synced_or_refresh(self) -> bool:
+        """Wait for every watcher's first list; ``False`` if kinds changed meanwhile."""
+        watchers = list(self._watchers.values())
+
+        async def all_synced() -> None:
+            await asyncio.gather(*(w.synced.wait() for w in watchers))
+
+        synced: asyncio.Task[Any] = asyncio.create_task(all_synced())
+        refresh: asyncio.Task[Any] = asyncio.create_task(self._refresh_kinds.wait())
+        done, pending = await asyncio.wait({synced, refresh}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        return synced in done
 
     async def _wanted(self) -> list[tuple[ResourceInfo, str | None]]:
         cfg = self.client.config
@@ -148,19 +177,35 @@ class ClusterCache:
             watcher = self._watchers.pop(wkey)
             await watcher.stop()
             self._drop_kind(watcher)
-        for wkey, (info, ns) in wanted.items():
-            if wkey not in self._watchers:
-                watcher = KindWatcher(
-                    self.client,
-                    info,
-                    self,
-                    namespace=ns,
-                    page_size=self._page_size,
-                    watch_timeout=self._watch_timeout,
-                    backoff=self._backoff,
+        todo = [
+            (wkey, info, ns)
+            for wkey, (info, ns) in wanted.items()
+            if wkey not in self._watchers or self._watchers[wkey].finished
+        ]
+        # Owners before dependents, so that a Pod's ReplicaSet and Deployment are known when
+        # the Pod arrives and the Pod's body is kept if an Application manages them.
+        for phase in range(len(LATE_PHASES) + 1):
+            started = []
+            for wkey, info, ns in todo:
+                if _phase(info) == phase:
+                    restart = wkey in self._watchers
+                    watcher = KindWatcher(
+                        self.client,
+                        info,
+                        self,
+                        namespace=ns,
+                        page_size=self._page_size,
+                        watch_timeout=self._watch_timeout,
+                        backoff=self._backoff,
+                    )
+                    self._watchers[wkey] = watcher
+                    watcher.start(delay=self._backoff.initial if restart else 0.0)
+                    started.append(watcher)
+            if started and phase < len(LATE_PHASES):
+                await asyncio.wait(
+                    [asyncio.ensure_future(w.synced.wait()) for w in started],
+                    timeout=PHASE_WAIT,
                 )
-                self._watchers[wkey] = watcher
-                watcher.start()
         self._error = None
 
     async def _may_list(self, info: ResourceInfo) -> bool:

@@ -79,9 +79,14 @@ class KindWatcher:
     def __repr__(self) -> str:
         return f"KindWatcher({self.info.api_version} {self.info.kind}, ns={self.namespace})"
 
-    def start(self) -> None:
-        """Run the loop in a task."""
-        self.task = asyncio.create_task(self.run(), name=repr(self))
+    def start(self, delay: float = 0.0) -> None:
+        """Run the loop in a task (after ``delay`` seconds: a restart must not spin)."""
+        self.task = asyncio.create_task(self.run(delay), name=repr(self))
+
+    @property
+    def finished(self) -> bool:
+        """The loop ended (kind gone or forbidden)."""
+        return self.task is not None and self.task.done()
 
     async def stop(self) -> None:
         """Cancel the loop and wait for it."""
@@ -89,8 +94,10 @@ class KindWatcher:
             self.task.cancel()
             await asyncio.gather(self.task, return_exceptions=True)
 
-    async def run(self) -> None:
+    async def run(self, start_delay: float = 0.0) -> None:
         """List, watch, relist... until cancelled, the kind disappears or is forbidden."""
+        if start_delay:
+            await asyncio.sleep(start_delay)
         delay = self.backoff.initial
         need_list = True
         while True:
