@@ -332,3 +332,78 @@ def test_forbidden_kind_is_skipped_with_a_warning(
         assert ("", "Secret") not in kinds and ("", "ConfigMap") in kinds
     finally:
         runner.close()
+
+
+def test_initial_sync_keeps_bodies_of_managed_descendants(
+    kube_config: ClusterConfig, kubectl: Kubectl, namespace: str
+) -> None:
+    from kaiun.kube.cache import ResourceRule
+
+    _workload(kubectl, namespace, "pre")
+    _apply(kubectl, _cm(namespace, "unmanaged"))
+    include = (
+        ResourceRule(
+            api_groups=("apps", ""), kinds=("Deployment", "ReplicaSet", "Pod", "ConfigMap")
+        ),
+    )
+    runner = CacheRunner(kube_config, CacheSettings(inclusions=include))
+    try:
+        runner.wait_synced()
+        pod = runner.sync(lambda: runner.cache.get(ResourceKey("", "Pod", namespace, "web-1-a")))
+        assert pod is not None and pod.obj is not None and pod.obj["kind"] == "Pod"
+        cm = runner.sync(
+            lambda: runner.cache.get(ResourceKey("", "ConfigMap", namespace, "unmanaged"))
+        )
+        assert cm is not None and cm.obj is None
+        tree = runner.sync(lambda: {r.key.kind for r in runner.cache.app_resources("pre")})
+        assert {"Deployment", "ReplicaSet", "Pod"} <= tree
+    finally:
+        runner.close()
+
+
+def test_relist_after_410_gone(
+    kube_config: ClusterConfig, kubectl: Kubectl, namespace: str, local_cluster: Any
+) -> None:
+    import ssl
+
+    from kaiun.kube.cache import ResourceRule
+
+    class ExpireFirstWatch(httpx.AsyncBaseTransport):
+        """Real HTTPS, except that the first ConfigMap watch answers 410 Expired."""
+
+        def __init__(self) -> None:
+            ctx = ssl.create_default_context(cafile=str(local_cluster.ca))
+            self.inner = httpx.AsyncHTTPTransport(verify=ctx)
+            self.expired = 0
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            url = request.url
+            if url.path.endswith("/configmaps") and url.params.get("watch") and not self.expired:
+                self.expired += 1
+                status = {
+                    "kind": "Status",
+                    "code": 410,
+                    "reason": "Expired",
+                    "message": "too old resource version",
+                }
+                line = json.dumps({"type": "ERROR", "object": status}).encode() + b"\n"
+                return httpx.Response(200, content=line)
+            return await self.inner.handle_async_request(request)
+
+        async def aclose(self) -> None:
+            await self.inner.aclose()
+
+    transport = ExpireFirstWatch()
+    include = (ResourceRule(api_groups=("",), kinds=("ConfigMap",)),)
+    runner = CacheRunner(kube_config, CacheSettings(inclusions=include), transport=transport)
+    try:
+        runner.wait_synced()
+        _apply(kubectl, _cm(namespace, "after-410", "shop"))
+        wait_for(lambda: runner.seen(lambda e: e.key.name == "after-410"), what="event after 410")
+        relists = runner.sync(
+            lambda: [w.relists for w in runner.cache.watchers() if w.info.kind == "ConfigMap"]
+        )
+        assert transport.expired == 1 and relists == [2]
+        assert not runner.sync(runner.cache.status).stale
+    finally:
+        runner.close()

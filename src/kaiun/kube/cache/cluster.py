@@ -243,6 +243,10 @@ class ClusterCache:
             objects=len(self.index),
         )
 
+    def watchers(self) -> list[KindWatcher]:
+        """The running list+watch loops (one per kind, or per kind and namespace)."""
+        return list(self._watchers.values())
+
     def get(self, key: ResourceKey) -> Record | None:
         """The record of one object."""
         return self.index.get(key)
