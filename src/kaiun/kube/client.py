@@ -45,6 +45,10 @@ class KubeClient:
         self.config = config
         self.http = http
         self.discovery = Discovery(self.get_path)
+        # tls-server-name / tlsClientConfig.serverName: the name to expect on the certificate.
+        self._extensions = (
+            {"sni_hostname": config.tls_server_name} if config.tls_server_name else {}
+        )
 
     @classmethod
     async def connect(
@@ -88,7 +92,12 @@ class KubeClient:
         headers = {"Content-Type": content_type} if content is not None else None
         try:
             resp = await self.http.request(
-                method, path, params=params, content=content, headers=headers
+                method,
+                path,
+                params=params,
+                content=content,
+                headers=headers,
+                extensions=self._extensions,
             )
         except httpx.TransportError as exc:
             raise errors.Unreachable(self.config.server, _describe(exc)) from exc
@@ -184,7 +193,11 @@ class KubeClient:
         timeout = httpx.Timeout(10.0, read=timeout_seconds + 30.0)
         try:
             async with self.http.stream(
-                "GET", info.path(namespace), params=params, timeout=timeout
+                "GET",
+                info.path(namespace),
+                params=params,
+                timeout=timeout,
+                extensions=self._extensions,
             ) as resp:
                 if resp.status_code >= 400:
                     await resp.aread()

@@ -461,3 +461,16 @@ def test_wrong_ca_expired_token_and_server_down(kube_config: ClusterConfig, tmp_
     with pytest.raises(errors.ConfigError, match="CA data is not a PEM"):
         run(KubeClient.connect(dataclasses.replace(kube_config, ca_data="garbage")))
     assert orjson.dumps(str(wrong_ca))
+
+
+def test_tls_server_name(kube_config: ClusterConfig) -> None:
+    async def version(cfg: ClusterConfig) -> str:
+        async with await KubeClient.connect(cfg, request_timeout=5) as client:
+            return str((await client.get_path("/version"))["major"])
+
+    # The certificate names kubernetes.default.svc, not the address we dial.
+    named = dataclasses.replace(kube_config, tls_server_name="kubernetes.default.svc")
+    assert run(version(named)) == "1"
+    wrong = dataclasses.replace(kube_config, tls_server_name="api.elsewhere.example")
+    with pytest.raises(errors.Unreachable, match="TLS certificate verification failed"):
+        run(version(wrong))
