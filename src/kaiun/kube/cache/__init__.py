@@ -1,8 +1,8 @@
 """Per-cluster cache of live objects (part of the kube room, IO).
 
 Owns list+watch of every watched kind, the owner graph, the app index by tracking method,
-``ignoreResourceUpdates`` and the "apps touched" subscription. Imports only ``kaiun.kube``
-and ``kaiun.model``.
+``ignoreResourceUpdates`` and the "apps touched" subscription. Must not import
+``kaiun.localcluster`` or rooms above L3; uses only ``kaiun.kube`` and ``kaiun.model``.
 """
 
 from kaiun.kube.cache.cluster import CacheEvent, CacheStatus, ClusterCache
