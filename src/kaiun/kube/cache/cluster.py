@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kaiun.kube import errors
+from kaiun.kube.cache.gcpause import MAX_PAUSE, GcPause
 from kaiun.kube.cache.index import ClusterIndex
 from kaiun.kube.cache.records import Record, ResourceKey, fingerprint, key_of, owners_of
 from kaiun.kube.cache.settings import CacheSettings
@@ -116,23 +117,35 @@ class ClusterCache:
 
     async def _supervise(self) -> None:
         delay = self._backoff.initial
-        while True:
-            try:
-                # Cleared before discovery: a CRD event from here on triggers another round.
-                self._refresh_kinds.clear()
-                await self._sync_kinds()
-                delay = self._backoff.initial
-                if not self._synced.is_set() and await self._all_synced_or_refresh():
-                    self._synced.set()
-                    await self._fill_managed_descendants()
-                await self._refresh_kinds.wait()
-                # Let a burst of CRD changes settle into one discovery refresh.
-                await asyncio.sleep(0.05)
-            except errors.KubeError as exc:
-                self._error = str(exc)
-                log.warning("cluster cache server=%s error=%s", self.client.config.server, exc)
-                await asyncio.sleep(self._backoff.jitter(delay))
-                delay = self._backoff.next(delay)
+        pause = GcPause()
+        try:
+            while True:
+                try:
+                    await self._supervise_round(pause)
+                    delay = self._backoff.initial
+                except errors.KubeError as exc:
+                    pause.end()
+                    self._error = str(exc)
+                    log.warning("cluster cache server=%s error=%s", self.client.config.server, exc)
+                    await asyncio.sleep(self._backoff.jitter(delay))
+                    delay = self._backoff.next(delay)
+        finally:
+            pause.end()
+
+    async def _supervise_round(self, pause: GcPause) -> None:
+        # Cleared before discovery: a CRD event from here on triggers another round.
+        self._refresh_kinds.clear()
+        if not self._synced.is_set():
+            pause.begin()
+            asyncio.get_running_loop().call_later(MAX_PAUSE, pause.end)
+        await self._sync_kinds()
+        if not self._synced.is_set() and await self._all_synced_or_refresh():
+            self._synced.set()
+            pause.end()
+            await self._fill_managed_descendants()
+        await self._refresh_kinds.wait()
+        # Let a burst of CRD changes settle into one discovery refresh.
+        await asyncio.sleep(0.05)
 
     async def _all_synced_or_refresh(self) -> bool:
         """Wait for every watcher's first list; ``False`` if kinds changed meanwhile."""
