@@ -407,3 +407,64 @@ def test_relist_after_410_gone(
         assert not runner.sync(runner.cache.status).stale
     finally:
         runner.close()
+
+
+def test_namespaced_cluster_secret_limits_the_cache(
+    kube_config: ClusterConfig, kubectl: Kubectl, namespace: str
+) -> None:
+    import dataclasses
+
+    _apply(kubectl, _cm(namespace, "inside", "shop"))
+    _apply(kubectl, _cm("default", f"outside-{namespace}", "shop"))
+    limited = dataclasses.replace(kube_config, namespaces=(namespace,), cluster_resources=False)
+    runner = CacheRunner(limited)
+    try:
+        runner.wait_synced()
+        keys = runner.sync(lambda: list(runner.cache.index.records))
+        assert ResourceKey("", "ConfigMap", namespace, "inside") in keys
+        assert {k.namespace for k in keys} == {namespace}  # nothing cluster-scoped either
+    finally:
+        runner.close()
+
+
+def test_respect_rbac_strict_asks_before_watching(
+    kube_config: ClusterConfig, local_cluster: Any
+) -> None:
+    import ssl
+
+    from kaiun.kube.cache import ResourceRule
+
+    class DenyConfigMapReviews(httpx.AsyncBaseTransport):
+        """Real HTTPS; access reviews about configmaps answer "not allowed"."""
+
+        def __init__(self) -> None:
+            ctx = ssl.create_default_context(cafile=str(local_cluster.ca))
+            self.inner = httpx.AsyncHTTPTransport(verify=ctx)
+            self.reviews: list[str] = []
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/selfsubjectaccessreviews"):
+                review = json.loads(request.content)
+                attrs = review["spec"]["resourceAttributes"]
+                self.reviews.append(f"{attrs['verb']} {attrs['resource']}")
+                if attrs["resource"] == "configmaps":
+                    return httpx.Response(201, json={**review, "status": {"allowed": False}})
+            return await self.inner.handle_async_request(request)
+
+        async def aclose(self) -> None:
+            await self.inner.aclose()
+
+    transport = DenyConfigMapReviews()
+    include = (ResourceRule(api_groups=("", "apps"), kinds=("ConfigMap", "Deployment")),)
+    settings = CacheSettings(inclusions=include, respect_rbac="strict")
+    runner = CacheRunner(kube_config, settings, transport=transport)
+    try:
+        status = runner.wait_synced()
+        assert any("ConfigMap.core" in w for w in status.warnings)
+        kinds = {w.info.kind for w in runner.sync(runner.cache.watchers)}
+        assert kinds == {"Deployment"}
+        assert {"list configmaps", "list deployments", "watch deployments"} <= set(
+            transport.reviews
+        )
+    finally:
+        runner.close()
