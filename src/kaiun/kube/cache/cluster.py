@@ -74,7 +74,7 @@ class ClusterCache:
         settings: CacheSettings | None = None,
         *,
         health: HealthFn | None = None,
-        page_size: int = 500,
+        page_size: int = 2000,
         watch_timeout: int = 300,
         backoff: Backoff = DEFAULT_BACKOFF,
     ) -> None:

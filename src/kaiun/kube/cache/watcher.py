@@ -59,7 +59,7 @@ class KindWatcher:
         sink: Sink,
         *,
         namespace: str | None = None,
-        page_size: int = 500,
+        page_size: int = 2000,
         watch_timeout: int = 300,
         backoff: Backoff | None = None,
     ) -> None:
