@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 if TYPE_CHECKING:
-    from conftest import Kubectl
     from kaiun.localcluster import LocalCluster
+    from tests.support import Kubectl
 
 # (id, kubectl args, object to read back). {ns} is the test's namespace, {u} a unique suffix
 # for cluster-scoped names.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from pathlib import Path
 
 import click
@@ -62,16 +61,8 @@ def serve(
             pod_ready_delay=pod_ready_delay,
         )
     )
-    asyncio.run(_serve(lc))
-
-
-async def _serve(lc: LocalCluster) -> None:
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, lc.request_stop)
-    task = asyncio.ensure_future(lc.serve())
-    while not lc.ready and not task.done():  # noqa: ASYNC110 - readiness is a flag
-        await asyncio.sleep(0.02)
-    if not task.done():
-        click.echo(f"local cluster ready at {lc.url}; kubeconfig: {lc.kubeconfig}", err=False)
-    await task
+    asyncio.run(
+        lc.serve_until_signalled(
+            lambda: click.echo(f"local cluster ready at {lc.url}; kubeconfig: {lc.kubeconfig}")
+        )
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from kaiun import __version__
-from kaiun.cli import localcluster, up
+from kaiun.cli import localcluster, repo_render, up
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,6 +21,8 @@ def version() -> None:
 
 cli.add_command(localcluster.group)
 cli.add_command(up.up)
+cli.add_command(repo_render.repo_group)
+cli.add_command(repo_render.repo_server)
 
 
 def main() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -48,19 +47,10 @@ def up(data_dir: Path, port: int, demo: bool) -> None:
     lc = LocalCluster(
         Options(data_dir=data_dir / "cluster", port=port, kubeconfig=data_dir / "kubeconfig")
     )
-    asyncio.run(_run(lc, demo))
+    asyncio.run(lc.serve_until_signalled(lambda: _announce(lc, demo)))
 
 
-async def _run(lc: LocalCluster, demo: bool) -> None:
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, lc.request_stop)
-    task = asyncio.ensure_future(lc.serve())
-    while not lc.ready and not task.done():  # noqa: ASYNC110 - readiness is a flag
-        await asyncio.sleep(0.02)
-    if task.done():
-        await task
-        return
+def _announce(lc: LocalCluster, demo: bool) -> None:
     if demo:
         for line in deploy_demo(lc):
             click.echo(line)
@@ -71,7 +61,6 @@ async def _run(lc: LocalCluster, demo: bool) -> None:
         + ("  kubectl get deploy,pods,svc -n guestbook\n" if demo else "")
         + "Press Ctrl-C to stop; state is kept for the next `kaiun up`."
     )
-    await task
 
 
 def demo_manifests() -> list[dict[str, Any]]:

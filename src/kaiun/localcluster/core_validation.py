@@ -13,6 +13,7 @@ from typing import Any
 from kaiun.localcluster import fielderrors as fe
 from kaiun.localcluster import names
 from kaiun.localcluster.fielderrors import Cause
+from kaiun.localcluster.jsonshape import mapping
 from kaiun.localcluster.podspec_validation import validate_labels
 from kaiun.localcluster.selector_validation import validate_selector
 
@@ -223,7 +224,7 @@ def _secret_type(obj: Mapping[str, Any]) -> list[Cause]:
     assert isinstance(data, Mapping)
     kind = obj.get("type")
     if kind == "kubernetes.io/service-account-token":
-        annotations = (obj.get("metadata") or {}).get("annotations") or {}
+        annotations = mapping(mapping(obj.get("metadata")).get("annotations"))
         if not annotations.get("kubernetes.io/service-account.name"):
             path = "metadata.annotations[kubernetes.io/service-account.name]"
             return [fe.required(path)]
@@ -280,7 +281,7 @@ def validate_pvc(obj: Mapping[str, Any]) -> list[Cause]:
     for mode in modes:
         if mode not in supported:
             causes.append(fe.not_supported("spec.accessModes", mode, supported))
-    requests = (spec.get("resources") or {}).get("requests") or {}
+    requests = mapping(mapping(spec.get("resources")).get("requests"))
     if "storage" not in requests and not spec.get("dataSourceRef"):
         causes.append(fe.required("spec.resources[storage]"))
     mode = spec.get("volumeMode")
@@ -349,7 +350,7 @@ def _ingress_backend(backend: Any, p: str) -> list[Cause]:
         causes.append(fe.required(f"{p}.service.name"))
     else:
         causes += [fe.invalid(f"{p}.service.name", name, m) for m in names.is_dns1035_label(name)]
-    port = service.get("port") or {}
+    port = mapping(service.get("port"))
     has_name, has_number = bool(port.get("name")), bool(port.get("number"))
     if has_name and has_number:
         causes.append(
@@ -391,7 +392,7 @@ def validate_ingress(obj: Mapping[str, Any]) -> list[Cause]:
         http = rule.get("http")
         if http is None:
             continue
-        paths = _dicts((http or {}).get("paths"))
+        paths = _dicts(mapping(http).get("paths"))
         if not paths:
             causes.append(fe.required(f"spec.rules[{i}].http.paths"))
         for j, path in enumerate(paths):
@@ -444,7 +445,7 @@ def validate_hpa(obj: Mapping[str, Any]) -> list[Cause]:
     """``ValidateHorizontalPodAutoscalerSpec``: target reference and replica bounds."""
     spec = _spec(obj)
     causes: list[Cause] = []
-    ref = spec.get("scaleTargetRef") or {}
+    ref = mapping(spec.get("scaleTargetRef"))
     for key in ("kind", "name"):
         if not ref.get(key):
             causes.append(fe.required(f"spec.scaleTargetRef.{key}"))
@@ -502,7 +503,7 @@ def validate_binding(obj: Mapping[str, Any]) -> list[Cause]:
     """``ValidateRoleBinding`` / ``ValidateClusterRoleBinding``: roleRef and subjects."""
     causes: list[Cause] = []
     cluster = obj.get("kind") == "ClusterRoleBinding"
-    ref = obj.get("roleRef") or {}
+    ref = mapping(obj.get("roleRef"))
     if ref.get("apiGroup") != RBAC_GROUP:
         causes.append(
             fe.not_supported("roleRef.apiGroup", ref.get("apiGroup") or "", (RBAC_GROUP,))

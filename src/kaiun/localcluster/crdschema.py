@@ -19,6 +19,7 @@ from typing import Any
 from kaiun.localcluster import fielderrors as fe
 from kaiun.localcluster.crdformats import format_ok
 from kaiun.localcluster.fielderrors import Cause
+from kaiun.localcluster.jsonshape import mapping
 
 Schema = Mapping[str, Any]
 
@@ -61,7 +62,7 @@ def _prune_meta(meta: Any, path: str, pruned: list[str]) -> None:
 def _prune(value: Any, schema: Schema, path: str, pruned: list[str], *, root: bool) -> None:
     embedded = bool(schema.get("x-kubernetes-embedded-resource"))
     if isinstance(value, dict):
-        properties = schema.get("properties") or {}
+        properties = mapping(schema.get("properties"))
         additional = schema.get("additionalProperties")
         preserve = bool(schema.get("x-kubernetes-preserve-unknown-fields"))
         for key in list(value):
@@ -94,7 +95,7 @@ def prune(obj: dict[str, Any], schema: Schema) -> list[str]:
 
 def _default(value: Any, schema: Schema) -> None:
     if isinstance(value, dict):
-        properties = schema.get("properties") or {}
+        properties = mapping(schema.get("properties"))
         for key, sub in properties.items():
             if not isinstance(sub, Mapping):
                 continue
@@ -255,7 +256,7 @@ def _object(value: Mapping[str, Any], schema: Schema, path: str, *, root: bool) 
     for key in schema.get("required") or []:
         if key not in value:
             causes.append(fe.required(_join(path, str(key))))
-    properties = schema.get("properties") or {}
+    properties = mapping(schema.get("properties"))
     additional = schema.get("additionalProperties")
     for key in sorted(value):
         if (root or schema.get("x-kubernetes-embedded-resource")) and key in _ROOT_FIELDS:

@@ -11,6 +11,7 @@ from typing import Any
 from kaiun.localcluster import fielderrors as fe
 from kaiun.localcluster import names
 from kaiun.localcluster.fielderrors import Cause
+from kaiun.localcluster.jsonshape import mapping
 
 _VERSIONS_LITERAL = fe.GoLiteral("[]apiextensions.CustomResourceDefinitionVersion{...}")
 
@@ -40,7 +41,7 @@ def version_schema(crd: Mapping[str, Any], version: str) -> Mapping[str, Any] | 
     """The ``openAPIV3Schema`` of one version, if it has one."""
     for entry in _versions(crd):
         if entry.get("name") == version:
-            schema = (entry.get("schema") or {}).get("openAPIV3Schema")
+            schema = mapping(entry.get("schema")).get("openAPIV3Schema")
             return schema if isinstance(schema, Mapping) else None
     return None
 
@@ -100,7 +101,7 @@ def _schema_structure(schema: Any, path: str, *, root: bool) -> list[Cause]:
     if schema.get("properties") and isinstance(schema.get("additionalProperties"), Mapping):
         detail = "additionalProperties and properties are mutual exclusive"
         causes.append(fe.forbidden(f"{path}.additionalProperties", detail))
-    for key, sub in (schema.get("properties") or {}).items():
+    for key, sub in mapping(schema.get("properties")).items():
         causes += _schema_structure(sub, f"{path}.properties[{key}]", root=False)
     if isinstance(schema.get("items"), Mapping):
         causes += _schema_structure(schema["items"], f"{path}.items", root=False)
@@ -119,7 +120,7 @@ def _version_list(versions: list[Mapping[str, Any]]) -> list[Cause]:
         unique = unique and name not in seen
         seen.add(name)
         causes += _dns1035(f"spec.versions[{i}].name", name)
-        schema = (version.get("schema") or {}).get("openAPIV3Schema")
+        schema = mapping(version.get("schema")).get("openAPIV3Schema")
         path = f"spec.versions[{i}].schema.openAPIV3Schema"
         if schema is None:
             causes.append(fe.required(path, "schemas are required"))
@@ -143,8 +144,8 @@ def validate_crd(crd: Mapping[str, Any]) -> list[Cause]:
     spec = _spec(crd)
     causes: list[Cause] = []
     group = str(spec.get("group") or "")
-    plural = str((spec.get("names") or {}).get("plural") or "")
-    name = str((crd.get("metadata") or {}).get("name") or "")
+    plural = str(mapping(spec.get("names")).get("plural") or "")
+    name = str(mapping(crd.get("metadata")).get("name") or "")
     if name != f"{plural}.{group}":
         detail = 'must be spec.names.plural+"."+spec.group'
         causes.append(fe.invalid("metadata.name", name, detail))
@@ -173,7 +174,7 @@ def validate_crd(crd: Mapping[str, Any]) -> list[Cause]:
         )
     else:
         causes += _version_list(versions)
-    strategy = (spec.get("conversion") or {}).get("strategy")
+    strategy = mapping(spec.get("conversion")).get("strategy")
     if strategy not in (None, "None", "Webhook"):
         causes.append(fe.not_supported("spec.conversion.strategy", strategy, ("None", "Webhook")))
     return causes

@@ -17,6 +17,8 @@ from typing import Any, TypedDict
 
 from kaiun.localcluster.podspec_defaults import (
     JsonObject,
+    canonical_field,
+    canonical_resources,
     child,
     default_pod,
     default_pod_template,
@@ -259,13 +261,22 @@ def _endpoints(obj: JsonObject) -> None:
             set_default(port, "protocol", "TCP")
 
 
+def _endpoint_slice(obj: JsonObject) -> None:
+    for port in items(obj, "ports"):
+        if port.get("name") is None:
+            port["name"] = ""
+        set_default(port, "protocol", "TCP")
+
+
 def _pvc(obj: JsonObject) -> None:
     default_pvc_spec(child(obj, "spec"))
+    canonical_resources(obj.get("status"), "capacity")
     set_default(child(obj, "status"), "phase", "Pending")
 
 
 def _pv(obj: JsonObject) -> None:
     spec = child(obj, "spec")
+    canonical_resources(spec, "capacity")
     set_default(spec, "persistentVolumeReclaimPolicy", "Retain")
     set_default(spec, "volumeMode", "Filesystem")
     host_path = spec.get("hostPath")
@@ -312,11 +323,20 @@ def _merge_scaling_rules(given: Any, default: JsonObject) -> JsonObject:
     return rules
 
 
+def _metric_targets(spec: JsonObject) -> None:
+    for metric in items(spec, "metrics"):
+        for source in metric.values():
+            if isinstance(source, dict) and isinstance(source.get("target"), dict):
+                canonical_field(source["target"], "value")
+                canonical_field(source["target"], "averageValue")
+
+
 def _hpa(obj: JsonObject) -> None:
     spec = child(obj, "spec")
     set_default(spec, "minReplicas", 1)
     if obj.get("apiVersion") != "autoscaling/v2":
         return
+    _metric_targets(spec)
     if not spec.get("metrics"):
         target = {"type": "Utilization", "averageUtilization": 80}
         spec["metrics"] = [{"type": "Resource", "resource": {"name": "cpu", "target": target}}]
@@ -336,6 +356,17 @@ def _subjects(obj: JsonObject) -> None:
     role_ref = obj.get("roleRef")
     if isinstance(role_ref, dict):
         set_default(role_ref, "apiGroup", RBAC_GROUP)
+
+
+def _resource_quota(obj: JsonObject) -> None:
+    canonical_resources(obj.get("spec"), "hard")
+
+
+def _limit_range(obj: JsonObject) -> None:
+    spec = obj.get("spec")
+    for limit in items(spec, "limits") if isinstance(spec, dict) else []:
+        for key in ("max", "min", "default", "defaultRequest", "maxLimitRequestRatio"):
+            canonical_resources(limit, key)
 
 
 def _crd(obj: JsonObject) -> None:
@@ -369,9 +400,12 @@ _DEFAULTERS: dict[tuple[str, str], Callable[[JsonObject], None]] = {
     ("", "Namespace"): _namespace,
     ("", "Service"): _service,
     ("", "Endpoints"): _endpoints,
+    ("discovery.k8s.io", "EndpointSlice"): _endpoint_slice,
     ("", "PersistentVolumeClaim"): _pvc,
     ("", "PersistentVolume"): _pv,
     ("storage.k8s.io", "StorageClass"): _storageclass,
+    ("", "ResourceQuota"): _resource_quota,
+    ("", "LimitRange"): _limit_range,
     ("networking.k8s.io", "NetworkPolicy"): _network_policy,
     ("autoscaling", "HorizontalPodAutoscaler"): _hpa,
     (RBAC_GROUP, "RoleBinding"): _subjects,
@@ -520,6 +554,10 @@ def apply_service_allocation(
         spec["healthCheckNodePort"] = health_check_node_port
 
 
+def _port_key(port: Mapping[str, Any]) -> tuple[str, str]:
+    return repr(port.get("port")), repr(port.get("protocol", "TCP"))
+
+
 def carry_over_service_allocation(old: Mapping[str, Any], new: JsonObject) -> None:
     """On update, keep the allocated IP and node ports a client omitted (as the registry does)."""
     old_spec = old.get("spec")
@@ -534,13 +572,11 @@ def carry_over_service_allocation(old: Mapping[str, Any], new: JsonObject) -> No
         if spec.get(key) is None and old_spec.get(key) is not None:
             spec[key] = copy.deepcopy(old_spec[key])
     old_ports = {
-        (p.get("port"), p.get("protocol", "TCP")): p.get("nodePort")
-        for p in old_spec.get("ports") or []
-        if isinstance(p, dict) and p.get("nodePort")
+        _port_key(p): p.get("nodePort") for p in items(dict(old_spec), "ports") if p.get("nodePort")
     }
     if spec.get("type") in ("NodePort", "LoadBalancer"):
         for port in items(spec, "ports"):
-            port_key = (port.get("port"), port.get("protocol", "TCP"))
+            port_key = _port_key(port)
             if not port.get("nodePort") and port_key in old_ports:
                 port["nodePort"] = old_ports[port_key]
     local = spec.get("externalTrafficPolicy") == "Local"

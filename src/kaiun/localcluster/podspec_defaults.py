@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kaiun.localcluster.quantity import canonical_quantity
+
 JsonObject = dict[str, Any]
 
 # Pod template metadata serialises ``creationTimestamp: null`` on a 1.32 API server
@@ -64,6 +66,27 @@ def items(obj: JsonObject, key: str) -> list[JsonObject]:
     if not isinstance(value, list):
         return []
     return [v for v in value if isinstance(v, dict)]
+
+
+def canonical_resources(holder: Any, key: str) -> None:
+    """Rewrite the ResourceList ``holder[key]`` in canonical form, rounded up to ``1m``.
+
+    Malformed quantities are left for validation to report.
+    """
+    resources = holder.get(key) if isinstance(holder, dict) else None
+    if isinstance(resources, dict):
+        for name, raw in resources.items():
+            text = canonical_quantity(raw, milli_round=True)
+            if text is not None:
+                resources[name] = text
+
+
+def canonical_field(holder: Any, key: str) -> None:
+    """Rewrite a single Quantity field (not a ResourceList: no rounding) in canonical form."""
+    if isinstance(holder, dict) and key in holder:
+        text = canonical_quantity(holder[key])
+        if text is not None:
+            holder[key] = text
 
 
 def set_default(obj: JsonObject, key: str, value: Any) -> None:
@@ -131,6 +154,8 @@ def default_container(container: JsonObject) -> None:
     # A non-pointer ResourceRequirements struct always serialises, as {} when empty.
     if not isinstance(container.get("resources"), dict):
         container["resources"] = {}
+    canonical_resources(container["resources"], "limits")
+    canonical_resources(container["resources"], "requests")
     for port in items(container, "ports"):
         set_default(port, "protocol", "TCP")
     for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
@@ -152,14 +177,17 @@ def _default_downward_items(source: JsonObject) -> None:
 
 
 def default_pvc_spec(spec: JsonObject) -> None:
-    """``PersistentVolumeClaimSpec`` defaults (volumeMode)."""
+    """``PersistentVolumeClaimSpec`` defaults (volumeMode) and canonical quantities."""
     set_default(spec, "volumeMode", "Filesystem")
+    canonical_resources(spec.get("resources"), "requests")
+    canonical_resources(spec.get("resources"), "limits")
 
 
 def default_volume(volume: JsonObject) -> None:
     """Volume defaults: ``emptyDir: {}`` when no source, file modes, hostPath type..."""
     if not any(volume.get(src) is not None for src in VOLUME_SOURCES):
         volume["emptyDir"] = {}
+    canonical_field(volume.get("emptyDir"), "sizeLimit")
     for key in ("secret", "configMap", "downwardAPI", "projected"):
         source = volume.get(key)
         if isinstance(source, dict):
@@ -215,6 +243,7 @@ def default_pod_spec(spec: JsonObject) -> None:
             default_container(container)
     for volume in items(spec, "volumes"):
         default_volume(volume)
+    canonical_resources(spec, "overhead")
 
 
 def default_pod_template(template: JsonObject) -> None:

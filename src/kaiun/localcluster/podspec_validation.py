@@ -13,6 +13,7 @@ from typing import Any
 from kaiun.localcluster import fielderrors as fe
 from kaiun.localcluster import names
 from kaiun.localcluster.fielderrors import Cause
+from kaiun.localcluster.jsonshape import mapping
 from kaiun.localcluster.quantity import QUANTITY_ERROR, parse_quantity
 
 _ONE_SOURCE = (
@@ -271,6 +272,21 @@ def _probes(c: dict[str, Any], p: str) -> list[Cause]:
     return causes
 
 
+def _host_ports(containers: list[dict[str, Any]], path: str) -> list[Cause]:
+    # AccumulateUniqueHostPorts: one protocol/hostIP/hostPort per pod.
+    causes: list[Cause] = []
+    seen: set[str] = set()
+    for i, container in enumerate(containers):
+        for j, port in enumerate(_dicts(container.get("ports"))):
+            if not port.get("hostPort"):
+                continue
+            key = f"{port.get('protocol') or ''}/{port.get('hostIP') or ''}/{port['hostPort']}"
+            if key in seen:
+                causes.append(fe.duplicate(f"{path}[{i}].ports[{j}].hostPort", key))
+            seen.add(key)
+    return causes
+
+
 def _containers(spec: Mapping[str, Any], path: str, volumes: set[str]) -> list[Cause]:
     causes: list[Cause] = []
     seen: set[str] = set()
@@ -284,6 +300,7 @@ def _containers(spec: Mapping[str, Any], path: str, volumes: set[str]) -> list[C
             causes.append(fe.duplicate(f"{p}.name", c["name"]))
         seen.add(str(c.get("name")))
         causes += _probes(c, p)
+    causes += _host_ports(containers, f"{path}.containers")
     for i, c in enumerate(_dicts(spec.get("initContainers"))):
         p = f"{path}.initContainers[{i}]"
         if c.get("name") in seen:
@@ -358,6 +375,9 @@ def validate_pod_spec(spec: Any, path: str) -> list[Cause]:
             for m in names.is_dns1123_subdomain(str(account))
         ]
     causes += validate_labels(spec.get("nodeSelector"), f"{path}.nodeSelector")
+    for i, secret in enumerate(_dicts(spec.get("imagePullSecrets"))):
+        if not secret.get("name"):
+            causes.append(fe.required(f"{path}.imagePullSecrets[{i}].name"))
     return causes
 
 
@@ -365,7 +385,7 @@ def validate_pod_template(template: Any, path: str) -> list[Cause]:
     """``ValidatePodTemplateSpec``: template labels/annotations (at ``<path>.labels``) and spec."""
     if not isinstance(template, Mapping):
         return [fe.required(path)]
-    metadata = template.get("metadata") or {}
+    metadata = mapping(template.get("metadata"))
     causes = validate_labels(metadata.get("labels"), f"{path}.labels")
     causes += validate_annotations(metadata.get("annotations"), f"{path}.annotations")
     causes += validate_pod_spec(template.get("spec"), f"{path}.spec")

@@ -33,20 +33,20 @@ class ResourceType:
     schema: Any = field(default=None, compare=False, hash=False)
     crd_name: str = ""
     printer_columns: tuple[dict[str, Any], ...] = field(default=(), compare=False, hash=False)
+    # Derived once: every request and every stored event use them.
+    api_version: str = field(init=False, compare=False)
+    storage_key: str = field(init=False, compare=False)
 
-    @property
-    def api_version(self) -> str:
-        """``apiVersion`` as written in objects (``v1`` or ``apps/v1``)."""
-        return f"{self.group}/{self.version}" if self.group else self.version
+    def __post_init__(self) -> None:
+        # ``apiVersion`` as written in objects (``v1`` or ``apps/v1``), and the
+        # version-independent key objects are stored under (``apps/deployments``).
+        api_version = f"{self.group}/{self.version}" if self.group else self.version
+        object.__setattr__(self, "api_version", api_version)
+        object.__setattr__(self, "storage_key", f"{self.group}/{self.plural}")
 
     @property
     def group_version(self) -> str:
         return self.api_version
-
-    @property
-    def storage_key(self) -> str:
-        """Version-independent key objects are stored under (``apps/deployments``)."""
-        return f"{self.group}/{self.plural}"
 
     @property
     def qualified(self) -> str:

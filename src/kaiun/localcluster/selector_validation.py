@@ -8,6 +8,7 @@ from typing import Any
 from kaiun.localcluster import fielderrors as fe
 from kaiun.localcluster import names
 from kaiun.localcluster.fielderrors import Cause
+from kaiun.localcluster.jsonshape import mapping
 from kaiun.localcluster.podspec_validation import validate_labels
 
 _OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
@@ -38,29 +39,32 @@ def validate_selector(selector: Any, path: str) -> list[Cause]:
     return causes
 
 
+def _requirement_holds(expr: Any, labels: Mapping[str, Any]) -> bool:
+    if not isinstance(expr, Mapping):
+        return False
+    key, operator = str(expr.get("key")), expr.get("operator")
+    raw = expr.get("values")
+    values: list[Any] = raw if isinstance(raw, list) else []
+    present = key in labels
+    if operator == "In":
+        return present and labels[key] in values
+    if operator == "NotIn":
+        return not present or labels[key] not in values
+    if operator == "Exists":
+        return present
+    return operator == "DoesNotExist" and not present
+
+
 def selector_matches(selector: Any, labels: Mapping[str, Any] | None) -> bool:
     """Whether ``labels`` satisfy ``selector``; a missing selector matches nothing."""
     if not isinstance(selector, Mapping):
         return False
-    labels = labels or {}
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(key) != value:
+    present = mapping(labels)
+    for key, value in mapping(selector.get("matchLabels")).items():
+        if present.get(key) != value:
             return False
-    for expr in selector.get("matchExpressions") or []:
-        if not isinstance(expr, Mapping):
-            return False
-        key, operator = expr.get("key"), expr.get("operator")
-        values = expr.get("values") or []
-        present = key in labels
-        ok = {
-            "In": present and labels.get(str(key)) in values,
-            "NotIn": not present or labels.get(str(key)) not in values,
-            "Exists": present,
-            "DoesNotExist": not present,
-        }.get(str(operator), False)
-        if not ok:
-            return False
-    return True
+    exprs = selector.get("matchExpressions")
+    return all(_requirement_holds(e, present) for e in (exprs if isinstance(exprs, list) else []))
 
 
 def is_empty_selector(selector: Any) -> bool:

@@ -12,9 +12,11 @@ import base64
 import contextlib
 import logging
 import secrets
+import signal
 import socket
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,6 +161,19 @@ class LocalCluster:
                 with contextlib.suppress(asyncio.CancelledError):
                     await t
             self.store.close()
+
+    async def serve_until_signalled(self, on_ready: Callable[[], None]) -> None:
+        """Serve in the foreground; SIGTERM/SIGINT stop it; ``on_ready`` runs once it listens."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.request_stop)
+        task = asyncio.ensure_future(self.serve())
+        # uvicorn exposes readiness only as a flag, so poll it briefly.
+        while not self.ready and not task.done():  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+        if not task.done():
+            on_ready()
+        await task
 
     @property
     def ready(self) -> bool:

@@ -59,10 +59,19 @@ def _pod_row(o: dict[str, Any]) -> Row:
     ready = sum(1 for c in statuses if c.get("ready"))
     restarts = sum(int(c.get("restartCount", 0)) for c in statuses)
     reason = _g(o, "status", "phase", default="Pending")
+    running = False
     for c in statuses:
         waiting = _g(c, "state", "waiting", "reason")
+        terminated = _g(c, "state", "terminated", "reason")
         if waiting:
             reason = waiting
+        elif terminated:
+            # kubectl shows why containers ended: Completed, Error, OOMKilled...
+            reason = terminated
+        elif c.get("ready") and _g(c, "state", "running"):
+            running = True
+    if reason == "Completed" and running:
+        reason = "Running"
     if _g(o, "metadata", "deletionTimestamp"):
         reason = "Terminating"
     return [f"{ready}/{total}", reason, restarts]
@@ -87,7 +96,20 @@ def _external_ip(o: dict[str, Any]) -> str:
     return ",".join(_g(o, "spec", "externalIPs", default=[])) or "<none>"
 
 
+def _endpoints(o: dict[str, Any]) -> str:
+    pairs = [
+        f"{a.get('ip')}:{p.get('port')}"
+        for sub in _g(o, "subsets", default=[])
+        for a in sub.get("addresses") or []
+        for p in sub.get("ports") or [{}]
+    ]
+    if not pairs:
+        return "<none>"
+    return ",".join(pairs[:3]) + (f" + {len(pairs) - 3} more..." if len(pairs) > 3 else "")
+
+
 PRINTERS: dict[tuple[str, str], Printer] = {
+    ("", "Endpoints"): ([("Endpoints", "string")], lambda o: [_endpoints(o)]),
     ("", "Namespace"): ([("Status", "string")], lambda o: [_g(o, "status", "phase", default="")]),
     ("", "ConfigMap"): (
         [("Data", "integer")],

@@ -13,6 +13,7 @@ from typing import Any
 from kaiun.localcluster import crdvalidation
 from kaiun.localcluster import fielderrors as fe
 from kaiun.localcluster.fielderrors import Cause
+from kaiun.localcluster.jsonshape import mapping
 
 RBAC = "rbac.authorization.k8s.io"
 
@@ -87,7 +88,14 @@ def _pvc_update(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Cause]:
         copied.pop("volumeAttributesClassName", None)
         return copied
 
-    if frozen(_spec(old)) == frozen(_spec(new)):
+    old_spec, new_spec = frozen(_spec(old)), frozen(_spec(new))
+    # Binding sets volumeName once, and a claim without a class may be given one later
+    # (retroactive default StorageClass): both are allowed only while still unset.
+    for settable in ("volumeName", "storageClassName"):
+        if not old_spec.get(settable):
+            new_spec.pop(settable, None)
+            old_spec.pop(settable, None)
+    if old_spec == new_spec:
         return []
     detail = "spec is immutable after creation except resources.requests for bound claims"
     return [fe.forbidden("spec", detail)]
@@ -100,7 +108,7 @@ def _immutable_data(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Caus
         if new.get("immutable") is not True:
             causes.append(fe.forbidden("immutable", detail))
         for bag in ("data", "binaryData"):
-            if (old.get(bag) or {}) != (new.get(bag) or {}):
+            if mapping(old.get(bag)) != mapping(new.get(bag)):
                 causes.append(fe.forbidden(bag, detail))
     if old.get("kind") == "Secret":
         causes += _immutable("type", old.get("type"), new.get("type"), new.get("type") or "")
@@ -108,7 +116,7 @@ def _immutable_data(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Caus
 
 
 def _role_ref_update(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Cause]:
-    before, after = old.get("roleRef") or {}, new.get("roleRef") or {}
+    before, after = mapping(old.get("roleRef")), mapping(new.get("roleRef"))
     if before == after:
         return []
     shown = fe.GoLiteral(
@@ -139,7 +147,7 @@ _UPDATE_VALIDATORS: dict[
 
 def metadata_update(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Cause]:
     """``ValidateObjectMetaUpdate``: name, namespace, uid and creationTimestamp are fixed."""
-    before, after = old.get("metadata") or {}, new.get("metadata") or {}
+    before, after = mapping(old.get("metadata")), mapping(new.get("metadata"))
     causes: list[Cause] = []
     for key in ("name", "namespace", "uid", "creationTimestamp"):
         if before.get(key) and after.get(key) and before[key] != after[key]:

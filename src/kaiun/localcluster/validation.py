@@ -18,6 +18,7 @@ from kaiun.localcluster import fielderrors as fe
 from kaiun.localcluster import workload_validation as workloads
 from kaiun.localcluster.fielderrors import Cause
 from kaiun.localcluster.gobase64 import corrupt_offset
+from kaiun.localcluster.jsonshape import mapping
 from kaiun.localcluster.podspec_validation import (
     validate_annotations,
     validate_labels,
@@ -196,7 +197,7 @@ def status_message(kind: str, group: str, name: str, causes: list[Cause]) -> str
 def status_for(obj: Mapping[str, Any], causes: list[Cause]) -> dict[str, Any]:
     """The 422 Invalid ``Status`` for ``obj`` with these causes."""
     group, kind = group_kind(obj)
-    name = str((obj.get("metadata") or {}).get("name") or "")
+    name = str(mapping(obj.get("metadata")).get("name") or "")
     return fe.invalid_status(kind=kind, group=group, name=name, causes=causes)
 
 

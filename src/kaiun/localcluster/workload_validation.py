@@ -14,6 +14,7 @@ from typing import Any
 from kaiun.localcluster import fielderrors as fe
 from kaiun.localcluster.cronschedule import schedule_error
 from kaiun.localcluster.fielderrors import Cause
+from kaiun.localcluster.jsonshape import mapping
 from kaiun.localcluster.names import is_dns1123_label, regex_error
 from kaiun.localcluster.podspec_validation import validate_pod_template
 from kaiun.localcluster.selector_validation import (
@@ -64,7 +65,7 @@ def selector_and_template(spec: Mapping[str, Any], kind: str, *, required: bool)
 
 
 def _restart_always(spec: Mapping[str, Any]) -> list[Cause]:
-    template = spec.get("template") or {}
+    template = mapping(spec.get("template"))
     pod = template.get("spec") if isinstance(template, Mapping) else None
     policy = pod.get("restartPolicy") if isinstance(pod, Mapping) else None
     if policy not in (None, "Always"):
@@ -86,7 +87,7 @@ def _is_zero(value: Any) -> bool:
 
 
 def _deployment_strategy(spec: Mapping[str, Any]) -> list[Cause]:
-    strategy = spec.get("strategy") or {}
+    strategy = mapping(spec.get("strategy"))
     kind = strategy.get("type")
     rolling = strategy.get("rollingUpdate")
     path = "spec.strategy"
@@ -151,7 +152,7 @@ def validate_statefulset(obj: Mapping[str, Any]) -> list[Cause]:
     elif policy not in ("OrderedReady", "Parallel"):
         detail = "must be 'OrderedReady' or 'Parallel'"
         causes.append(fe.invalid("spec.podManagementPolicy", policy, detail))
-    strategy = spec.get("updateStrategy") or {}
+    strategy = mapping(spec.get("updateStrategy"))
     kind = strategy.get("type")
     if not kind:
         causes.append(fe.required("spec.updateStrategy"))
@@ -162,7 +163,7 @@ def validate_statefulset(obj: Mapping[str, Any]) -> list[Cause]:
         causes.append(
             fe.not_supported("spec.updateStrategy.type", kind, ("OnDelete", "RollingUpdate"))
         )
-    rolling = strategy.get("rollingUpdate") or {}
+    rolling = mapping(strategy.get("rollingUpdate"))
     causes += _nonnegative("spec.updateStrategy.rollingUpdate.partition", rolling.get("partition"))
     causes += _nonnegative("spec.replicas", spec.get("replicas"))
     causes += selector_and_template(spec, "statefulset", required=True)
@@ -177,7 +178,7 @@ def validate_daemonset(obj: Mapping[str, Any]) -> list[Cause]:
     causes = selector_and_template(spec, "daemonset", required=True)
     causes += validate_pod_template(spec.get("template"), "spec.template")
     causes += _restart_always(spec)
-    strategy = spec.get("updateStrategy") or {}
+    strategy = mapping(spec.get("updateStrategy"))
     kind = strategy.get("type")
     if kind not in ("OnDelete", "RollingUpdate"):
         path = "spec.updateStrategy.type"
@@ -187,7 +188,7 @@ def validate_daemonset(obj: Mapping[str, Any]) -> list[Cause]:
 
 
 def _job_restart_policy(spec: Mapping[str, Any], path: str) -> list[Cause]:
-    template = spec.get("template") or {}
+    template = mapping(spec.get("template"))
     pod = template.get("spec") if isinstance(template, Mapping) else None
     policy = pod.get("restartPolicy") if isinstance(pod, Mapping) else None
     p = f"{path}.template.spec.restartPolicy"
@@ -242,7 +243,7 @@ def validate_job(obj: Mapping[str, Any]) -> list[Cause]:
             causes.append(
                 fe.invalid("spec.template.metadata.labels", fe.go_string_map(labels), detail)
             )
-    name = str((obj.get("metadata") or {}).get("name") or "")
+    name = str(mapping(obj.get("metadata")).get("name") or "")
     completions = spec.get("completions")
     if spec.get("completionMode") == "Indexed" and isinstance(completions, int) and completions > 0:
         hostname = f"{name}-{completions - 1}"
@@ -310,7 +311,7 @@ def validate_cronjob(obj: Mapping[str, Any], old: Mapping[str, Any] | None = Non
     causes += _job_template(spec.get("jobTemplate"))
     for key in ("successfulJobsHistoryLimit", "failedJobsHistoryLimit"):
         causes += _nonnegative(f"spec.{key}", spec.get(key))
-    name = str((obj.get("metadata") or {}).get("name") or "")
+    name = str(mapping(obj.get("metadata")).get("name") or "")
     if old is None and len(name) > 52:
         causes.append(fe.invalid("metadata.name", name, "must be no more than 52 characters"))
     return causes

@@ -141,7 +141,12 @@ def _deploy(name: str, ns: str) -> dict[str, Any]:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": name, "namespace": ns},
+        # The simulated Deployment controller would race these tests' own status writes.
+        "metadata": {
+            "name": name,
+            "namespace": ns,
+            "annotations": {"local.kaiun.io/simulate": "Off"},
+        },
         "spec": {
             "replicas": 1,
             "selector": {"matchLabels": {"app": name}},
@@ -153,23 +158,67 @@ def _deploy(name: str, ns: str) -> dict[str, Any]:
     }
 
 
+def _gauge_crd(api: httpx.Client) -> str:
+    """A CRD with a status subresource and no controller, so status is ours alone."""
+    group = f"m{uuid.uuid4().hex[:6]}.example.com"
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"gauges.{group}"},
+        "spec": {
+            "group": group,
+            "scope": "Namespaced",
+            "names": {"plural": "gauges", "kind": "Gauge"},
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "subresources": {"status": {}},
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "x-kubernetes-preserve-unknown-fields": True,
+                        }
+                    },
+                }
+            ],
+        },
+    }
+    assert (
+        api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json=crd).status_code
+        == 201
+    )
+    return group
+
+
 def test_status_subresource_and_generation(api: httpx.Client, namespace: str) -> None:
-    base = f"/apis/apps/v1/namespaces/{namespace}/deployments"
-    created = api.post(base, json=_deploy("g", namespace)).json()
+    group = _gauge_crd(api)
+    base = f"/apis/{group}/v1/namespaces/{namespace}/gauges"
+    body = {
+        "apiVersion": f"{group}/v1",
+        "kind": "Gauge",
+        "metadata": {"name": "g"},
+        "spec": {"size": 1},
+        "status": {"level": 7},
+    }
+    created = api.post(base, json=body).json()
     assert created["metadata"]["generation"] == 1
-    created["status"] = {"observedGeneration": 99}
+    assert "status" not in created  # status is reset on create
+    created["status"] = {"level": 99}
     updated = api.put(f"{base}/g", json=created).json()
-    assert updated.get("status", {}).get("observedGeneration") != 99
-    assert updated["metadata"]["generation"] == 1
+    assert "status" not in updated and updated["metadata"]["generation"] == 1
     cur = api.get(f"{base}/g").json()
-    cur["status"] = {"observedGeneration": 1, "replicas": 5}
+    cur["status"] = {"level": 5}
+    cur["spec"] = {"size": 100}  # ignored by the status subresource
     st = api.put(f"{base}/g/status", json=cur).json()
-    assert st["status"]["replicas"] == 5
+    assert st["status"] == {"level": 5} and st["spec"] == {"size": 1}
+    assert st["metadata"]["generation"] == 1
     cur = api.get(f"{base}/g").json()
-    cur["spec"]["replicas"] = 3
+    cur["spec"]["size"] = 3
     bumped = api.put(f"{base}/g", json=cur).json()
     assert bumped["metadata"]["generation"] == 2
-    assert bumped["status"]["replicas"] == 5
+    assert bumped["status"] == {"level": 5}
 
 
 def test_finalizer_holds_deletion(api: httpx.Client, namespace: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import Kubectl
+from tests.support import Kubectl, wait_for
 
 MANIFESTS = Path(__file__).parent / "manifests"
 
@@ -209,3 +209,38 @@ def test_get_watch_streams_changes(kubectl: Kubectl, namespace: str) -> None:
         if e["object"]["metadata"]["name"] == "w1"
     ]
     assert seen == [("ADDED", "1"), ("MODIFIED", "2"), ("DELETED", "2")]
+
+
+def test_get_deploy_watch_shows_progress_to_available(kubectl: Kubectl, app_ns: str) -> None:
+    watcher = subprocess.Popen(
+        [
+            "kubectl",
+            "--kubeconfig",
+            str(kubectl.kubeconfig),
+            "get",
+            "deploy",
+            "web",
+            "-n",
+            app_ns,
+            "-w",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert watcher.stdout is not None
+    lines = []
+    try:
+        for line in watcher.stdout:
+            lines.append(line.split())
+            if line.split()[:2] == ["web", "2/2"]:
+                break
+    finally:
+        watcher.terminate()
+        watcher.communicate(timeout=10)
+    assert lines[0][:2] == ["NAME", "READY"]
+    assert lines[-1][:4] == ["web", "2/2", "2", "2"]
+    wait_for(
+        lambda: ":80" in kubectl("get", "endpoints", "web", "-n", app_ns),
+        what="Service endpoints from the ready pods",
+    )

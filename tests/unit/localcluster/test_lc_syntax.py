@@ -12,7 +12,7 @@ from kaiun.localcluster import names
 from kaiun.localcluster.crdformats import format_ok
 from kaiun.localcluster.cronschedule import schedule_error
 from kaiun.localcluster.gobase64 import corrupt_offset
-from kaiun.localcluster.quantity import parse_quantity
+from kaiun.localcluster.quantity import canonical_quantity, parse_quantity
 
 
 @pytest.mark.parametrize(
@@ -207,3 +207,32 @@ def test_go_base64_accepts_what_python_encodes(data: bytes) -> None:
     import base64
 
     assert corrupt_offset(base64.b64encode(data).decode()) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "canonical", "rounded"),
+    [
+        ("0.5", "500m", "500m"),
+        ("1.5", "1500m", "1500m"),
+        ("1000m", "1", "1"),
+        ("2000", "2k", "2k"),
+        ("1500", "1500", "1500"),
+        ("1024Mi", "1Gi", "1Gi"),
+        ("1.5Gi", "1536Mi", "1536Mi"),
+        ("0.5Ki", "512", "512"),
+        ("1000Ki", "1000Ki", "1000Ki"),
+        ("1e3", "1e3", "1e3"),
+        ("1500e0", "1500", "1500"),
+        ("1n", "1n", "1m"),
+        ("0.0001", "100u", "1m"),
+        ("-1.5", "-1500m", "-1500m"),
+        ("0", "0", "0"),
+        (2, "2", "2"),
+        (0.25, "250m", "250m"),
+        ("1Kb", None, None),
+        (True, None, None),
+    ],
+)
+def test_canonical_quantities(value: object, canonical: str | None, rounded: str | None) -> None:
+    assert canonical_quantity(value) == canonical
+    assert canonical_quantity(value, milli_round=True) == rounded

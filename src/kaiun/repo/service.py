@@ -1,0 +1,371 @@
+"""The repo server: ``RepoService.generate_manifest(ManifestRequest) -> ManifestResponse``.
+
+One walk per request: resolve the revision (and those of ``ref`` sources), answer from the
+manifest cache if it can, else check out the commit, refuse out-of-bounds symlinks, detect
+the tool and render within a parallelism limit. Identical concurrent requests render once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import logging
+import shutil
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import orjson
+
+from kaiun.repo.cache import ManifestCache, ManifestStore, manifest_cache_key
+from kaiun.repo.contract import ApplicationSource, ManifestRequest, ManifestResponse
+from kaiun.repo.credentials import CredentialStore
+from kaiun.repo.errors import SourceError
+from kaiun.repo.generatepaths import paths_changed
+from kaiun.repo.git import GitRepos
+from kaiun.repo.gitfiles import list_directories, read_files
+from kaiun.repo.helmdeps import vendor_dependencies
+from kaiun.repo.helmrepo import HelmRepos
+from kaiun.repo.oci import OciClient, parse_oci_ref
+from kaiun.repo.placeholders import SecretBackend, replace_placeholders
+from kaiun.repo.process import base_environment
+from kaiun.repo.render.context import RenderContext, Rendered, build_environment
+from kaiun.repo.render.detect import SourceType, detect_source_type
+from kaiun.repo.render.directory import render_directory
+from kaiun.repo.render.helm import render_helm
+from kaiun.repo.render.helm_engine import HelmEngine, default_helm_engine
+from kaiun.repo.render.kustomize import render_kustomize
+from kaiun.repo.render.plugin import (
+    ConfigManagementPlugin,
+    discover_plugin,
+    find_plugin,
+    render_plugin,
+)
+from kaiun.repo.sandbox import refuse_escaping_symlinks, resolve_inside
+from kaiun.repo.singleflight import SingleFlight
+from kaiun.repo.tlscerts import TlsCerts
+from kaiun.repo.urls import redact_url
+
+__all__ = ["RepoService"]
+
+log = logging.getLogger(__name__)
+
+
+class RepoService:
+    """Renders application sources; safe to share between every app of a process."""
+
+    def __init__(
+        self,
+        work_dir: Path,
+        *,
+        credentials: CredentialStore | None = None,
+        cache: ManifestStore | None = None,
+        helm_engine: HelmEngine | None = None,
+        parallelism: int = 10,
+        revision_cache_seconds: float = 180.0,
+        git_timeout: float = 90.0,
+        known_hosts: str = "",
+        plugins: Sequence[ConfigManagementPlugin] = (),
+        secret_backend: SecretBackend | None = None,
+        submodules: bool = True,
+        tls_certs: Mapping[str, str] | None = None,
+    ) -> None:
+        self.work_dir = work_dir
+        certs = TlsCerts(tls_certs)
+        self.git = GitRepos(
+            work_dir / "git",
+            credentials,
+            timeout=git_timeout,
+            revision_cache_seconds=revision_cache_seconds,
+            known_hosts=known_hosts,
+            submodules=submodules,
+            tls_certs=certs,
+        )
+        self.helm_repos = HelmRepos(
+            work_dir / "charts",
+            credentials,
+            index_cache_seconds=revision_cache_seconds,
+            tls_certs=certs,
+        )
+        self.oci = OciClient(work_dir / "oci", credentials, tls_certs=certs)
+        self.cache: ManifestStore = cache if cache is not None else ManifestCache()
+        self._helm_engine = helm_engine
+        self.plugins = tuple(plugins)
+        self.secret_backend = secret_backend
+        # Plugin definitions change what a plugin app renders, so they are part of cache keys.
+        self._plugins_digest = hashlib.sha256(
+            orjson.dumps([p.raw for p in self.plugins], option=orjson.OPT_SORT_KEYS)
+        ).hexdigest()[:16]
+        self._limit = asyncio.Semaphore(parallelism)
+        self._flights = SingleFlight()
+        self._symlink_checked: set[Path] = set()
+        # The last commit rendered per (source, app, settings): the base for
+        # manifest-generate-paths when the caller passes no previous revision.
+        self._last_commit: dict[str, str] = {}
+        self.render_count = 0
+        (work_dir / "render").mkdir(parents=True, exist_ok=True)
+        (work_dir / "home").mkdir(parents=True, exist_ok=True)
+
+    @property
+    def helm_engine(self) -> HelmEngine:
+        """The Helm engine in use (chosen on first use if none was given)."""
+        if self._helm_engine is None:
+            self._helm_engine = default_helm_engine()
+        return self._helm_engine
+
+    def _is_oci(self, source: ApplicationSource) -> bool:
+        cred = self.oci.credentials.lookup(source.repo_url)
+        return source.repo_url.startswith("oci://") or bool(cred and cred.enable_oci)
+
+    async def _resolve_oci_artifact(self, source: ApplicationSource) -> str:
+        """The manifest digest a generic OCI source's ``targetRevision`` names."""
+        ref = parse_oci_ref(source.repo_url)
+        revision = source.target_revision or "latest"
+        if revision.startswith("sha256:"):
+            return revision
+        tag = await self.oci.resolve_tag(source.repo_url, ref, revision, source.tag_prefix)
+        digest, _ = await self.oci.manifest(source.repo_url, ref, tag)
+        return digest
+
+    @property
+    def _renderers(self) -> str:
+        """What, besides the request, decides the output: the Helm engine and the plugins."""
+        return f"{self.helm_engine.name} plugins={self._plugins_digest}"
+
+    async def resolve_revision(self, source: ApplicationSource, *, refresh: bool = False) -> str:
+        """The commit (or, for a chart from a Helm repository, the version) to render."""
+        if source.chart and self._is_oci(source):
+            ref = parse_oci_ref(source.repo_url, source.chart)
+            return await self.oci.resolve_tag(source.repo_url, ref, source.target_revision)
+        if source.chart:
+            entry = await self.helm_repos.resolve(
+                source.repo_url, source.chart, source.target_revision, refresh=refresh
+            )
+            return str(entry["version"])
+        if source.repo_url.startswith("oci://"):
+            return await self._resolve_oci_artifact(source)
+        return await self.git.resolve(
+            source.repo_url, source.revision, tag_prefix=source.tag_prefix, refresh=refresh
+        )
+
+    async def generate_manifest(self, request: ManifestRequest) -> ManifestResponse:
+        """Manifests of ``request.source``: from cache when nothing relevant changed.
+
+        Secret placeholders are replaced last, for requests that opt in, so the cache only
+        ever holds the placeholders.
+        """
+        response = await self._generate(request)
+        if not request.replace_secret_placeholders:
+            return response
+        if self.secret_backend is None:
+            raise SourceError(
+                "the application asks for secret placeholders but no secret backend is set"
+            )
+        replaced = await replace_placeholders(response.manifests, self.secret_backend)
+        return dataclasses.replace(response, manifests=replaced)
+
+    async def _generate(self, request: ManifestRequest) -> ManifestResponse:
+        refresh = request.no_cache
+        commit = await self.resolve_revision(request.source, refresh=refresh)
+        ref_commits = {
+            name: await self.resolve_revision(src, refresh=refresh)
+            for name, src in request.ref_sources.items()
+        }
+        key = manifest_cache_key(request, commit, ref_commits, self._renderers)
+        identity = manifest_cache_key(request, "", ref_commits, self._renderers)
+        if not refresh:
+            hit = await self.cache.get(key)
+            if hit is None and request.manifest_generate_paths and not request.source.chart:
+                hit = await self._reuse_if_untouched(request, commit, identity, ref_commits, key)
+            if hit is not None:
+                self._last_commit[identity] = commit
+                return dataclasses.replace(hit, cached=True)
+
+        async def render() -> ManifestResponse:
+            async with self._limit:
+                response = await self._render(request, commit, ref_commits)
+            await self.cache.put(key, response)
+            self._last_commit[identity] = commit
+            return response
+
+        return await self._flights.do(key, render)
+
+    async def list_directories(self, repo_url: str, revision: str) -> tuple[str, list[str]]:
+        """``(commit, directories)`` of a git repository: the git directory generator's input."""
+        commit = await self.git.resolve(repo_url, revision)
+        root = await self._checkout(repo_url, commit, settings_allow_oob=False)
+        return commit, await asyncio.to_thread(list_directories, root)
+
+    async def read_files(
+        self, repo_url: str, revision: str, pattern: str
+    ) -> tuple[str, dict[str, bytes]]:
+        """``(commit, {path: content})`` of files matching ``pattern``: the git file generator's
+        input."""
+        commit = await self.git.resolve(repo_url, revision)
+        root = await self._checkout(repo_url, commit, settings_allow_oob=False)
+        return commit, await asyncio.to_thread(read_files, root, pattern)
+
+    async def _reuse_if_untouched(
+        self,
+        request: ManifestRequest,
+        commit: str,
+        identity: str,
+        ref_commits: dict[str, str],
+        key: str,
+    ) -> ManifestResponse | None:
+        """The previous commit's manifests when the new commit changes none of the app's
+        ``manifest-generate-paths`` (Argo CD's monorepo optimisation), else None."""
+        previous = request.previous_revision or self._last_commit.get(identity, "")
+        if not previous or previous == commit:
+            return None
+        old = await self.cache.get(
+            manifest_cache_key(request, previous, ref_commits, self._renderers)
+        )
+        if old is None:
+            return None
+        changed = await self.git.changed_files(request.source.repo_url, previous, commit)
+        if paths_changed(request.manifest_generate_paths, request.source.path, changed):
+            return None
+        reused = dataclasses.replace(old, revision=commit)
+        await self.cache.put(key, reused)
+        return reused
+
+    async def _checkout(self, url: str, commit: str, settings_allow_oob: bool) -> Path:
+        root = await self.git.checkout(url, commit)
+        if not settings_allow_oob and root not in self._symlink_checked:
+            refuse_escaping_symlinks(root, root)
+            self._symlink_checked.add(root)
+        return root
+
+    async def _render(
+        self, request: ManifestRequest, commit: str, ref_commits: dict[str, str]
+    ) -> ManifestResponse:
+        source = request.source
+        allow_oob = request.settings.allow_out_of_bounds_symlinks
+        ref_roots = {
+            name: await self._checkout(request.ref_sources[name].repo_url, sha, allow_oob)
+            for name, sha in ref_commits.items()
+        }
+        root = await self._source_root(source, commit, allow_oob)
+        app_dir = resolve_inside(
+            root, root, "." if source.chart else source.path or ".", what="application path"
+        )
+        if not app_dir.is_dir():
+            raise SourceError(
+                f"application path {source.path!r} does not exist in "
+                f"{redact_url(source.repo_url)} at {commit[:8]}"
+            )
+        plugin = await self._plugin_for(request, app_dir, commit)
+        kind = (
+            SourceType.PLUGIN if plugin else detect_source_type(source, app_dir, request.settings)
+        )
+        # Created by the renderer that needs it (most need none): two costly steps fewer
+        # per render on the hot path.
+        scratch = self.work_dir / "render" / uuid.uuid4().hex
+        try:
+            ctx = RenderContext(
+                root=root,
+                app_dir=app_dir,
+                request=request,
+                revision=commit,
+                work_dir=scratch,
+                tool_env=base_environment(str(self.work_dir / "home")),
+                ref_roots=ref_roots,
+            )
+            if plugin is not None:
+                rendered = await render_plugin(ctx, plugin)
+            else:
+                rendered = await self._run_renderer(kind, ctx)
+        finally:
+            if scratch.exists():
+                shutil.rmtree(scratch, ignore_errors=True)
+        self.render_count += 1
+        log.info(
+            "rendered app=%s repo=%s commit=%s type=%s objects=%d",
+            request.app_name, redact_url(source.repo_url), commit[:8], kind, len(rendered.objects),
+        )  # fmt: skip
+        return ManifestResponse(
+            manifests=rendered.objects,
+            revision=commit,
+            source_type=kind.value,
+            namespace=request.namespace,
+            commands=rendered.commands,
+        )
+
+    async def _source_root(self, source: ApplicationSource, revision: str, allow_oob: bool) -> Path:
+        """The directory holding the source at ``revision``: a chart, an OCI artifact or a
+        git checkout."""
+        if source.chart:
+            return await self._chart(source, revision)
+        if source.repo_url.startswith("oci://"):
+            ref = parse_oci_ref(source.repo_url)
+            root = await self.oci.unpack(source.repo_url, ref, revision)
+            refuse_escaping_symlinks(root, root)
+            return root
+        return await self._checkout(source.repo_url, revision, allow_oob)
+
+    async def _plugin_for(
+        self, request: ManifestRequest, app_dir: Path, commit: str
+    ) -> ConfigManagementPlugin | None:
+        """The plugin that renders this source: named, discovered, or None (not a plugin app).
+
+        As in Argo CD, discovery runs before Helm/Kustomize detection when no type is set.
+        """
+        source = request.source
+        explicit = source.plugin is not None
+        if not explicit and (source.chart or source.helm or source.kustomize or source.directory):
+            return None
+        if explicit and source.plugin and source.plugin.get("name"):
+            return find_plugin(self.plugins, str(source.plugin["name"]))
+        if not explicit and not any(p.discoverable for p in self.plugins):
+            return None
+        env = {
+            **base_environment(str(self.work_dir / "home")),
+            **build_environment(request, commit),
+        }
+        found = await discover_plugin(
+            [p for p in self.plugins if p.discoverable],
+            app_dir,
+            env,
+            request.settings.exec_timeout_seconds,
+        )
+        if found is None and explicit:
+            raise SourceError("no config management plugin's discover rule matches this source")
+        return found
+
+    async def _chart(self, source: ApplicationSource, version: str) -> Path:
+        if self._is_oci(source):
+            ref = parse_oci_ref(source.repo_url, source.chart)
+            digest, _ = await self.oci.manifest(source.repo_url, ref, version)
+            unpacked = await self.oci.unpack(source.repo_url, ref, digest)
+            chart_dir = unpacked / source.chart
+            if not (chart_dir / "Chart.yaml").is_file():
+                raise SourceError(f"{ref}:{version} is not a Helm chart named {source.chart!r}")
+            refuse_escaping_symlinks(chart_dir, chart_dir)
+            return chart_dir
+        entry = await self.helm_repos.resolve(source.repo_url, source.chart, version)
+        chart_dir = await self.helm_repos.chart_dir(
+            source.repo_url,
+            source.chart,
+            entry,
+            pass_credentials=bool(source.helm and source.helm.pass_credentials),
+        )
+        refuse_escaping_symlinks(chart_dir, chart_dir)
+        return chart_dir
+
+    async def _run_renderer(self, kind: SourceType, ctx: RenderContext) -> Rendered:
+        if kind is SourceType.HELM:
+            chart_dir = await vendor_dependencies(
+                root=ctx.root,
+                chart_dir=ctx.app_dir,
+                work_dir=ctx.work_dir,
+                helm_repos=self.helm_repos,
+                oci=self.oci,
+            )
+            return await render_helm(ctx, self.helm_engine, chart_dir)
+        if kind is SourceType.KUSTOMIZE:
+            return await render_kustomize(ctx)
+        if kind is SourceType.DIRECTORY:
+            return await render_directory(ctx)
+        raise SourceError(f"no renderer for source type {kind}")

@@ -1,0 +1,139 @@
+"""Config Management Plugins (seed §10.3 shape) run as real processes."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from kaiun.repo import (
+    ApplicationSource,
+    ManifestRequest,
+    ManifestResponse,
+    RepoService,
+    SourceError,
+)
+from kaiun.repo.render.plugin import ConfigManagementPlugin
+from tests.integration.repo.repo_testkit import GitRepo, cm
+
+# Seed §10.3's plugin, with ``npx cdk8s synth`` replaced by a shell step that writes dist/.
+SEED_LIKE = """
+apiVersion: argoproj.io/v1alpha1
+kind: ConfigManagementPlugin
+metadata:
+  name: cdk8s
+spec:
+  version: v1.0
+  init:
+    command: [sh, -c]
+    args:
+      - mkdir -p dist && cp cdk8s.yaml dist/synth.yaml
+  generate:
+    command: [sh, -c]
+    args:
+      - |
+        cat dist/*.yaml
+  discover:
+    fileName: "cdk8s.yaml"
+"""
+
+ENV_ECHO = """
+apiVersion: argoproj.io/v1alpha1
+kind: ConfigManagementPlugin
+metadata:
+  name: env-echo
+spec:
+  generate:
+    command: [sh, -c]
+    args:
+      - |
+        cat <<EOF
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: $ARGOCD_APP_NAME
+        data:
+          revision: "$ARGOCD_APP_REVISION_SHORT"
+          path: "$ARGOCD_APP_SOURCE_PATH"
+          env: "$ARGOCD_ENV_STAGE"
+          param: "$PARAM_IMAGE_TAG"
+          array: "$PARAM_REGIONS_1"
+          json: '$ARGOCD_APP_PARAMETERS'
+        EOF
+  discover:
+    find:
+      command: [sh, -c, "ls marker.txt 2>/dev/null"]
+"""
+
+
+def render(service: RepoService, source: dict[str, object], **kw: object) -> ManifestResponse:
+    req = ManifestRequest(source=ApplicationSource.from_dict(source), **kw)  # type: ignore[arg-type]
+    return asyncio.run(service.generate_manifest(req))
+
+
+@pytest.fixture
+def plugin_service(tmp_path: Path) -> RepoService:
+    plugins = [
+        ConfigManagementPlugin.from_yaml(SEED_LIKE),
+        ConfigManagementPlugin.from_yaml(ENV_ECHO),
+    ]
+    return RepoService(tmp_path / "w", plugins=plugins, revision_cache_seconds=0)
+
+
+def test_seed_plugin_discovered_by_file_name(
+    git_repo: GitRepo, plugin_service: RepoService
+) -> None:
+    git_repo.commit({"app/cdk8s.yaml": cm("synth")})
+    resp = render(plugin_service, {"repoURL": git_repo.url, "path": "app"})
+    assert resp.source_type == "Plugin"
+    assert [m["metadata"]["name"] for m in resp.manifests] == ["synth"]
+    assert resp.commands == ("cdk8s-v1.0 init", "cdk8s-v1.0 generate")
+    checkout = plugin_service.git.root / "checkouts"
+    assert not list(checkout.rglob("dist")), "the plugin wrote into the shared checkout"
+
+
+def test_named_plugin_gets_env_and_parameters(
+    git_repo: GitRepo, plugin_service: RepoService
+) -> None:
+    head = git_repo.commit({"svc/readme.txt": "x"})
+    resp = render(
+        plugin_service,
+        {
+            "repoURL": git_repo.url,
+            "path": "svc",
+            "plugin": {
+                "name": "env-echo",
+                "env": [{"name": "STAGE", "value": "prod"}],
+                "parameters": [
+                    {"name": "image-tag", "string": "v1"},
+                    {"name": "regions", "array": ["eu", "us"]},
+                ],
+            },
+        },
+        app_name="echo",
+    )
+    data = resp.manifests[0]["data"]
+    assert resp.manifests[0]["metadata"]["name"] == "echo"
+    assert data["revision"] == head[:7]
+    assert data["path"] == "svc"
+    assert data["env"] == "prod"
+    assert data["param"] == "v1"
+    assert data["array"] == "us"
+    assert '"image-tag"' in data["json"]
+
+
+def test_discovery_by_command_and_precedence(
+    git_repo: GitRepo, plugin_service: RepoService
+) -> None:
+    git_repo.commit({"m/marker.txt": "", "m/kustomization.yaml": "resources: []\n"})
+    resp = render(plugin_service, {"repoURL": git_repo.url, "path": "m"}, app_name="found")
+    assert resp.source_type == "Plugin"  # plugin discovery runs before kustomize detection
+    resp = render(plugin_service, {"repoURL": git_repo.url, "path": "m", "kustomize": {}})
+    assert resp.source_type == "Kustomize"
+
+
+def test_unknown_plugin_name(git_repo: GitRepo, plugin_service: RepoService) -> None:
+    git_repo.commit({"a/x.txt": ""})
+    with pytest.raises(SourceError, match="plugin 'nope' is not configured"):
+        render(plugin_service, {"repoURL": git_repo.url, "path": "a", "plugin": {"name": "nope"}})

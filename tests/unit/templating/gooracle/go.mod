@@ -1,0 +1,3 @@
+module kaiun.test/gooracle
+
+go 1.19
