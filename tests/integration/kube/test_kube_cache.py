@@ -66,20 +66,10 @@ def test_cache_follows_kubectl_create_update_delete(
     assert [e.type for e in runner.seen(lambda e: e.key == key)] == ["ADDED", "MODIFIED", "DELETED"]
 
 
-def _owner_ref(owner: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "apiVersion": owner["apiVersion"],
-        "kind": owner["kind"],
-        "name": owner["metadata"]["name"],
-        "uid": owner["metadata"]["uid"],
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
-
-
-def _workload(kubectl: Kubectl, ns: str, app: str) -> tuple[dict[str, Any], ...]:
+def _deployment(kubectl: Kubectl, ns: str, app: str) -> dict[str, Any]:
+    """A tracked Deployment; the local cluster's controllers make its ReplicaSet and Pod."""
     labels = {"app": "web"}
-    deploy = _apply(
+    return _apply(
         kubectl,
         {
             "apiVersion": "apps/v1",
@@ -99,101 +89,154 @@ def _workload(kubectl: Kubectl, ns: str, app: str) -> tuple[dict[str, Any], ...]
             },
         },
     )
-    pod_spec = {"containers": [{"name": "web", "image": "nginx"}]}
-    rs = _apply(
-        kubectl,
-        {
-            "apiVersion": "apps/v1",
-            "kind": "ReplicaSet",
-            "metadata": {"name": "web-1", "namespace": ns, "ownerReferences": [_owner_ref(deploy)]},
-            "spec": {
-                "replicas": 0,
-                "selector": {"matchLabels": {"rs": "web-1"}},
-                "template": {"metadata": {"labels": {"rs": "web-1"}}, "spec": pod_spec},
-            },
-        },
-    )
-    pod = _apply(
-        kubectl,
-        {
-            "apiVersion": "v1",
-            "kind": "Pod",
-            "metadata": {"name": "web-1-a", "namespace": ns, "ownerReferences": [_owner_ref(rs)]},
-            "spec": pod_spec,
-        },
-    )
-    return deploy, rs, pod
+
+
+def _chain(runner: CacheRunner, dkey: ResourceKey) -> tuple[ResourceKey, ResourceKey] | None:
+    """(ReplicaSet, Pod) keys under the Deployment once the cache has both."""
+
+    def look() -> tuple[ResourceKey, ResourceKey] | None:
+        idx = runner.cache.index
+        for rs in idx.children(dkey):
+            for pod in idx.children(rs.key):
+                if rs.key.kind == "ReplicaSet" and pod.key.kind == "Pod":
+                    return rs.key, pod.key
+        return None
+
+    return runner.sync(look)
 
 
 def test_owner_graph_and_touched_apps(
     runner: CacheRunner, kubectl: Kubectl, namespace: str
 ) -> None:
-    _workload(kubectl, namespace, "web-app")
+    _deployment(kubectl, namespace, "web-app")
     dkey = ResourceKey("apps", "Deployment", namespace, "web")
-    rkey = ResourceKey("apps", "ReplicaSet", namespace, "web-1")
-    pkey = ResourceKey("", "Pod", namespace, "web-1-a")
-    wait_for(lambda: runner.seen(lambda e: e.key == pkey), what="pod event")
+    rkey, pkey = wait_for(lambda: _chain(runner, dkey), what="Deployment -> ReplicaSet -> Pod")
 
-    def tree() -> tuple[list[ResourceKey], list[ResourceKey], list[ResourceKey], set[ResourceKey]]:
-        idx = runner.cache.index
+    def tree() -> tuple[list[ResourceKey], set[ResourceKey]]:
         return (
-            [r.key for r in idx.children(dkey)],
-            [r.key for r in idx.children(rkey)],
-            [r.key for r in idx.parents(pkey)],
+            [r.key for r in runner.cache.index.parents(pkey)],
             {r.key for r in runner.cache.app_resources("web-app")},
         )
 
-    dep_children, rs_children, pod_parents, app_tree = runner.sync(tree)
-    assert rkey in dep_children and pkey in rs_children and pod_parents == [rkey]
+    pod_parents, app_tree = runner.sync(tree)
+    assert pod_parents == [rkey]
     assert {dkey, rkey, pkey} <= app_tree
     # The pod belongs to the app through its owners, so the cache keeps its body for health.
     pod = runner.sync(lambda: runner.cache.get(pkey))
     assert pod is not None and pod.obj is not None and pod.app is None
+    assert pod.obj["metadata"]["ownerReferences"][0]["kind"] == "ReplicaSet"
     assert runner.seen(lambda e: e.key == pkey)[0].apps == frozenset({"web-app"})
-
     # A pod label change touches the app that owns the Deployment.
-    kubectl("label", "pod", "web-1-a", "-n", namespace, "tier=front")
-    wait_for(lambda: runner.seen(lambda e: e.key == pkey and e.type == "MODIFIED"))
+    before = len(runner.seen(lambda e: e.key == pkey))
+    kubectl("label", "pod", pkey.name, "-n", namespace, "tier=front")
+    wait_for(lambda: len(runner.seen(lambda e: e.key == pkey)) > before, what="pod event")
+    # Owners without controllers: a ConfigMap owned by a tracked ConfigMap.
+    parent = _apply(kubectl, _cm(namespace, "parent", "cfg-app"))
+    child = _cm(namespace, "child")
+    child["metadata"]["ownerReferences"] = [_owner_ref(parent)]
+    _apply(kubectl, child)
+    ckey = ResourceKey("", "ConfigMap", namespace, "child")
+    event = wait_for(lambda: runner.seen(lambda e: e.key == ckey), what="child event")
+    assert event[0].apps == frozenset({"cfg-app"})
+
+
+def _owner_ref(owner: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": owner["apiVersion"],
+        "kind": owner["kind"],
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+STATUS_CRD = """
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: dials.NAME.example.com}
+spec:
+  group: NAME.example.com
+  scope: Namespaced
+  names: {plural: dials, singular: dial, kind: Dial, listKind: DialList}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources: {status: {}}
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+"""
 
 
 def test_ignore_resource_updates(runner: CacheRunner, kubectl: Kubectl, namespace: str) -> None:
-    cm = _cm(namespace, "cfg", "shop", a="1")
-    key = ResourceKey("", "ConfigMap", namespace, "cfg")
-    _apply(kubectl, cm)
-    wait_for(lambda: runner.seen(lambda e: e.key == key))
-    # A change only in an always-ignored field (a new managedFields entry via another manager
-    # writing an identical value) and a status-only change are not worth a refresh.
-    kubectl("annotate", "configmap", "cfg", "-n", namespace, "x=1")
-    wait_for(lambda: runner.seen(lambda e: e.key == key and e.type == "MODIFIED"))
-    before = len(runner.seen(lambda e: e.key == key))
-    deploy, _rs, _pod = _workload(kubectl, namespace, "shop")
-    dkey = ResourceKey("apps", "Deployment", namespace, "web")
-    wait_for(lambda: runner.seen(lambda e: e.key == dkey))
-    n_deploy = len(runner.seen(lambda e: e.key == dkey))
+    group = f"{namespace}.example.com"
+    kubectl("apply", "-f", "-", input=STATUS_CRD.replace("NAME", namespace))
+    dial = {
+        "apiVersion": f"{group}/v1",
+        "kind": "Dial",
+        "metadata": {
+            "name": "d",
+            "namespace": namespace,
+            "annotations": {TRACKING: f"shop:{group}/Dial:{namespace}/d"},
+        },
+        "spec": {"level": 1},
+    }
+    key = ResourceKey(group, "Dial", namespace, "d")
+    wait_for(lambda: _try_apply(kubectl, dial), what="CRD served")
+    wait_for(lambda: runner.seen(lambda e: e.key == key), what="Dial seen")
+    kind = f"dials.{group}"
     kubectl(
-        "patch",
-        "deployment",
-        "web",
-        "-n",
-        namespace,
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        '{"status":{"observedGeneration":7}}',
-    )
-    # The status write is stored (its resourceVersion is current)...
-    live_rv = json.loads(kubectl("get", "deployment", "web", "-n", namespace, "-o", "json"))[
-        "metadata"
-    ]["resourceVersion"]
-    wait_for(
-        lambda: runner.sync(lambda: (r := runner.cache.get(dkey)) and r.resource_version == live_rv)
-    )
-    assert deploy["metadata"]["resourceVersion"] != live_rv
-    # ...but did not notify; a spec change does.
-    assert len(runner.seen(lambda e: e.key == dkey)) == n_deploy
-    kubectl("scale", "deployment", "web", "-n", namespace, "--replicas=2")
-    wait_for(lambda: len(runner.seen(lambda e: e.key == dkey)) == n_deploy + 1)
-    assert len(runner.seen(lambda e: e.key == key)) == before
+        "patch", kind, "d", "-n", namespace, "--subresource=status", "--type=merge",
+        "-p", '{"status":{"reading":7}}',
+    )  # fmt: skip
+    live = json.loads(kubectl("get", kind, "d", "-n", namespace, "-o", "json"))
+    assert live["status"] == {"reading": 7}
+    rv = live["metadata"]["resourceVersion"]
+    # The status write is stored (the cache holds the new resourceVersion)...
+    wait_for(lambda: runner.sync(lambda: (r := runner.cache.get(key)) and r.resource_version == rv))
+    rec = runner.sync(lambda: runner.cache.get(key))
+    assert rec is not None and rec.obj is not None and rec.obj["status"] == {"reading": 7}
+    # ...but did not notify (only /status changed); a spec change does.
+    assert [e.type for e in runner.seen(lambda e: e.key == key)] == ["ADDED"]
+    kubectl("patch", kind, "d", "-n", namespace, "--type=merge", "-p", '{"spec":{"level":2}}')
+    wait_for(lambda: len(runner.seen(lambda e: e.key == key)) == 2, what="spec change event")
+    assert runner.seen(lambda e: e.key == key)[1].type == "MODIFIED"
+
+
+def test_ignore_resource_updates_disabled(
+    kube_config: ClusterConfig, kubectl: Kubectl, namespace: str
+) -> None:
+    from kaiun.kube.cache import ResourceRule
+
+    group = f"{namespace}.example.com"
+    kubectl("apply", "-f", "-", input=STATUS_CRD.replace("NAME", namespace))
+    dial = {
+        "apiVersion": f"{group}/v1",
+        "kind": "Dial",
+        "metadata": {
+            "name": "d",
+            "namespace": namespace,
+            "annotations": {TRACKING: f"shop:{group}/Dial:{namespace}/d"},
+        },
+        "spec": {"level": 1},
+    }
+    wait_for(lambda: _try_apply(kubectl, dial), what="CRD served")
+    include = (ResourceRule(api_groups=(group,)),)
+    settings = CacheSettings(inclusions=include, ignore_updates_enabled=False)
+    runner = CacheRunner(kube_config, settings)
+    try:
+        runner.wait_synced()
+        key = ResourceKey(group, "Dial", namespace, "d")
+        kubectl(
+            "patch", f"dials.{group}", "d", "-n", namespace, "--subresource=status",
+            "--type=merge", "-p", '{"status":{"reading":7}}',
+        )  # fmt: skip
+        wait_for(lambda: runner.seen(lambda e: e.key == key and e.type == "MODIFIED"))
+    finally:
+        runner.close()
 
 
 @pytest.mark.parametrize(
@@ -339,8 +382,14 @@ def test_initial_sync_keeps_bodies_of_managed_descendants(
 ) -> None:
     from kaiun.kube.cache import ResourceRule
 
-    _workload(kubectl, namespace, "pre")
+    _deployment(kubectl, namespace, "pre")
     _apply(kubectl, _cm(namespace, "unmanaged"))
+
+    def pods() -> list[Any]:
+        out = json.loads(kubectl("get", "pods", "-n", namespace, "-o", "json"))["items"]
+        return [p["metadata"]["name"] for p in out]
+
+    pod_name = wait_for(pods, what="the controller's pod")[0]
     include = (
         ResourceRule(
             api_groups=("apps", ""), kinds=("Deployment", "ReplicaSet", "Pod", "ConfigMap")
@@ -349,7 +398,7 @@ def test_initial_sync_keeps_bodies_of_managed_descendants(
     runner = CacheRunner(kube_config, CacheSettings(inclusions=include))
     try:
         runner.wait_synced()
-        pod = runner.sync(lambda: runner.cache.get(ResourceKey("", "Pod", namespace, "web-1-a")))
+        pod = runner.sync(lambda: runner.cache.get(ResourceKey("", "Pod", namespace, pod_name)))
         assert pod is not None and pod.obj is not None and pod.obj["kind"] == "Pod"
         cm = runner.sync(
             lambda: runner.cache.get(ResourceKey("", "ConfigMap", namespace, "unmanaged"))

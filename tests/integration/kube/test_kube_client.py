@@ -212,7 +212,7 @@ def test_patch_types_and_dry_run(kube_config: ClusterConfig, namespace: str) -> 
     async def body() -> list[Any]:
         async with await KubeClient.connect(kube_config) as client:
             dep = _deployment(namespace, "p", [{"name": "app", "image": "nginx:1"}])
-            created = await client.create(dep)
+            await client.create(dep)
             seen = [await client.create(_cm(namespace, "dry", {"a": "1"}), dry_run=True)]
             try:
                 await client.get("v1", "ConfigMap", "dry", namespace)
@@ -232,13 +232,13 @@ def test_patch_types_and_dry_run(kube_config: ClusterConfig, namespace: str) -> 
             seen.append(
                 await client.patch(*args, ops, namespace=namespace, patch_type="json", dry_run=True)
             )
-            current = await client.get(*args, namespace=namespace)
-            seen.append(current["spec"]["replicas"])
-            current["spec"]["replicas"] = 4
+            seen.append((await client.get(*args, namespace=namespace))["spec"]["replicas"])
+            # replace on a kind no controller writes to, so the resourceVersion stays ours
+            cm = await client.create(_cm(namespace, "rep", {"a": "1"}))
+            current = {**cm, "data": {"a": "2"}}
             seen.append(await client.replace(current))
-            stale = {**created, "metadata": {**created["metadata"]}}
             try:
-                await client.replace(stale)
+                await client.replace({**cm, "data": {"a": "3"}})  # cm's resourceVersion is stale
             except errors.Conflict as exc:
                 seen.append(exc)
             return seen
@@ -249,7 +249,7 @@ def test_patch_types_and_dry_run(kube_config: ClusterConfig, namespace: str) -> 
     assert strategic["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:2"
     assert merged["spec"]["replicas"] == 3
     assert json_dry["spec"]["replicas"] == 5 and after == 3
-    assert replaced["spec"]["replicas"] == 4
+    assert replaced["data"] == {"a": "2"}
     assert isinstance(conflict, errors.Conflict)
 
 
