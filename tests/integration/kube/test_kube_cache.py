@@ -66,19 +66,17 @@ def test_cache_follows_kubectl_create_update_delete(
     assert [e.type for e in runner.seen(lambda e: e.key == key)] == ["ADDED", "MODIFIED", "DELETED"]
 
 
-def _deployment(kubectl: Kubectl, ns: str, app: str) -> dict[str, Any]:
-    """A tracked Deployment; the local cluster's controllers make its ReplicaSet and Pod."""
+def _deployment(kubectl: Kubectl, ns: str, app: str | None) -> dict[str, Any]:
+    """A Deployment (tracked by ``app``); the local cluster's controllers make its ReplicaSet
+    and Pod."""
     labels = {"app": "web"}
+    annotations = {TRACKING: f"{app}:apps/Deployment:{ns}/web"} if app else {}
     return _apply(
         kubectl,
         {
             "apiVersion": "apps/v1",
             "kind": "Deployment",
-            "metadata": {
-                "name": "web",
-                "namespace": ns,
-                "annotations": {TRACKING: f"{app}:apps/Deployment:{ns}/web"},
-            },
+            "metadata": {"name": "web", "namespace": ns, "annotations": annotations},
             "spec": {
                 "replicas": 1,
                 "selector": {"matchLabels": labels},
@@ -517,3 +515,21 @@ def test_respect_rbac_strict_asks_before_watching(
         )
     finally:
         runner.close()
+
+
+def test_bodies_fetched_when_an_object_becomes_tracked(
+    runner: CacheRunner, kubectl: Kubectl, namespace: str
+) -> None:
+    _deployment(kubectl, namespace, None)
+    dkey = ResourceKey("apps", "Deployment", namespace, "web")
+    _rkey, pkey = wait_for(lambda: _chain(runner, dkey), what="Deployment -> ReplicaSet -> Pod")
+    pod = runner.sync(lambda: runner.cache.get(pkey))
+    assert pod is not None and pod.obj is None  # nobody manages it: identity only
+    tracking = f"later:apps/Deployment:{namespace}/web"
+    kubectl("annotate", "deployment", "web", "-n", namespace, f"{TRACKING}={tracking}")
+
+    def full() -> bool:
+        rec = runner.cache.get(pkey)
+        return rec is not None and rec.obj is not None
+
+    wait_for(lambda: runner.sync(full), what="pod body fetched")
