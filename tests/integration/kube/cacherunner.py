@@ -73,6 +73,9 @@ class CacheRunner:
         async def shutdown() -> None:
             await self.cache.stop()
             await self.cache.client.aclose()
+            # Transports of connections cancelled mid-handshake close in a later loop
+            # iteration; let them run before the loop stops for good.
+            await asyncio.sleep(0.1)
 
         try:
             self.call(shutdown(), 30)
