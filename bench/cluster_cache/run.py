@@ -190,7 +190,7 @@ async def main(kubeconfig, port, ca, token, writes):
     cfg = from_kubeconfig(kubeconfig)
     base = rss()
     client = await KubeClient.connect(cfg)
-    cache = ClusterCache(client)
+    cache = ClusterCache(client, pause_gc=True)
     t = time.perf_counter()
     await cache.start()
     status = await cache.wait_synced(600)

@@ -77,6 +77,7 @@ class ClusterCache:
         page_size: int = 2000,
         watch_timeout: int = 300,
         backoff: Backoff = DEFAULT_BACKOFF,
+        pause_gc: bool = False,
     ) -> None:
         self.client = client
         self.settings = settings or CacheSettings()
@@ -93,6 +94,7 @@ class ClusterCache:
         self._supervisor: asyncio.Task[None] | None = None
         self._refresh_kinds: asyncio.Event = asyncio.Event()
         self._background: set[asyncio.Task[Any]] = set()
+        self._pause_gc = pause_gc
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -135,7 +137,7 @@ class ClusterCache:
     async def _supervise_round(self, pause: GcPause) -> None:
         # Cleared before discovery: a CRD event from here on triggers another round.
         self._refresh_kinds.clear()
-        if not self._synced.is_set():
+        if not self._synced.is_set() and self._pause_gc:
             pause.begin()
             asyncio.get_running_loop().call_later(MAX_PAUSE, pause.end)
         await self._sync_kinds()
