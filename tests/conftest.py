@@ -8,9 +8,15 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from hypothesis import settings
 
 from kaiun.localcluster import LocalCluster, Options
 from tests.support import Kubectl
+
+# Tests do not time things: hypothesis's per-example deadline would turn a loaded CI machine
+# into failures, so it is off; example counts stay as each test sets them.
+settings.register_profile("kaiun", deadline=None)
+settings.load_profile("kaiun")
 
 
 @pytest.fixture(scope="session")
