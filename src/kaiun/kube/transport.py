@@ -5,6 +5,9 @@ token, token file, basic auth, exec credential plugins) live here. Tests and the
 cluster pass their own ``httpx.AsyncBaseTransport`` through the same seam.
 """
 
+# httpcore's network interface names its parameters `timeout`; the wrappers must match it.
+# ruff: noqa: ASYNC109
+
 from __future__ import annotations
 
 import asyncio
@@ -12,10 +15,13 @@ import base64
 import os
 import ssl
 import tempfile
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import anyio
+import httpcore
 import httpx
 import orjson
 
@@ -189,7 +195,7 @@ async def open_client(
         ctx = ssl_context(config, cert, key)
         # Each watched kind holds one streaming connection: no cap on connections.
         limits = httpx.Limits(max_connections=None, max_keepalive_connections=32)
-        transport = httpx.AsyncHTTPTransport(verify=ctx, retries=0, limits=limits)
+        transport = https_transport(ctx, limits=limits)
     return httpx.AsyncClient(
         base_url=config.server,
         transport=transport,
@@ -197,3 +203,80 @@ async def open_client(
         timeout=httpx.Timeout(request_timeout, connect=min(request_timeout, 10.0)),
         headers={"Accept": "application/json", "User-Agent": "kaiun"},
     )
+
+
+class _CancelSafeStream(httpcore.AsyncNetworkStream):
+    """A TCP stream that closes itself when its TLS handshake is cancelled.
+
+    httpcore closes the raw socket only on ``Exception``; a watch task cancelled mid-handshake
+    (cache stop, CRD gone, cluster restart) raised ``CancelledError`` and left the socket to
+    the garbage collector.
+    """
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            return await self._inner.start_tls(ssl_context, server_hostname, timeout)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await self._inner.aclose()
+            raise
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _CancelSafeBackend(httpcore.AsyncNetworkBackend):
+    """The default backend, handing out ``_CancelSafeStream``s."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
+        self._inner = inner
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _CancelSafeStream(stream)
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        return await self._inner.connect_unix_socket(path, timeout, socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def https_transport(
+    ctx: ssl.SSLContext, *, limits: httpx.Limits | None = None
+) -> httpx.AsyncHTTPTransport:
+    """An HTTPS transport whose connections close when a request is cancelled mid-handshake."""
+    transport = httpx.AsyncHTTPTransport(
+        verify=ctx, retries=0, limits=limits or httpx.Limits(max_connections=None)
+    )
+    # httpx does not pass a network backend through to its httpcore pool; the pool's own
+    # attribute is the one seam for it.
+    pool = transport._pool
+    pool._network_backend = _CancelSafeBackend(pool._network_backend)
+    return transport

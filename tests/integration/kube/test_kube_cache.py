@@ -11,6 +11,7 @@ import pytest
 
 from kaiun.kube import ClusterConfig
 from kaiun.kube.cache import CacheSettings, ResourceKey
+from kaiun.kube.transport import https_transport
 from kaiun.model.tracking import TrackingMethod
 from tests.integration.kube.cacherunner import CacheRunner
 from tests.support import Kubectl, wait_for
@@ -303,21 +304,15 @@ spec:
 """
 
 
-# Known issue: a few client sockets of this scenario are left to the garbage collector
-# (ResourceWarning "unclosed socket"); they are collected here so no other test sees them.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_crd_added_then_deleted_mid_watch(
     kube_config: ClusterConfig, kubectl: Kubectl, namespace: str
 ) -> None:
-    import gc
-
     runner = CacheRunner(kube_config)
     try:
         runner.wait_synced()
         _crd_added_then_deleted(runner, kubectl, namespace)
     finally:
         runner.close()
-        gc.collect()
 
 
 def _crd_added_then_deleted(runner: CacheRunner, kubectl: Kubectl, namespace: str) -> None:
@@ -362,7 +357,7 @@ def test_forbidden_kind_is_skipped_with_a_warning(
 
         def __init__(self) -> None:
             ctx = ssl.create_default_context(cafile=str(local_cluster.ca))
-            self.inner = httpx.AsyncHTTPTransport(verify=ctx)
+            self.inner = https_transport(ctx)
 
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
             if request.url.path.endswith("/secrets"):
@@ -435,7 +430,7 @@ def test_relist_after_410_gone(
 
         def __init__(self) -> None:
             ctx = ssl.create_default_context(cafile=str(local_cluster.ca))
-            self.inner = httpx.AsyncHTTPTransport(verify=ctx)
+            self.inner = https_transport(ctx)
             self.expired = 0
 
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -501,7 +496,7 @@ def test_respect_rbac_strict_asks_before_watching(
 
         def __init__(self) -> None:
             ctx = ssl.create_default_context(cafile=str(local_cluster.ca))
-            self.inner = httpx.AsyncHTTPTransport(verify=ctx)
+            self.inner = https_transport(ctx)
             self.reviews: list[str] = []
 
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

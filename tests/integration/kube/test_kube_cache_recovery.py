@@ -39,10 +39,7 @@ def _cm(name: str, value: str) -> str:
     )
 
 
-# Known issue: connections cut by the restart are left to the garbage collector
-# (ResourceWarning "unclosed socket"); they are collected here so no other test sees them.
 @pytest.mark.slow
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_relist_after_the_cluster_restarts(tmp_path: Path) -> None:
     port = _free_port()
     options = Options(data_dir=tmp_path / "cluster", port=port)
