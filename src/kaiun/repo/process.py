@@ -91,6 +91,23 @@ async def _read_both(
     return out, err
 
 
+async def _kill_and_reap(proc: asyncio.subprocess.Process) -> None:
+    """Kill the tool's group, then drain its pipes and reap it.
+
+    asyncio's ``wait()`` returns only once every pipe has closed, and a pipe whose reader
+    stopped (output over the cap) pauses with data still in it and never sees EOF; draining
+    what the dead process left is bounded by the pipe buffers.
+    """
+    _kill_group(proc)
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(10):
+            for stream in (proc.stdout, proc.stderr):
+                if stream is not None:
+                    while await stream.read(65536):
+                        pass
+    await proc.wait()
+
+
 def _kill_group(proc: asyncio.subprocess.Process) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
@@ -135,12 +152,10 @@ async def run_tool(
             out, err = await _read_both(proc.stdout, proc.stderr, max_output)
             await proc.wait()
     except TimeoutError:
-        _kill_group(proc)
-        await proc.wait()
+        await _kill_and_reap(proc)
         raise RenderTimeoutError(f"{name} timed out after {time_limit:g}s and was killed") from None
     except BaseException:
-        _kill_group(proc)
-        await proc.wait()
+        await _kill_and_reap(proc)
         raise
     finally:
         # A child left behind in the group (a daemonised helper) dies with the tool.

@@ -176,7 +176,7 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
 def test_tool_output_cap(tmp_path: Path) -> None:
     with pytest.raises(ManifestTooLargeError, match="tool output exceeds"):
         asyncio.run(
-            run_tool(["sh", "-c", "yes | head -c 200000"], cwd=str(tmp_path),
+            run_tool(["sh", "-c", "yes | head -c 5000000"], cwd=str(tmp_path),
                      env={"PATH": "/usr/bin:/bin"}, time_limit=10, max_output=1000)
         )  # fmt: skip
 
