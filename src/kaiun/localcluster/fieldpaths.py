@@ -185,6 +185,17 @@ def _compare(
     ):
         _compare_node(old, new, path, res, implicit=implicit)
         _compare_list(old if old_list else [], new if new_list else [], node, path, res)
+    elif (
+        old is not MISSING
+        and new is not MISSING
+        and type(old) is not type(new)
+        and (isinstance(old, dict | list) or isinstance(new, dict | list))
+    ):
+        # A value changing shape: everything below the old one goes, the new one arrives.
+        _compare(old, MISSING, node, path, res, parent)
+        _compare(MISSING, new, node, path, res, parent)
+        res.removed.discard(path)
+        res.modified.add(path)
     else:
         _compare_leaf(old, new, path, res)
 
