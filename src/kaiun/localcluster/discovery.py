@@ -17,13 +17,13 @@ def api_versions(address: str) -> dict[str, Any]:
     }
 
 
-def _group(registry: Registry, name: str, versions: list[str]) -> dict[str, Any]:
+def _group(name: str, versions: list[str]) -> dict[str, Any]:
     vs = [{"groupVersion": f"{name}/{v}", "version": v} for v in versions]
     return {"name": name, "versions": vs, "preferredVersion": vs[0]}
 
 
 def api_group_list(registry: Registry) -> dict[str, Any]:
-    groups = [_group(registry, g, vs) for g, vs in registry.groups().items() if g]
+    groups = [_group(g, vs) for g, vs in registry.groups().items() if g]
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
 
 
@@ -31,7 +31,7 @@ def api_group(registry: Registry, name: str) -> dict[str, Any] | None:
     versions = registry.groups().get(name)
     if not name or not versions:
         return None
-    return {"kind": "APIGroup", "apiVersion": "v1", **_group(registry, name, versions)}
+    return {"kind": "APIGroup", "apiVersion": "v1", **_group(name, versions)}
 
 
 def _resource(rt: ResourceType) -> list[dict[str, Any]]:

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
-READ_CREATE = ("create", "get", "list", "watch")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +42,6 @@ class ResourceType:
         api_version = f"{self.group}/{self.version}" if self.group else self.version
         object.__setattr__(self, "api_version", api_version)
         object.__setattr__(self, "storage_key", f"{self.group}/{self.plural}")
-
-    @property
-    def group_version(self) -> str:
-        return self.api_version
 
     @property
     def qualified(self) -> str:
@@ -231,9 +226,6 @@ class Registry:
                 return rt
         return None
 
-    def by_storage_key(self, key: str) -> list[ResourceType]:
-        return [rt for rt in self._by_gvr.values() if rt.storage_key == key]
-
     def __iter__(self) -> Iterator[ResourceType]:
         return iter(self._by_gvr.values())
 
@@ -245,9 +237,6 @@ class Registry:
             if rt.version not in versions:
                 versions.append(rt.version)
         return out
-
-    def preferred_version(self, group: str) -> str:
-        return self.groups()[group][0]
 
     def in_group_version(self, group: str, version: str) -> list[ResourceType]:
         return [rt for rt in self._by_gvr.values() if rt.group == group and rt.version == version]

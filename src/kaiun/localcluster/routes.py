@@ -49,7 +49,6 @@ PATCH_TYPES = {
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
-JSON_HEADERS = [(b"content-type", b"application/json"), (b"cache-control", b"no-cache, private")]
 
 
 @dataclass(slots=True)
@@ -463,4 +462,4 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-__all__ = ["JSON_HEADERS", "KubeAPI", "Request"]
+__all__ = ["KubeAPI", "Request"]

@@ -90,9 +90,6 @@ class Store:
             return sorted(bucket.items())
         return sorted(kv for kv in bucket.items() if kv[0][0] == ns)
 
-    def count(self, skey: str) -> int:
-        return len(self._index.get(skey, {}))
-
     def keys(self) -> Iterator[str]:
         return iter(list(self._index))
 
@@ -162,12 +159,6 @@ class Store:
             )
         )
         return entry
-
-    def drop_kind(self, skey: str) -> None:
-        """Forget every object of a kind (its CRD is gone) without per-object events."""
-        with self._db:
-            self._db.execute("DELETE FROM objects WHERE skey=?", (skey,))
-        self._index.pop(skey, None)
 
 
 def _dump(obj: dict[str, Any]) -> bytes:
