@@ -133,3 +133,28 @@ def test_rollback_restores_the_previous_revision(plane: Plane) -> None:
     assert plane.get("configmap", "rolled")["data"]["key"] == "one"  # type: ignore[index]
     # The app's target is still the branch head, so it now reports OutOfSync.
     plane.wait_app("rollback", lambda a: a["status"]["sync"]["status"] == "OutOfSync")
+
+
+def test_a_newer_commit_supersedes_a_failing_retrying_sync(plane: Plane) -> None:
+    bad = "apiVersion: example.com/v1\nkind: NoSuchKind\nmetadata:\n  name: nope\n"
+    plane.repo.commit({"app/cm.yaml": configmap("retried"), "app/bad.yaml": bad})
+    retry = (
+        "    retry:\n      limit: 20\n      refresh: true\n"
+        "      backoff: {duration: 1s, factor: 1, maxDuration: 1s}\n"
+    )
+    plane.apply(plane.app_yaml("retrying", automated=AUTO) + retry)
+    plane.wait_app(
+        "retrying",
+        lambda a: (a.get("status", {}).get("operationState") or {}).get("retryCount", 0) >= 1,
+    )
+    plane.repo.git("rm", "-q", "app/bad.yaml")
+    fixed = plane.repo.commit(message="fix")
+    plane.kubectl(
+        "annotate", "application", "retrying", "-n", plane.namespace,
+        "argocd.argoproj.io/refresh=normal",
+    )  # fmt: skip
+    app = plane.wait_app(
+        "retrying", lambda a: synced_healthy(a) and a["status"]["sync"]["revision"] == fixed
+    )
+    assert app["status"]["operationState"]["phase"] == "Succeeded"
+    assert app["status"]["history"][-1]["revision"] == fixed
