@@ -60,6 +60,7 @@ class OperationReconciler:
         state = dict(old) if _resumable(old, operation) else None
         started = state or {"operation": operation, "phase": "Running", "message": "",
                             "startedAt": st.timestamp(ctx.clock())}  # fmt: skip
+        await ctx.clusters.ensure_known(app.destination)
         verdict = ctx.project_check(app)
         if verdict.problems:
             return await self._finish(app, _failed(started, "; ".join(verdict.problems), ctx))

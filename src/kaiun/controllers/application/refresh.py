@@ -89,6 +89,7 @@ class RefreshReconciler:
         self, app: Application, outcome: Outcome
     ) -> tuple[Comparison, list[Condition], Outcome]:
         ctx = self.ctx
+        await ctx.clusters.ensure_known(app.destination)
         verdict = ctx.project_check(app)
         if verdict.problems:
             return _blank(app, "; ".join(verdict.problems), "InvalidSpecError"), [], outcome
