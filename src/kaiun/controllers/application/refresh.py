@@ -106,6 +106,7 @@ class RefreshReconciler:
             prepare=prepare,
             config=ctx.compare_config(app, verdict),
             hard_refresh=app.refresh == REFRESH_HARD,
+            force_resolve=app.refresh is not None,
         )
         extra: list[Condition] = []
         if autosync.superseded(app, comparison):
