@@ -177,7 +177,7 @@ async def refresh_passes(ctx: Any, service: RepoService, args: argparse.Namespac
         await asyncio.sleep(1.1)  # reconciledAt has one-second resolution
         c0 = cpu()
         for n in names:
-            ctx.refresh_queue.add(n)
+            ctx.request_refresh(n)
         await wait_until(
             lambda before=before: all(
                 store[n]["status"]["reconciledAt"] != before[n] for n in names
