@@ -162,7 +162,9 @@ def _scopes(value: str | None) -> tuple[str, ...]:
     try:
         parsed = yaml.safe_load(value)
     except yaml.YAMLError as exc:
-        raise RBACSettingsError(f"scopes {value!r} is not a YAML list like [groups, email]") from exc
+        raise RBACSettingsError(
+            f"scopes {value!r} is not a YAML list like [groups, email]"
+        ) from exc
     if isinstance(parsed, str):
         parsed = [parsed]
     if not isinstance(parsed, list) or not all(isinstance(s, str) for s in parsed):
