@@ -32,7 +32,7 @@ __all__ = [
 
 ISSUER = "argocd"
 _ALGORITHM = "HS256"
-_MIN_KEY_BYTES = 16
+_MIN_KEY_BYTES = 32
 
 
 def generate_secret_key() -> bytes:
