@@ -139,7 +139,11 @@ class Enforcer:
         self.config = config or RBACConfig()
         self._projects = projects
         try:
-            base = [rbac_settings.parse_policy_csv(rbac_settings.BUILTIN_POLICY)] if builtin else []
+            mode = self.config.match_mode
+            builtin_text = rbac_settings.builtin_policy(mode)
+            base = (
+                [rbac_settings.parse_policy_csv(builtin_text, match_mode=mode)] if builtin else []
+            )
             base.append(
                 rbac_settings.parse_policy_csv(
                     self.config.policy_csv, match_mode=self.config.match_mode

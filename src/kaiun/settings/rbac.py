@@ -29,6 +29,7 @@ __all__ = [
     "PolicySet",
     "RBACConfig",
     "RBACSettingsError",
+    "builtin_policy",
     "glob_regex",
     "merged_policy_csv",
     "parse_policy_csv",
@@ -100,6 +101,20 @@ def _builtin() -> str:
 BUILTIN_POLICY = _builtin()
 """The built-in roles: ``role:readonly`` reads everything, ``role:admin`` does everything and
 includes readonly; the ``admin`` account is ``role:admin``."""
+
+
+def builtin_policy(mode: MatchMode = "glob") -> str:
+    """BUILTIN_POLICY written for ``mode``: in regex mode its ``*`` wildcards become ``.*``
+    so the built-in roles grant the same in both modes."""
+    if mode == "glob":
+        return BUILTIN_POLICY
+    lines = []
+    for line in BUILTIN_POLICY.splitlines():
+        cells = [c.strip() for c in line.split(",")]
+        if cells[0] == "p":
+            cells[2:5] = ["^" + c.replace("*", ".*") + "$" for c in cells[2:5]]
+        lines.append(", ".join(cells))
+    return "\n".join(lines) + "\n"
 
 
 class RBACSettingsError(ValueError):

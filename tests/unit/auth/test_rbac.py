@@ -28,10 +28,14 @@ def test_builtin_roles(resource: str, action: str, obj: str, admin: bool, readon
     assert enforcer.enforce(None, resource, action, obj) is False
 
 
-def test_readonly_default_role_applies_to_everyone() -> None:
-    enforcer = Enforcer.from_configmap({"policy.default": "role:readonly"})
-    for resource, action, obj, _, readonly in MATRIX:
+@pytest.mark.parametrize("mode", ["glob", "regex"])
+def test_readonly_default_role_applies_to_everyone(mode: str) -> None:
+    enforcer = Enforcer.from_configmap(
+        {"policy.default": "role:readonly", "policy.matchMode": mode}
+    )
+    for resource, action, obj, admin, readonly in MATRIX:
         assert enforcer.enforce({"sub": "someone"}, resource, action, obj) is readonly
+        assert enforcer.enforce("admin", resource, action, obj) is admin
 
 
 def _checks() -> list[tuple[str, dict[str, Any], list[dict[str, Any]], list[Any]]]:
