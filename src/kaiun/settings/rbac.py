@@ -78,8 +78,8 @@ def _builtin() -> str:
         )
     ]
     # Since Argo CD 3.0 update/delete no longer reach an app's resources: admin gets both.
-    app_actions = ("create", "update", "delete", "sync", "override", "action/*")
-    app_actions += ("update/*", "delete/*")
+    app_actions = ["create", "update", "delete", "sync", "override", "action/*"]
+    app_actions += ["update/*", "delete/*"]
     lines += [f"p, role:admin, applications, {a}, */*, allow" for a in app_actions]
     lines += [
         f"p, role:admin, applicationsets, {a}, */*, allow" for a in ("create", "update", "delete")
