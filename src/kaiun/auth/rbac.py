@@ -50,6 +50,7 @@ m = g(r.sub, p.sub) && keyMatchMode(r.res, p.res) && keyMatchMode(r.act, p.act) 
 
 ProjectLookup = Callable[[str], Mapping[str, Any] | None]
 _RUNTIME_CACHE_SIZE = 256
+_MEMO_SIZE = 20000
 _LOCAL_CAPABILITIES = (":login", ":apiKey")
 
 
@@ -108,7 +109,27 @@ def _groups(claims: Mapping[str, Any], scopes: tuple[str, ...]) -> list[str]:
     return groups
 
 
-def _casbin(sets: list[PolicySet], mode: MatchMode) -> casbin.Enforcer:
+class _Judge:
+    """One casbin enforcer with a bounded memo of its answers (policies never change under
+    a judge: a changed policy builds a new one)."""
+
+    def __init__(self, enforcer: casbin.Enforcer) -> None:
+        self._enforcer = enforcer
+        self._memo: OrderedDict[tuple[str, str, str, str], bool] = OrderedDict()
+
+    def enforce(self, sub: str, res: str, act: str, obj: str) -> bool:
+        key = (sub, res, act, obj)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        allowed = bool(self._enforcer.enforce(sub, res, act, obj))
+        self._memo[key] = allowed
+        if len(self._memo) > _MEMO_SIZE:
+            self._memo.popitem(last=False)
+        return allowed
+
+
+def _casbin(sets: list[PolicySet], mode: MatchMode) -> _Judge:
     model = casbin.Enforcer.new_model(text=MODEL)
     enforcer = casbin.Enforcer(model)
     enforcer.add_function("keyMatchMode", _regex_match if mode == "regex" else _glob_match)
@@ -119,7 +140,7 @@ def _casbin(sets: list[PolicySet], mode: MatchMode) -> casbin.Enforcer:
         enforcer.add_policies(list(map(list, dict.fromkeys(map(tuple, policies)))))
     if groupings:
         enforcer.add_grouping_policies(list(map(list, dict.fromkeys(map(tuple, groupings)))))
-    return enforcer
+    return _Judge(enforcer)
 
 
 class Enforcer:
@@ -153,7 +174,7 @@ class Enforcer:
             raise RBACError(f"argocd-rbac-cm: {exc}") from exc
         self._base = base
         self._global = _casbin(base, self.config.match_mode)
-        self._runtime: OrderedDict[tuple[str, str], casbin.Enforcer] = OrderedDict()
+        self._runtime: OrderedDict[tuple[str, str], _Judge] = OrderedDict()
 
     @classmethod
     def from_configmap(
@@ -198,7 +219,7 @@ class Enforcer:
         self,
         name: str,
         project: Mapping[str, Any] | None,
-        enforcer: casbin.Enforcer,
+        enforcer: _Judge,
         resource: str,
         action: str,
         obj: str,
@@ -216,22 +237,26 @@ class Enforcer:
             return None
         return self._projects(name)
 
-    def _enforcer_for(self, project: Mapping[str, Any] | None) -> casbin.Enforcer:
+    def _enforcer_for(self, project: Mapping[str, Any] | None) -> _Judge:
         if project is None:
             return self._global
-        try:
-            extra = rbac_settings.project_policy(project, match_mode=self.config.match_mode)
-        except rbac_settings.RBACSettingsError:
-            # A project whose roles cannot be read grants nothing beyond the global policy.
+        spec = project.get("spec") or {}
+        roles = spec.get("roles") if isinstance(spec, Mapping) else None
+        if not roles:
             return self._global
-        if not extra.policies and not extra.groupings:
-            return self._global
-        key = (str((project.get("metadata") or {}).get("name")), repr(extra))
+        # The roles' own text is the key: an edited project builds a new judge.
+        key = (str((project.get("metadata") or {}).get("name")), repr(roles))
         cached = self._runtime.get(key)
         if cached is not None:
             self._runtime.move_to_end(key)
             return cached
-        built = _casbin([*self._base, extra], self.config.match_mode)
+        try:
+            extra = rbac_settings.project_policy(project, match_mode=self.config.match_mode)
+        except rbac_settings.RBACSettingsError:
+            # A project whose roles cannot be read grants nothing beyond the global policy.
+            built = self._global
+        else:
+            built = _casbin([*self._base, extra], self.config.match_mode)
         self._runtime[key] = built
         if len(self._runtime) > _RUNTIME_CACHE_SIZE:
             self._runtime.popitem(last=False)
