@@ -110,11 +110,22 @@ def _groups(claims: Mapping[str, Any], scopes: tuple[str, ...]) -> list[str]:
 
 
 class _Judge:
-    """One casbin enforcer with a bounded memo of its answers (policies never change under
-    a judge: a changed policy builds a new one)."""
+    """One casbin enforcer (policies and the role graph) answering requests.
 
-    def __init__(self, enforcer: casbin.Enforcer) -> None:
+    casbin evaluates its matcher against every policy line (milliseconds per request with a
+    few hundred lines); the same rule, ``g(r.sub, p.sub)`` then pattern matches and
+    deny-beats-allow, is evaluated here over only the lines whose subject is the caller or
+    one of its roles as casbin resolves them. ``exact`` keeps casbin's own evaluation (tests
+    compare the two). Answers are memoized: a changed policy builds a new judge.
+    """
+
+    def __init__(self, enforcer: casbin.Enforcer, mode: MatchMode, *, exact: bool) -> None:
         self._enforcer = enforcer
+        self._exact = exact
+        self._match = _regex_match if mode == "regex" else _glob_match
+        self._rules: dict[str, list[tuple[str, str, str, bool]]] = {}
+        for sub, res, act, obj, eft in enforcer.get_policy():
+            self._rules.setdefault(sub, []).append((res, act, obj, eft == "deny"))
         self._memo: OrderedDict[tuple[str, str, str, str], bool] = OrderedDict()
 
     def enforce(self, sub: str, res: str, act: str, obj: str) -> bool:
@@ -122,14 +133,28 @@ class _Judge:
         hit = self._memo.get(key)
         if hit is not None:
             return hit
-        allowed = bool(self._enforcer.enforce(sub, res, act, obj))
+        if self._exact:
+            allowed = bool(self._enforcer.enforce(sub, res, act, obj))
+        else:
+            allowed = self._evaluate(sub, res, act, obj)
         self._memo[key] = allowed
         if len(self._memo) > _MEMO_SIZE:
             self._memo.popitem(last=False)
         return allowed
 
+    def _evaluate(self, sub: str, res: str, act: str, obj: str) -> bool:
+        match = self._match
+        allowed = False
+        for subject in (sub, *self._enforcer.get_implicit_roles_for_user(sub)):
+            for p_res, p_act, p_obj, deny in self._rules.get(subject, ()):
+                if match(res, p_res) and match(act, p_act) and match(obj, p_obj):
+                    if deny:
+                        return False
+                    allowed = True
+        return allowed
 
-def _casbin(sets: list[PolicySet], mode: MatchMode) -> _Judge:
+
+def _casbin(sets: list[PolicySet], mode: MatchMode, exact: bool) -> _Judge:
     model = casbin.Enforcer.new_model(text=MODEL)
     enforcer = casbin.Enforcer(model)
     enforcer.add_function("keyMatchMode", _regex_match if mode == "regex" else _glob_match)
@@ -140,14 +165,15 @@ def _casbin(sets: list[PolicySet], mode: MatchMode) -> _Judge:
         enforcer.add_policies(list(map(list, dict.fromkeys(map(tuple, policies)))))
     if groupings:
         enforcer.add_grouping_policies(list(map(list, dict.fromkeys(map(tuple, groupings)))))
-    return _Judge(enforcer)
+    return _Judge(enforcer, mode, exact=exact)
 
 
 class Enforcer:
     """Judges requests against the built-in roles, argocd-rbac-cm and AppProject roles.
 
     ``projects`` looks up an AppProject (a plain dict) by name; without it project roles and
-    project tokens grant nothing. Rebuild the Enforcer when argocd-rbac-cm changes.
+    project tokens grant nothing. ``exact`` makes casbin evaluate every request itself
+    (slow; for checking). Rebuild the Enforcer when argocd-rbac-cm changes.
     """
 
     def __init__(
@@ -156,8 +182,10 @@ class Enforcer:
         *,
         projects: ProjectLookup | None = None,
         builtin: bool = True,
+        exact: bool = False,
     ) -> None:
         self.config = config or RBACConfig()
+        self._exact = exact
         self._projects = projects
         try:
             mode = self.config.match_mode
@@ -173,7 +201,7 @@ class Enforcer:
         except rbac_settings.RBACSettingsError as exc:
             raise RBACError(f"argocd-rbac-cm: {exc}") from exc
         self._base = base
-        self._global = _casbin(base, self.config.match_mode)
+        self._global = _casbin(base, self.config.match_mode, exact)
         self._runtime: OrderedDict[tuple[str, str], _Judge] = OrderedDict()
 
     @classmethod
@@ -256,7 +284,7 @@ class Enforcer:
             # A project whose roles cannot be read grants nothing beyond the global policy.
             built = self._global
         else:
-            built = _casbin([*self._base, extra], self.config.match_mode)
+            built = _casbin([*self._base, extra], self.config.match_mode, self._exact)
         self._runtime[key] = built
         if len(self._runtime) > _RUNTIME_CACHE_SIZE:
             self._runtime.popitem(last=False)

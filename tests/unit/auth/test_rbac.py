@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kaiun.auth import Enforcer, RBACError
 from kaiun.settings import rbac as rbac_settings
@@ -17,9 +19,12 @@ MATRIX = yaml.safe_load((FIXTURES / "builtin_matrix.yaml").read_text())
 CASES = yaml.safe_load((FIXTURES / "rbac_cases.yaml").read_text())
 
 
+@pytest.mark.parametrize("exact", [False, True], ids=["indexed", "casbin"])
 @pytest.mark.parametrize(("resource", "action", "obj", "admin", "readonly"), MATRIX)
-def test_builtin_roles(resource: str, action: str, obj: str, admin: bool, readonly: bool) -> None:
-    enforcer = Enforcer()
+def test_builtin_roles(
+    resource: str, action: str, obj: str, admin: bool, readonly: bool, exact: bool
+) -> None:
+    enforcer = Enforcer(exact=exact)
     assert enforcer.enforce("admin", resource, action, obj) is admin
     assert enforcer.enforce({"sub": "admin:login"}, resource, action, obj) is admin
     assert enforcer.enforce("role:admin", resource, action, obj) is admin
@@ -55,9 +60,11 @@ def test_policy_cases(
     name: str, rbac: dict[str, str], projects: list[dict[str, Any]], check: list[Any]
 ) -> None:
     by_name = {p["metadata"]["name"]: p for p in projects}
-    enforcer = Enforcer.from_configmap(rbac, projects=by_name.get)
+    config = rbac_settings.parse_rbac_config(rbac)
     subject, resource, action, obj, expected = check
-    assert enforcer.enforce(subject, resource, action, obj) is expected, name
+    for exact in (False, True):
+        enforcer = Enforcer(config, projects=by_name.get, exact=exact)
+        assert enforcer.enforce(subject, resource, action, obj) is expected, (name, exact)
 
 
 def test_project_roles_need_a_project_lookup() -> None:
@@ -153,3 +160,48 @@ def test_merged_policy_order() -> None:
 )
 def test_project_of_request(resource: str, obj: str, project: str | None) -> None:
     assert rbac_settings.project_name_of(resource, obj) == project
+
+
+_SUBJECTS = ["alice", "bob", "role:a", "role:b", "role:c", "role:readonly", "org:g"]
+_PATTERNS = ["*", "team/*", "team/web", "*/web", "t?am/*", "{team,ops}/*", "ops/*", "[a-t]*"]
+_ACTIONS = ["get", "sync", "*", "action/*", "delete"]
+_OBJECTS = ["team/web", "ops/web", "team/ns/api", "x", "tram/db"]
+
+_policy_line = st.tuples(
+    st.sampled_from(_SUBJECTS),
+    st.sampled_from(["applications", "clusters", "*"]),
+    st.sampled_from(_ACTIONS),
+    st.sampled_from(_PATTERNS),
+    st.sampled_from(["allow", "deny"]),
+).map(lambda t: f'p, {t[0]}, {t[1]}, {t[2]}, "{t[3]}", {t[4]}')
+_grouping = st.tuples(st.sampled_from(_SUBJECTS), st.sampled_from(_SUBJECTS)).map(
+    lambda t: f"g, {t[0]}, {t[1]}"
+)
+
+
+@settings(max_examples=60)
+@given(
+    lines=st.lists(st.one_of(_policy_line, _grouping), max_size=12),
+    requests=st.lists(
+        st.tuples(
+            st.sampled_from(_SUBJECTS),
+            st.sampled_from(["applications", "clusters"]),
+            st.sampled_from(["get", "sync", "delete", "action/apps/Deployment/restart"]),
+            st.sampled_from(_OBJECTS),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+)
+def test_indexed_evaluation_agrees_with_casbin(
+    lines: list[str], requests: list[tuple[str, str, str, str]]
+) -> None:
+    config = rbac_settings.RBACConfig(policy_csv="\n".join(lines))
+    fast, exact = Enforcer(config), Enforcer(config, exact=True)
+    for sub, res, act, obj in requests:
+        assert fast.enforce(sub, res, act, obj) == exact.enforce(sub, res, act, obj), (
+            sub,
+            res,
+            act,
+            obj,
+        )
