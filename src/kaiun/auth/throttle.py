@@ -12,6 +12,7 @@ flight at once — Argo CD's rules, hardened against its advisories.
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -92,6 +93,8 @@ class LoginThrottle:
         self._store: FailureStore = store if store is not None else MemoryFailureStore()
         self._clock = clock
         self._in_flight = 0
+        # Logins run in worker threads (bcrypt is slow): the counters are shared.
+        self._lock = threading.Lock()
 
     def _live(self, failures: LoginFailures | None) -> LoginFailures | None:
         window = self.settings.window_seconds
@@ -125,7 +128,8 @@ class LoginThrottle:
 
     def succeeded(self, username: str) -> None:
         """Clear ``username``'s failures after a good login."""
-        self._store.delete(user_key(username))
+        with self._lock:
+            self._store.delete(user_key(username))
 
     def failures(self, username: str) -> int:
         """Failures of ``username`` still within the window."""
@@ -148,12 +152,14 @@ class LoginThrottle:
     def attempt(self) -> Iterator[None]:
         """Hold one of the concurrent-login slots for the duration of a login."""
         limit = self.settings.max_concurrent
-        if limit and self._in_flight >= limit:
-            raise LoginThrottled(
-                f"too many concurrent login requests (limit {limit}): try again shortly"
-            )
-        self._in_flight += 1
+        with self._lock:
+            if limit and self._in_flight >= limit:
+                raise LoginThrottled(
+                    f"too many concurrent login requests (limit {limit}): try again shortly"
+                )
+            self._in_flight += 1
         try:
             yield
         finally:
-            self._in_flight -= 1
+            with self._lock:
+                self._in_flight -= 1
