@@ -19,6 +19,7 @@ DOCKER_HUB = "docker.io"
 DOCKER_HUB_API = "https://registry-1.docker.io"
 _HUB_ALIASES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
 _ALIAS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_PATH_PART = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
 _DIGEST = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}")
 
 
@@ -73,8 +74,11 @@ def parse(text: str) -> ImageRef:
     if len(parts) > 1 and _looks_like_host(parts[0]):
         registry, parts = parts[0], parts[1:]
     repository = "/".join(parts)
-    if not repository or any(not p for p in parts):
-        raise ConfigError(f"invalid image name {text!r}: empty path component")
+    if not all(_PATH_PART.fullmatch(p) for p in parts):
+        raise ConfigError(
+            f"invalid image name {text!r}: path components are lower-case letters, digits "
+            "and separators (. _ -)"
+        )
     return ImageRef(registry, repository, tag, digest)
 
 

@@ -96,8 +96,6 @@ def write_back(method: str, branch: str = "", target: str = "", repository: str 
             f"write-back-target {target!r} is not valid: use kustomization[:<path>] or "
             "helmvalues[:<path>]"
         )
-    if kind and method != "git":
-        raise ConfigError("write-back-target needs write-back-method git")
     return WriteBack(
         method=method,
         git_credentials=creds,
