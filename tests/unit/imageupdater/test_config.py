@@ -299,7 +299,7 @@ def test_dockerconfigjson() -> None:
     creds = credref.from_dockerconfigjson(doc, ("asia.gcr.io",), source="pullsecret:a/b")
     assert (creds.username, creds.password) == ("_json_key", "{secret}")
     assert "{secret}" not in repr(creds)
-    with pytest.raises(CredentialsError, match="no entry for ghcr.io") as err:
+    with pytest.raises(CredentialsError, match=r"no entry for ghcr\.io") as err:
         credref.from_dockerconfigjson(doc, ("ghcr.io",), source="pullsecret:a/b")
     assert "{secret}" not in str(err.value)
 

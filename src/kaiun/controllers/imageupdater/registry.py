@@ -65,8 +65,10 @@ class RegistryClient:
         credentials: Credentials | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 30.0,
+        page_size: int = TAG_PAGE,
     ) -> None:
         self.config = config
+        self.page_size = page_size
         self.credentials = credentials
         self.http = httpx.AsyncClient(
             base_url=config.api_url,
@@ -226,7 +228,7 @@ class RegistryClient:
     async def tags(self, repository: str) -> list[str]:
         """Every tag of ``repository``, across pages."""
         scope = f"repository:{repository}:pull"
-        url = f"/v2/{repository}/tags/list?n={TAG_PAGE}"
+        url = f"/v2/{repository}/tags/list?n={self.page_size}"
         found: list[str] = []
         while url:
             resp = await self._get(url, scope=scope, step="tag-list")
