@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from kaiun import __version__
-from kaiun.cli import localcluster, repo_render, up
+from kaiun.cli import imageupdater, localcluster, repo_render, up
 from kaiun.cli.admin import admin
 
 
@@ -25,6 +25,7 @@ cli.add_command(up.up)
 cli.add_command(repo_render.repo_group)
 cli.add_command(repo_render.repo_server)
 cli.add_command(admin)
+cli.add_command(imageupdater.group)
 
 
 def main() -> None:

@@ -140,6 +140,8 @@ def _semver_rejects(tag: str, constraint: str) -> str:
             "a pre-release (give a constraint naming one, e.g. '>=1.0.0-0')" if version.pre else ""
         )
     if not semver.check(constraint, tag):
+        if version.pre:
+            return f"a pre-release, which constraint {constraint!r} does not admit"
         return f"outside constraint {constraint!r}"
     return ""
 
