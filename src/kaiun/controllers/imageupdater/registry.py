@@ -27,6 +27,9 @@ from kaiun.controllers.imageupdater.registries import RegistryConfig
 from kaiun.controllers.imageupdater.strategies import ImageVariant, TagMetadata
 
 TAG_PAGE = 1000
+CONNECTIONS = 16
+# Config blobs remembered per client (they never change for a digest).
+CONFIG_CACHE = 4096
 
 
 class RateLimiter:
@@ -76,6 +79,9 @@ class RegistryClient:
             timeout=timeout,
             follow_redirects=True,
             transport=transport,
+            # Keep every connection alive: closing and reopening them under load costs more
+            # than the registry's answer.
+            limits=httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS),
         )
         self.limiter = RateLimiter(config.limit)
         self.requests = 0
@@ -83,6 +89,7 @@ class RegistryClient:
         self._pinged = False
         self._tokens: dict[str, _Token] = {}
         self._ping_lock = asyncio.Lock()
+        self._configs: dict[tuple[str, str], asyncio.Task[manifests.ImageConfig]] = {}
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -267,7 +274,18 @@ class RegistryClient:
         return doc, manifests.media_type(doc, resp.headers.get("content-type", "")), digest
 
     async def image_config(self, repository: str, digest: str) -> manifests.ImageConfig:
-        """The config blob ``digest`` of ``repository``."""
+        """The config blob ``digest`` of ``repository``: content-addressed, so fetched once
+        per client (concurrent callers share the request)."""
+        key = (repository, digest)
+        task = self._configs.get(key)
+        if task is None or (task.done() and task.exception() is not None):
+            if len(self._configs) >= CONFIG_CACHE:
+                self._configs.pop(next(iter(self._configs)))
+            task = asyncio.ensure_future(self._fetch_config(repository, digest))
+            self._configs[key] = task
+        return await asyncio.shield(task)
+
+    async def _fetch_config(self, repository: str, digest: str) -> manifests.ImageConfig:
         resp = await self._get(
             f"/v2/{repository}/blobs/{digest}",
             scope=f"repository:{repository}:pull",
