@@ -245,3 +245,20 @@ def test_tag_lists_are_cached_and_shared(basic_registry: Registry) -> None:
 
     assert asyncio.run(go(cache=True)) == (1, 2)
     assert asyncio.run(go(cache=False)) == (5, 6)
+
+
+def test_ping_no_learns_the_scheme_from_the_first_request(registry: Registry) -> None:
+    repo = _repo()
+    registry.pusher().image(repo, "3.1.4", created="2024-01-01T00:00:00Z")
+
+    async def go() -> tuple[list[str], int]:
+        config = RegistryConfig("t", registry.host, registry.url, ping=False)
+        creds = Credentials("alice", USERS["alice"])
+        async with RegistryClient(config, credentials=creds) as client:
+            tags = await client.tags(repo)
+            # No GET /v2/: the tag-list request's 401 carries the challenge, then one retry.
+            return tags, client.requests
+
+    tags, requests = asyncio.run(go())
+    assert tags == ["3.1.4"]
+    assert requests == (2 if registry.auth == "htpasswd" else 3)

@@ -14,6 +14,7 @@ import asyncio
 import base64
 import hashlib
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,21 +36,27 @@ CONFIG_CACHE = 4096
 class RateLimiter:
     """Spaces request starts ``1/limit`` seconds apart (no limit when ``limit`` is 0)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(
+        self,
+        limit: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.interval = 1.0 / limit if limit > 0 else 0.0
+        self.clock, self.sleep = clock, sleep
         self._next = 0.0
-        self._lock = asyncio.Lock()
 
     async def wait(self) -> None:
         """Return when the next request may start."""
         if not self.interval:
             return
-        async with self._lock:
-            now = time.monotonic()
-            delay = self._next - now
-            self._next = max(now, self._next) + self.interval
-        if delay > 0:
-            await asyncio.sleep(delay)
+        # Reserve a slot synchronously (no await in between), so concurrent callers queue.
+        now = self.clock()
+        start = max(now, self._next)
+        self._next = start + self.interval
+        if start > now:
+            await self.sleep(start - now)
 
 
 @dataclass
