@@ -23,11 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from kaiun.controllers.imageupdater import appannotations, registries  # noqa: E402
-from kaiun.controllers.imageupdater.check import ImageChecker  # noqa: E402
-from kaiun.controllers.imageupdater.model import ImageSpec  # noqa: E402
-from kaiun.controllers.imageupdater.registries import RegistryConfig  # noqa: E402
-from tests.registry_kit import DOCKER_MANIFEST, Registry  # noqa: E402
+from kaiun.controllers.imageupdater import appannotations, registries
+from kaiun.controllers.imageupdater.check import ImageChecker
+from kaiun.controllers.imageupdater.model import ImageSpec
+from kaiun.controllers.imageupdater.registries import RegistryConfig
+from tests.registry_kit import DOCKER_MANIFEST, Registry
 
 IMAGES, APPS, PER_APP, TAGS = 200, 100, 4, 20
 NEWEST_BUILD = 20

@@ -51,6 +51,7 @@ PURE_MODULES = {
         "credref",
         "manifests",
         "errors",
+        "argocdwriteback",
     ),
 }
 # Modules whose mere import means sockets, processes, files, clocks or an event loop.

@@ -71,7 +71,8 @@ def test_unreachable_registry(tmp_path: Path) -> None:
     port = free_port()
     conf = tmp_path / "r.conf"
     conf.write_text(
-        f"registries:\n- name: gone\n  api_url: http://127.0.0.1:{port}\n  prefix: 127.0.0.1:{port}\n"
+        f"registries:\n- name: gone\n  api_url: http://127.0.0.1:{port}\n"
+        f"  prefix: 127.0.0.1:{port}\n"
     )
     code, _, err = _run([f"127.0.0.1:{port}/x/y", "--registries-conf-path", str(conf)], "")
     assert code == 1

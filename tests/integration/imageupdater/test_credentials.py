@@ -123,8 +123,13 @@ def test_credential_failures_are_clear_and_secret_free(
 def test_pull_secret_without_an_entry_for_the_registry(
     local_cluster: LocalCluster, kubectl: Kubectl, namespace: str
 ) -> None:
-    doc = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "other", "namespace": namespace},
-           "data": {".dockerconfigjson": _b64(json.dumps({"auths": {"ghcr.io": {"auth": _b64("u:p")}}}))}}  # fmt: skip
+    config = json.dumps({"auths": {"ghcr.io": {"auth": _b64("u:p")}}})
+    doc = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "other", "namespace": namespace},
+        "data": {".dockerconfigjson": _b64(config)},
+    }
     kubectl("apply", "-f", "-", input=json.dumps(doc))
 
     async def go() -> None:

@@ -7,6 +7,7 @@ Owns reading both configuration models (0.x Application annotations in :mod:`app
 :mod:`credentials`), the registry client (:mod:`registry`) and the check engine
 (:mod:`check`). Pure modules (no IO): ``model``, ``imageref``, ``appannotations``, ``resource``,
 ``resolve``, ``registries``, ``strategies``, ``tagfilter``, ``credref``, ``manifests``,
+``argocdwriteback``,
 ``errors``. Must not import ``server``, ``ui``, ``cli`` or another controller.
 
 Surface::
