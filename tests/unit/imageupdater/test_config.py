@@ -323,3 +323,14 @@ def test_challenges_and_links() -> None:
     )
     assert manifests.parse_created("2024-01-03T10:00:00.123456789Z") is not None
     assert manifests.parse_created("yesterday") is None
+
+
+def test_public_surface_is_what_it_claims() -> None:
+    import inspect
+
+    import kaiun.controllers.imageupdater as iu
+
+    exported = {
+        n for n in dir(iu) if not n.startswith("_") and not inspect.ismodule(getattr(iu, n))
+    }
+    assert set(iu.__all__) == exported

@@ -4,11 +4,11 @@ Owns reading both configuration models (0.x Application annotations in :mod:`app
 1.x ``ImageUpdater`` resources in :mod:`resource`) into one model (:mod:`model`),
 ``registries.conf`` (:mod:`registries`), update strategies and tag filters
 (:mod:`strategies`, :mod:`tagfilter`), credential references (:mod:`credref`,
-:mod:`credentials`), the registry client (:mod:`registry`) and the check engine
-(:mod:`check`). Pure modules (no IO): ``model``, ``imageref``, ``appannotations``, ``resource``,
-``resolve``, ``registries``, ``strategies``, ``tagfilter``, ``credref``, ``manifests``,
-``argocdwriteback``,
-``errors``. Must not import ``server``, ``ui``, ``cli`` or another controller.
+:mod:`credentials`), the registry client (:mod:`registry`), the check engine (:mod:`check`)
+and the values write-back writes (:mod:`argocdwriteback`). Pure modules (no IO): ``model``,
+``imageref``, ``appannotations``, ``resource``, ``resolve``, ``registries``, ``strategies``,
+``tagfilter``, ``credref``, ``manifests``, ``argocdwriteback``, ``errors``. Must not import
+``server``, ``ui``, ``cli`` or another controller.
 
 Surface::
 

@@ -70,11 +70,16 @@ class _TTLCache:
             return await compute()
         now = self.clock()
         hit = self._entries.get(key)
-        if hit is None or hit[0] <= now or (hit[1].done() and hit[1].exception() is not None):
+        if hit is None or hit[0] <= now or _failed_task(hit[1]):
             task: asyncio.Task[object] = asyncio.ensure_future(compute())
             self._entries[key] = (now + self.ttl, task)
             hit = self._entries[key]
         return cast(_T, await asyncio.shield(hit[1]))
+
+
+def _failed_task(task: asyncio.Task[object]) -> bool:
+    # A failed lookup is retried by the next caller rather than cached for the interval.
+    return task.done() and (task.cancelled() or task.exception() is not None)
 
 
 class ImageChecker:
