@@ -74,3 +74,28 @@ def test_multi_source_needs_exactly_one_target() -> None:
     }
     with pytest.raises(wb.WriteBackError, match="2 of its sources"):
         wb.application_patch(app, _changes(CASES[0]))
+
+
+def test_kustomize_override_that_actually_wins() -> None:
+    # Seed 001's trap: the kustomization renames "app" to the registry image, so an
+    # override keyed by the registry image would be a silent no-op.
+    notes = {appannotations.IMAGE_LIST: "my-image=asia.gcr.io/proj/app"}
+    parsed = appannotations.parse(notes)
+    assert parsed is not None
+    spec = parsed.images[0]
+    images = [
+        {"name": "redis", "newTag": "7"},
+        {"name": "app", "newName": "asia.gcr.io/proj/app", "newTag": "abc123"},
+    ]
+    target = wb.kustomize_target(spec, images)
+    assert target.name == "app" and "renames it" in target.where
+    entry = wb.kustomize_image(wb.Change(spec, "def456"), target.name)
+    assert entry == "app=asia.gcr.io/proj/app:def456"
+    plain = wb.kustomize_target(spec, [{"name": "asia.gcr.io/proj/app", "newTag": "1"}])
+    assert plain.name == "asia.gcr.io/proj/app" and plain.where == "the image name itself"
+    hub = appannotations.parse({appannotations.IMAGE_LIST: "n=nginx"})
+    assert hub is not None
+    renamed = wb.kustomize_target(
+        hub.images[0], [{"name": "web", "newName": "docker.io/library/nginx"}]
+    )
+    assert renamed.name == "web"

@@ -54,14 +54,15 @@ def helm_parameters(change: Change) -> list[dict[str, Any]]:
     ]
 
 
-def kustomize_image(change: Change) -> str:
-    """The ``kustomize.images`` entry for ``change`` (``kustomize edit set image`` syntax)."""
+def kustomize_image(change: Change, key: str = "") -> str:
+    """The ``kustomize.images`` entry for ``change`` (``kustomize edit set image`` syntax);
+    ``key`` is the image name the override is keyed by (see :func:`kustomize_target`)."""
     name = change.spec.image.name
     if change.spec.strategy is Strategy.DIGEST and change.digest:
         new = f"{name}@{change.digest}"
     else:
         new = f"{name}:{change.tag}"
-    old = change.spec.target.kustomize_name
+    old = key or change.spec.target.kustomize_name
     return f"{old}={new}" if old and old != name else new
 
 
@@ -184,3 +185,43 @@ def source_file(existing: str | None, kind: str, changes: Sequence[Change]) -> s
         raise WriteBackError("the existing .argocd-source file is not a YAML mapping")
     updated = updated_source(doc, kind, changes)
     return yaml.safe_dump(updated, sort_keys=False, default_flow_style=False)
+
+
+def _normal(name: str) -> str:
+    # docker.io/library/nginx, docker.io/nginx and nginx are one image.
+    for prefix in ("docker.io/", "index.docker.io/"):
+        if name.startswith(prefix):
+            name = name[len(prefix) :]
+    return name.removeprefix("library/")
+
+
+@dataclass(frozen=True)
+class KustomizeTarget:
+    """The image name an override must be keyed by, and where that name came from."""
+
+    name: str
+    where: str
+
+
+def kustomize_target(spec: ImageSpec, kustomization_images: Sequence[Any]) -> KustomizeTarget:
+    """The name to key ``spec``'s override by, given the kustomization's ``images:``.
+
+    A kustomization that renames an image (``name: app`` → ``newName: registry/x/app``) leaves
+    ``app`` in the manifests, so an override keyed by the watched ``registry/x/app`` would
+    change nothing. This finds the entry that produces the watched image and keys by its
+    ``name`` — the override that actually wins — unless ``kustomize.image-name`` says otherwise.
+    """
+    if spec.target.kustomize_name:
+        return KustomizeTarget(spec.target.kustomize_name, "the kustomize.image-name setting")
+    watched = _normal(spec.image.name)
+    for entry in kustomization_images:
+        if not isinstance(entry, Mapping) or not entry.get("name"):
+            continue
+        produced = _normal(str(entry.get("newName") or entry["name"]))
+        if produced == watched and _normal(str(entry["name"])) != watched:
+            return KustomizeTarget(
+                str(entry["name"]),
+                f"the kustomization's images entry {entry['name']!r}, which renames it to "
+                f"{entry.get('newName')!r}",
+            )
+    return KustomizeTarget(spec.image.name, "the image name itself")
