@@ -30,7 +30,7 @@ from kaiun.controllers.imageupdater.errors import (
 )
 from kaiun.controllers.imageupdater.model import ImageSpec, Strategy
 from kaiun.controllers.imageupdater.registries import Registries, RegistryConfig
-from kaiun.controllers.imageupdater.registry import RegistryClient
+from kaiun.controllers.imageupdater.registry import RateLimiter, RegistryClient
 from kaiun.controllers.imageupdater.strategies import Candidates, Choice, TagMetadata
 
 _T = TypeVar("_T")
@@ -101,6 +101,8 @@ class ImageChecker:
         self.clock = clock
         self._clients: dict[tuple[str, str], RegistryClient] = {}
         self._creds: dict[tuple[str, str], tuple[float, Credentials]] = {}
+        # One limiter per registry, shared by its clients (one per set of credentials).
+        self._limiters: dict[str, RateLimiter] = {}
         self._tags = _TTLCache(cache_ttl, enabled=cache, clock=clock)
         self._meta = _TTLCache(cache_ttl, enabled=cache, clock=clock)
         self.tag_list_requests = 0
@@ -136,7 +138,10 @@ class ImageChecker:
         if client is None or client.credentials != creds:
             if client is not None:
                 await client.aclose()
-            client = RegistryClient(endpoint, credentials=creds, transport=self.transport)
+            limiter = self._limiters.setdefault(endpoint.prefix, RateLimiter(endpoint.limit))
+            client = RegistryClient(
+                endpoint, credentials=creds, transport=self.transport, limiter=limiter
+            )
             self._clients[key] = client
         return client
 

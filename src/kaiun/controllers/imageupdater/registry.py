@@ -76,6 +76,7 @@ class RegistryClient:
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 30.0,
         page_size: int = TAG_PAGE,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.config = config
         self.page_size = page_size
@@ -90,7 +91,7 @@ class RegistryClient:
             # than the registry's answer.
             limits=httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS),
         )
-        self.limiter = RateLimiter(config.limit)
+        self.limiter = limiter or RateLimiter(config.limit)
         self.requests = 0
         self._challenge: manifests.Challenge | None = None
         self._pinged = False
