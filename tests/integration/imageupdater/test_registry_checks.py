@@ -262,3 +262,29 @@ def test_ping_no_learns_the_scheme_from_the_first_request(registry: Registry) ->
     tags, requests = asyncio.run(go())
     assert tags == ["3.1.4"]
     assert requests == (2 if registry.auth == "htpasswd" else 3)
+
+
+def test_credsexpire_rereads_the_credentials(basic_registry: Registry) -> None:
+    repo = _repo()
+    basic_registry.pusher().image(repo, "1.0.0", created="2024-01-01T00:00:00Z")
+    parsed = appannotations.parse({appannotations.IMAGE_LIST: f"app={basic_registry.host}/{repo}"})
+    assert parsed is not None
+    conf = _conf(basic_registry, credentials="env:ROTATING", credsexpire=60.0)
+    environ, now = {"ROTATING": GOOD}, [0.0]
+
+    async def go() -> list[str]:
+        resolver = CredentialResolver(environ=environ)
+        checker = ImageChecker(conf, resolver, cache=False, clock=lambda: now[0])
+        steps = []
+        try:
+            for advance in (0.0, 30.0, 60.0):
+                now[0] += advance
+                result = await checker.check(parsed.images[0])
+                steps.append(result.step or "ok")
+                environ["ROTATING"] = "alice:rotated-away"
+        finally:
+            await checker.aclose()
+        return steps
+
+    # Still the cached credentials at +30 s; re-read (and now wrong) after credsexpire.
+    assert asyncio.run(go()) == ["ok", "ok", "basic-auth"]
