@@ -52,6 +52,7 @@ PURE_MODULES = {
         "manifests",
         "errors",
         "argocdwriteback",
+        "filewriteback",
     ),
 }
 # Modules whose mere import means sockets, processes, files, clocks or an event loop.

@@ -5,9 +5,11 @@ Owns reading both configuration models (0.x Application annotations in :mod:`app
 ``registries.conf`` (:mod:`registries`), update strategies and tag filters
 (:mod:`strategies`, :mod:`tagfilter`), credential references (:mod:`credref`,
 :mod:`credentials`), the registry client (:mod:`registry`), the check engine (:mod:`check`)
-and the values write-back writes (:mod:`argocdwriteback`). Pure modules (no IO): ``model``,
-``imageref``, ``appannotations``, ``resource``, ``resolve``, ``registries``, ``strategies``,
-``tagfilter``, ``credref``, ``manifests``, ``argocdwriteback``, ``errors``. Must not import
+and what write-back writes (:mod:`argocdwriteback` for the Application and
+``.argocd-source`` files, :mod:`filewriteback` for kustomization and Helm values files).
+Pure modules (no IO): ``model``, ``imageref``, ``appannotations``, ``resource``, ``resolve``,
+``registries``, ``strategies``, ``tagfilter``, ``credref``, ``manifests``,
+``argocdwriteback``, ``filewriteback``, ``errors``. Must not import
 ``server``, ``ui``, ``cli`` or another controller.
 
 Surface::
