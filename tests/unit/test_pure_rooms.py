@@ -53,6 +53,7 @@ PURE_MODULES = {
         "errors",
         "argocdwriteback",
         "filewriteback",
+        "gitmessages",
     ),
 }
 # Modules whose mere import means sockets, processes, files, clocks or an event loop.

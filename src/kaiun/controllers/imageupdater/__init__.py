@@ -6,10 +6,11 @@ Owns reading both configuration models (0.x Application annotations in :mod:`app
 (:mod:`strategies`, :mod:`tagfilter`), credential references (:mod:`credref`,
 :mod:`credentials`), the registry client (:mod:`registry`), the check engine (:mod:`check`)
 and what write-back writes (:mod:`argocdwriteback` for the Application and
-``.argocd-source`` files, :mod:`filewriteback` for kustomization and Helm values files).
+``.argocd-source`` files, :mod:`filewriteback` for kustomization and Helm values files,
+:mod:`gitmessages` for commit messages and write branches).
 Pure modules (no IO): ``model``, ``imageref``, ``appannotations``, ``resource``, ``resolve``,
 ``registries``, ``strategies``, ``tagfilter``, ``credref``, ``manifests``,
-``argocdwriteback``, ``filewriteback``, ``errors``. Must not import
+``argocdwriteback``, ``filewriteback``, ``gitmessages``, ``errors``. Must not import
 ``server``, ``ui``, ``cli`` or another controller.
 
 Surface::
