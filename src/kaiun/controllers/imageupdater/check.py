@@ -145,21 +145,27 @@ class ImageChecker:
             self._clients[key] = client
         return client
 
-    async def tags(self, client: RegistryClient, repository: str) -> list[str]:
-        """The tag list, cached for the interval."""
+    async def tags(self, client: RegistryClient, repository: str, scope: str = "") -> list[str]:
+        """The tag list, cached for the interval (``scope`` names the credentials used)."""
 
         async def fetch() -> list[str]:
             self.tag_list_requests += 1
             return await client.tags(repository)
 
-        key = (client.config.api_url, repository, id(client))
+        key = (client.config.prefix, scope, repository)
         return list(await self._tags.get(key, fetch))
 
     async def _metadata(
-        self, client: RegistryClient, repository: str, tags: tuple[str, ...], created: bool
+        self,
+        client: RegistryClient,
+        repository: str,
+        tags: tuple[str, ...],
+        *,
+        created: bool,
+        scope: str,
     ) -> dict[str, TagMetadata]:
         async def one(tag: str) -> TagMetadata:
-            key = (client.config.api_url, repository, tag, created, id(client))
+            key = (client.config.prefix, scope, repository, tag, created)
             return await self._meta.get(
                 key, lambda: client.metadata(repository, tag, created=created)
             )
@@ -175,13 +181,16 @@ class ImageChecker:
         )
         base = CheckResult(spec, endpoint.api_url, repository, warnings=spec.warnings)
         try:
-            client = await self._client(endpoint, spec.pull_secret or endpoint.credentials)
-            tags = await self.tags(client, repository)
+            scope = spec.pull_secret or endpoint.credentials
+            client = await self._client(endpoint, scope)
+            tags = await self.tags(client, repository, scope)
             found = strategies.candidates(spec, tags)
             metadata: Mapping[str, TagMetadata] | None = None
             if strategies.needs_metadata(spec.strategy) and found.tags:
                 created = spec.strategy is Strategy.NEWEST_BUILD
-                metadata = await self._metadata(client, repository, found.tags, created)
+                metadata = await self._metadata(
+                    client, repository, found.tags, created=created, scope=scope
+                )
             choice = strategies.choose(spec, found, metadata)
         except RegistryError as exc:
             return _failed(base, exc.step, str(exc))
