@@ -8,11 +8,11 @@ import uuid
 import pytest
 
 from kaiun.controllers.imageupdater import appannotations, registries, strategies
-from kaiun.controllers.imageupdater.check import CheckResult, ImageChecker
+from kaiun.controllers.imageupdater.check import CheckResult, ImageChecker, runtime_platform
 from kaiun.controllers.imageupdater.credentials import CredentialResolver
 from kaiun.controllers.imageupdater.credref import Credentials
 from kaiun.controllers.imageupdater.errors import RegistryError
-from kaiun.controllers.imageupdater.model import ImageSpec
+from kaiun.controllers.imageupdater.model import ImageSpec, Platform
 from kaiun.controllers.imageupdater.registries import RegistryConfig
 from kaiun.controllers.imageupdater.registry import RegistryClient
 from tests.integration.imageupdater.conftest import USERS
@@ -41,9 +41,15 @@ def _conf(registry: Registry, **extra: object) -> registries.Registries:
     )
 
 
-def _check(registry: Registry, spec: ImageSpec, creds: str = GOOD) -> CheckResult:
+def _check(
+    registry: Registry,
+    spec: ImageSpec,
+    creds: str = GOOD,
+    platforms: tuple[Platform, ...] | None = (),
+) -> CheckResult:
     async def go() -> CheckResult:
-        checker = ImageChecker(_conf(registry), CredentialResolver(environ={"REGCREDS": creds}))
+        resolver = CredentialResolver(environ={"REGCREDS": creds})
+        checker = ImageChecker(_conf(registry), resolver, platforms=platforms)
         try:
             return await checker.check(spec)
         finally:
@@ -139,6 +145,12 @@ def test_platform_filtering(registry: Registry) -> None:
     push.image(repo, "c", created="2024-03-01T00:00:00Z", arch="s390x")
     anywhere = _check(registry, _spec(registry, repo, update_strategy="newest-build"))
     assert anywhere.choice is not None and anywhere.choice.tag == "c"
+    # Without `platforms`, Image Updater's default: the platform the updater runs on.
+    here = _check(registry, _spec(registry, repo, update_strategy="newest-build"), platforms=None)
+    assert here.spec.platforms == (runtime_platform(),)
+    newest_here = {"linux/amd64": "b", "linux/arm64": "a"}.get(str(runtime_platform()))
+    assert here.choice is not None and here.choice.tag == newest_here
+    assert "no image for platform" in here.choice.dropped["c"]
     arm = _check(
         registry, _spec(registry, repo, update_strategy="newest-build", platforms="linux/arm64")
     )

@@ -12,6 +12,8 @@ image's tags at most once however many applications watch it. Failures become a
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import platform as host
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,13 +30,22 @@ from kaiun.controllers.imageupdater.errors import (
     ImageUpdaterError,
     RegistryError,
 )
-from kaiun.controllers.imageupdater.model import ImageSpec, Strategy
+from kaiun.controllers.imageupdater.model import ImageSpec, Platform, Strategy
 from kaiun.controllers.imageupdater.registries import Registries, RegistryConfig
 from kaiun.controllers.imageupdater.registry import RateLimiter, RegistryClient
 from kaiun.controllers.imageupdater.strategies import Candidates, Choice, TagMetadata
 
 _T = TypeVar("_T")
 DEFAULT_INTERVAL = 120.0
+_ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
+
+
+def runtime_platform() -> Platform:
+    """The platform this process runs on, in OCI terms (``linux/amd64``...)."""
+    machine = host.machine().lower()
+    if machine.startswith("armv"):
+        return Platform(host.system().lower(), "arm", f"v{machine[4]}")
+    return Platform(host.system().lower(), _ARCH.get(machine, machine))
 
 
 @dataclass(frozen=True)
@@ -92,10 +103,14 @@ class ImageChecker:
         *,
         cache_ttl: float = DEFAULT_INTERVAL,
         cache: bool = True,
+        platforms: tuple[Platform, ...] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.registries = registries
+        # Image Updater's default: an image without `platforms` only considers images for
+        # the platform the updater runs on; an empty tuple lifts that restriction.
+        self.platforms = (runtime_platform(),) if platforms is None else platforms
         self.resolver = resolver or CredentialResolver()
         self.transport = transport
         self.clock = clock
@@ -175,6 +190,8 @@ class ImageChecker:
 
     async def check(self, spec: ImageSpec) -> CheckResult:
         """Check one image; never raises an :class:`ImageUpdaterError`."""
+        if not spec.platforms and self.platforms:
+            spec = dataclasses.replace(spec, platforms=self.platforms)
         endpoint = self.registries.for_registry(spec.image.registry)
         repository = imageref.api_repository(
             spec.image.repository, default_namespace=endpoint.defaultns

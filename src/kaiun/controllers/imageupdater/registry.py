@@ -137,7 +137,8 @@ class RegistryClient:
                 raise RegistryError(
                     "ping",
                     self.config.api_url,
-                    f"GET /v2/ answered HTTP {resp.status_code}; is this a Docker/OCI registry?",
+                    f"GET /v2/ answered HTTP {resp.status_code}; is this a Docker/OCI registry? "
+                    "(registries.conf 'ping: no' skips this probe)",
                 )
             self._pinged = True
             return self._challenge
