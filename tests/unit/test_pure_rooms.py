@@ -54,6 +54,7 @@ PURE_MODULES = {
         "argocdwriteback",
         "filewriteback",
         "gitmessages",
+        "updateplan",
     ),
 }
 # Modules whose mere import means sockets, processes, files, clocks or an event loop.

@@ -7,10 +7,11 @@ Owns reading both configuration models (0.x Application annotations in :mod:`app
 :mod:`credentials`), the registry client (:mod:`registry`), the check engine (:mod:`check`)
 and what write-back writes (:mod:`argocdwriteback` for the Application and
 ``.argocd-source`` files, :mod:`filewriteback` for kustomization and Helm values files,
-:mod:`gitmessages` for commit messages and write branches).
+:mod:`gitmessages` for commit messages and write branches), and the per-image decision
+(:mod:`updateplan`).
 Pure modules (no IO): ``model``, ``imageref``, ``appannotations``, ``resource``, ``resolve``,
 ``registries``, ``strategies``, ``tagfilter``, ``credref``, ``manifests``,
-``argocdwriteback``, ``filewriteback``, ``gitmessages``, ``errors``. Must not import
+``argocdwriteback``, ``filewriteback``, ``gitmessages``, ``updateplan``, ``errors``. Must not import
 ``server``, ``ui``, ``cli`` or another controller.
 
 Surface::
