@@ -4,15 +4,15 @@ Owns reading both configuration models (0.x Application annotations in :mod:`app
 1.x ``ImageUpdater`` resources in :mod:`resource`) into one model (:mod:`model`),
 ``registries.conf`` (:mod:`registries`), update strategies and tag filters
 (:mod:`strategies`, :mod:`tagfilter`), credential references (:mod:`credref`,
-:mod:`credentials`), the registry client (:mod:`registry`), the check engine (:mod:`check`)
-and what write-back writes (:mod:`argocdwriteback` for the Application and
-``.argocd-source`` files, :mod:`filewriteback` for kustomization and Helm values files,
-:mod:`gitmessages` for commit messages and write branches), and the per-image decision
-(:mod:`updateplan`).
+:mod:`credentials`), the registry client (:mod:`registry`), the check engine (:mod:`check`),
+the per-image decision (:mod:`updateplan`) and what write-back writes (:mod:`argocdwriteback`
+for the Application and ``.argocd-source`` files, :mod:`filewriteback` for kustomization and
+Helm values files, :mod:`gitmessages` for commit messages and write branches).
+
 Pure modules (no IO): ``model``, ``imageref``, ``appannotations``, ``resource``, ``resolve``,
-``registries``, ``strategies``, ``tagfilter``, ``credref``, ``manifests``,
-``argocdwriteback``, ``filewriteback``, ``gitmessages``, ``updateplan``, ``errors``. Must not import
-``server``, ``ui``, ``cli`` or another controller.
+``registries``, ``strategies``, ``tagfilter``, ``credref``, ``manifests``, ``updateplan``,
+``argocdwriteback``, ``filewriteback``, ``gitmessages``, ``errors``. IO: ``registry``,
+``credentials``, ``check``. Must not import ``server``, ``ui``, ``cli`` or another controller.
 
 Surface::
 
