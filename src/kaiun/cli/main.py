@@ -5,7 +5,14 @@ from __future__ import annotations
 import click
 
 from kaiun import __version__
-from kaiun.cli import admin_initial_password, admin_rbac, localcluster, repo_render, up
+from kaiun.cli import (
+    admin_initial_password,
+    admin_rbac,
+    imageupdater,
+    localcluster,
+    repo_render,
+    up,
+)
 from kaiun.cli.admin import admin
 from kaiun.cli.admin import settings as admin_settings
 
@@ -28,6 +35,7 @@ cli.add_command(repo_render.repo_server)
 cli.add_command(admin)
 admin_settings.add_command(admin_rbac.rbac)
 admin.add_command(admin_initial_password.initial_password)
+cli.add_command(imageupdater.group)
 
 
 def main() -> None:
