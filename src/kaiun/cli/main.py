@@ -10,6 +10,7 @@ from kaiun.cli import (
     admin_rbac,
     imageupdater,
     localcluster,
+    proj,
     repo_render,
     up,
 )
@@ -36,6 +37,7 @@ cli.add_command(admin)
 admin_settings.add_command(admin_rbac.rbac)
 admin.add_command(admin_initial_password.initial_password)
 cli.add_command(imageupdater.group)
+cli.add_command(proj.proj)
 
 
 def main() -> None:
