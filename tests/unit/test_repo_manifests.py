@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from kaiun.repo import MalformedManifestError
 from kaiun.repo.manifests import parse_yaml_stream
@@ -30,3 +31,43 @@ def test_parse_yaml_stream(text: str, expected: list[str] | int) -> None:
     else:
         names = [o["metadata"]["name"] for o in parse_yaml_stream(text, "f.yaml")]
         assert names == expected
+
+
+HEAD = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
+# Documents whose values need more than the fast builder's plain strings, maps and lists:
+# each must come out exactly as PyYAML's SafeLoader builds it.
+VALUES = [
+    "data:\n  a: 1\n  b: 1.5\n  c: true\n  d: ~\n  e: '1'\n  f: 0x1f\n  g: yes\n  h: 2020-01-02\n",
+    "data:\n  big: 123456789012345678901234567890\n  inf: .inf\n  neg: -0o17\n",
+    "base: &b {x: 1, y: [1, 2]}\nmerged:\n  <<: *b\n  z: 3\n",
+    "a: &l [1, 2]\nb: *l\nc: &m {k: v}\nd: [*m, *m]\n",
+    "tagged: !!str 123\nbin: !!binary aGk=\nset: !!set {a, b}\nomap: !!omap [{a: 1}]\n",
+    "1: int key\n2.5: float key\nnull: null key\ntrue: bool key\n",
+    'text: |\n  line one\n  line two\nfolded: >-\n  a\n  b\nquoted: "\\u00e9\\n"\n',
+    "empty_map: {}\nempty_list: []\nnested: [[[]], {a: {b: {c: []}}}]\n",
+]
+
+
+@pytest.mark.parametrize("body", VALUES)
+def test_fast_path_builds_what_safeloader_builds(body: str) -> None:
+    text = HEAD + body + "---\n" + HEAD + body
+    expected = [d for d in yaml.safe_load_all(text) if d is not None]
+    assert parse_yaml_stream(text, "f.yaml") == expected
+
+
+def test_aliased_collections_stay_shared() -> None:
+    # One object per aliased node (as PyYAML does), so a "billion laughs" document costs
+    # memory linear in its size.
+    laughs = "a: &a [x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+    )
+    (obj,) = parse_yaml_stream(HEAD + laughs, "f.yaml")
+    assert obj["i"][0] is obj["i"][1]
+    assert obj["b"][0] is obj["a"]
+
+
+def test_recursive_alias_is_malformed() -> None:
+    # PyYAML would build a list containing itself, which nothing downstream can serialise.
+    with pytest.raises(MalformedManifestError) as err:
+        parse_yaml_stream(HEAD + "a: 1\nloop: &r [*r]\n", "f.yaml")
+    assert err.value.line == 5

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import itertools
 import logging
 import os
 import shutil
@@ -26,7 +27,12 @@ from kaiun.repo.cache import (
     manifest_cache_key,
     manifest_cache_keys,
 )
-from kaiun.repo.contract import ApplicationSource, ManifestRequest, ManifestResponse
+from kaiun.repo.contract import (
+    ApplicationSource,
+    ManifestRequest,
+    ManifestResponse,
+    RenderSettings,
+)
 from kaiun.repo.credentials import CredentialStore
 from kaiun.repo.errors import SourceError
 from kaiun.repo.generatepaths import paths_changed
@@ -120,6 +126,12 @@ class RepoService:
         # Roots (a commit's checkout, an OCI digest, a chart version) never change once
         # written, so where an app path leads in one is worked out once.
         self._app_dirs: dict[tuple[Path, str], Path | None] = {}
+        # Likewise the tool an app directory's files select, and the charts whose
+        # dependencies are all vendored: worked out once, not on every render.
+        self._detected: dict[tuple[Any, ...], SourceType] = {}
+        self._complete_charts: set[Path] = set()
+        self._scratch_prefix = uuid.uuid4().hex[:12]
+        self._scratch_ids = itertools.count()
         # The scrubbed tool environment, read from ours once rather than per render.
         self._tool_env = base_environment(str(work_dir / "home"))
         self.render_count = 0
@@ -276,12 +288,10 @@ class RepoService:
                 f"{redact_url(source.repo_url)} at {commit[:8]}"
             )
         plugin = await self._plugin_for(request, app_dir, commit)
-        kind = (
-            SourceType.PLUGIN if plugin else detect_source_type(source, app_dir, request.settings)
-        )
+        kind = SourceType.PLUGIN if plugin else self._detect(source, app_dir, request.settings)
         # Created by the renderer that needs it (most need none): two costly steps fewer
         # per render on the hot path.
-        scratch = self.work_dir / "render" / uuid.uuid4().hex
+        scratch = self.work_dir / "render" / f"{self._scratch_prefix}-{next(self._scratch_ids)}"
         try:
             ctx = RenderContext(
                 root=root,
@@ -322,6 +332,23 @@ class RepoService:
             resolved = resolve_inside(root, root, path, what="application path")
             self._app_dirs[key] = resolved if resolved.is_dir() else None
         return self._app_dirs[key]
+
+    def _detect(
+        self, source: ApplicationSource, app_dir: Path, settings: RenderSettings
+    ) -> SourceType:
+        """``detect_source_type``, remembered per app directory of an immutable root."""
+        key = (
+            app_dir, bool(source.chart), source.helm is not None, source.kustomize is not None,
+            source.directory is not None, source.plugin is not None,
+            settings.helm_enabled, settings.kustomize_enabled,
+        )  # fmt: skip
+        kind = self._detected.get(key)
+        if kind is None:
+            kind = detect_source_type(source, app_dir, settings)
+            if len(self._detected) >= _APP_DIR_MEMO:
+                self._detected.clear()
+            self._detected[key] = kind
+        return kind
 
     async def _source_root(self, source: ApplicationSource, revision: str, allow_oob: bool) -> Path:
         """The directory holding the source at ``revision``: a chart, an OCI artifact or a
@@ -417,13 +444,19 @@ class RepoService:
 
     async def _run_renderer(self, kind: SourceType, ctx: RenderContext) -> Rendered:
         if kind is SourceType.HELM:
-            chart_dir = await vendor_dependencies(
-                root=ctx.root,
-                chart_dir=ctx.app_dir,
-                work_dir=ctx.work_dir,
-                helm_repos=self.helm_repos,
-                oci=self.oci,
-            )
+            chart_dir = ctx.app_dir
+            if chart_dir not in self._complete_charts:
+                chart_dir = await vendor_dependencies(
+                    root=ctx.root,
+                    chart_dir=ctx.app_dir,
+                    work_dir=ctx.work_dir,
+                    helm_repos=self.helm_repos,
+                    oci=self.oci,
+                )
+                if chart_dir == ctx.app_dir:
+                    if len(self._complete_charts) >= _APP_DIR_MEMO:
+                        self._complete_charts.clear()
+                    self._complete_charts.add(chart_dir)
             return await render_helm(ctx, self.helm_engine, chart_dir)
         if kind is SourceType.KUSTOMIZE:
             return await render_kustomize(ctx)
