@@ -40,6 +40,7 @@ from kaiun.repo.git import GitRepos
 from kaiun.repo.gitfiles import list_directories, read_files
 from kaiun.repo.helmdeps import vendor_dependencies
 from kaiun.repo.helmrepo import HelmRepos
+from kaiun.repo.keylock import KeyedLock
 from kaiun.repo.oci import OciClient, parse_oci_ref
 from kaiun.repo.placeholders import SecretBackend, replace_placeholders
 from kaiun.repo.process import base_environment
@@ -59,11 +60,13 @@ from kaiun.repo.render.plugin import (
 from kaiun.repo.sandbox import refuse_escaping_symlinks, resolve_inside
 from kaiun.repo.singleflight import SingleFlight
 from kaiun.repo.tlscerts import TlsCerts
-from kaiun.repo.urls import redact_url
+from kaiun.repo.urls import normalize_repo_url, redact_url
 
 __all__ = ["RepoService"]
 
 log = logging.getLogger(__name__)
+# A file in a plugin app's directory saying its renders may run at the same time.
+ALLOW_CONCURRENCY_FILE = ".argocd-allow-concurrency"
 _APP_DIR_MEMO = 10_000
 
 
@@ -119,6 +122,7 @@ class RepoService:
         ).hexdigest()[:16]
         self._limit = asyncio.Semaphore(parallelism)
         self._flights = SingleFlight()
+        self._path_locks = KeyedLock()
         self._symlink_checked: set[Path] = set()
         # The last commit rendered per (source, app, settings): the base for
         # manifest-generate-paths when the caller passes no previous revision.
@@ -412,6 +416,17 @@ class RepoService:
         return chart_dir
 
     async def _run_plugin(self, ctx: RenderContext, plugin: ConfigManagementPlugin) -> Rendered:
+        """Run ``plugin``; renders of one app path wait for each other unless the app
+        directory has ``.argocd-allow-concurrency`` (Argo CD's rule for plugins that share
+        their working files)."""
+        if (ctx.app_dir / ALLOW_CONCURRENCY_FILE).exists():
+            return await self._run_plugin_now(ctx, plugin)
+        source = ctx.request.source
+        key = (normalize_repo_url(source.repo_url), source.chart, source.path)
+        async with self._path_locks.hold(key):
+            return await self._run_plugin_now(ctx, plugin)
+
+    async def _run_plugin_now(self, ctx: RenderContext, plugin: ConfigManagementPlugin) -> Rendered:
         url = ctx.request.source.repo_url
         if not plugin.provide_git_creds or ctx.request.source.chart or url.startswith("oci://"):
             return await render_plugin(ctx, plugin)

@@ -137,3 +137,58 @@ def test_unknown_plugin_name(git_repo: GitRepo, plugin_service: RepoService) -> 
     git_repo.commit({"a/x.txt": ""})
     with pytest.raises(SourceError, match="plugin 'nope' is not configured"):
         render(plugin_service, {"repoURL": git_repo.url, "path": "a", "plugin": {"name": "nope"}})
+
+
+# Each render marks itself started, waits (up to 1.5 s) until two renders have started, and
+# reports whether they had: overlapping renders both see two, serialized ones see one, then
+# (the second) two.
+RENDEZVOUS = """
+apiVersion: argoproj.io/v1alpha1
+kind: ConfigManagementPlugin
+metadata:
+  name: rendezvous
+spec:
+  generate:
+    command: [sh, -c]
+    args:
+      - |
+        d="$ARGOCD_ENV_MARKS"
+        touch "$d/started-$ARGOCD_APP_NAME"
+        met=no; i=0
+        while [ $i -lt 15 ]; do
+          if [ "$(ls "$d" | grep -c '^started-')" -ge 2 ]; then met=yes; break; fi
+          sleep 0.1; i=$((i+1))
+        done
+        printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: %s}\\ndata: {met: "%s"}\\n' \\
+          "$ARGOCD_APP_NAME" "$met"
+"""
+
+
+@pytest.mark.parametrize("allow", [False, True])
+def test_renders_of_one_plugin_path_overlap_only_with_allow_concurrency(
+    git_repo: GitRepo, tmp_path: Path, allow: bool
+) -> None:
+    files = {"app/x.txt": ""}
+    if allow:
+        files["app/.argocd-allow-concurrency"] = ""
+    git_repo.commit(files)
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    service = RepoService(
+        tmp_path / "w",
+        plugins=[ConfigManagementPlugin.from_yaml(RENDEZVOUS)],
+        revision_cache_seconds=60,
+    )
+
+    def request(app: str) -> ManifestRequest:
+        plugin = {"name": "rendezvous", "env": [{"name": "MARKS", "value": str(marks)}]}
+        source = {"repoURL": git_repo.url, "path": "app", "plugin": plugin}
+        return ManifestRequest(source=ApplicationSource.from_dict(source), app_name=app)
+
+    async def both() -> list[ManifestResponse]:
+        return list(
+            await asyncio.gather(*(service.generate_manifest(request(a)) for a in ("a", "b")))
+        )
+
+    met = sorted(r.manifests[0]["data"]["met"] for r in asyncio.run(both()))
+    assert met == (["yes", "yes"] if allow else ["no", "yes"])
