@@ -11,12 +11,14 @@ import pytest
 
 from kaiun.repo import (
     ApplicationSource,
+    KustomizeVersion,
     ManifestRequest,
     ManifestResponse,
     PathEscapeError,
     RenderError,
     RenderSettings,
     RepoService,
+    SourceError,
     ToolDisabledError,
 )
 from kaiun.repo.render.kustomize import parse_image
@@ -305,3 +307,53 @@ def test_enable_helm_pulls_remote_charts_into_a_private_copy(
     assert (cm["metadata"]["name"], cm["data"]["greeting"]) == ("pulled-cm", "remote")
     checkout = next((tmp_path / "work" / "git" / "checkouts").rglob("kustomization.yaml"))
     assert [f.name for f in checkout.parent.iterdir()] == ["kustomization.yaml"]
+
+
+def _fake_version(path: Path, record: Path) -> str:
+    """A "kustomize" for one version: records its arguments, then builds with kubectl."""
+    path.write_text(
+        "#!/bin/sh\n"
+        '[ "$1" = build ] || { echo "unexpected subcommand $1" >&2; exit 2; }\n'
+        f'shift; echo "$@" > {record}\n'
+        'exec kubectl kustomize "$@"\n'
+    )
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_kustomize_version_picks_its_binary_and_build_options(
+    kustomize_repo: GitRepo, tmp_path: Path, render: Render
+) -> None:
+    """``spec.source.kustomize.version`` runs ``kustomize.path.<v>`` with
+    ``kustomize.buildOptions.<v>`` in place of the default build options (Argo CD)."""
+    from kaiun.repo import render_settings_from_argocd_cm
+
+    record = tmp_path / "args"
+    settings = render_settings_from_argocd_cm(
+        {
+            "kustomize.buildOptions": "--enable-helm",
+            "kustomize.path.v5.4.3": _fake_version(tmp_path / "kustomize-5.4.3", record),
+            "kustomize.buildOptions.v5.4.3": "--load-restrictor LoadRestrictionsNone",
+        }
+    )
+    source = {
+        "repoURL": kustomize_repo.url,
+        "path": "overlays/production",
+        "kustomize": {"version": "v5.4.3"},
+    }
+    resp = render(source, settings=settings)
+    assert names(resp) == ["Service/my-app", "Deployment/my-app"]
+    args = record.read_text().split()
+    assert args[0].endswith("overlays/production")  # no overlay: version overrides nothing
+    assert args[1:] == ["--load-restrictor", "LoadRestrictionsNone"]
+    assert resp.commands[0].startswith(str(tmp_path / "kustomize-5.4.3") + " build")
+
+
+def test_unconfigured_kustomize_version_is_a_clear_error(
+    kustomize_repo: GitRepo, render: Render
+) -> None:
+    source = {"repoURL": kustomize_repo.url, "path": "base", "kustomize": {"version": "v9"}}
+    settings = RenderSettings(kustomize_versions=(KustomizeVersion("v5", "/opt/kustomize-5"),))
+    with pytest.raises(SourceError, match=r"'v9' is not configured \(configured: v5\).*"
+                       r"kustomize\.path\.v9"):  # fmt: skip
+        render(source, settings=settings)

@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from kaiun.repo.contract import KustomizeSpec
-from kaiun.repo.errors import RenderError
+from kaiun.repo.contract import KustomizeSpec, RenderSettings
+from kaiun.repo.errors import RenderError, SourceError
 from kaiun.repo.manifests import parse_yaml_stream
 from kaiun.repo.process import run_tool
 from kaiun.repo.render.context import RenderContext, Rendered
@@ -138,8 +138,10 @@ def kustomize_command(
     helm_command: str | None = None,
     kube_version: str = "",
     api_versions: tuple[str, ...] = (),
+    binary: str | None = None,
 ) -> list[str]:
-    """``kustomize build DIR`` if a kustomize binary is on PATH, else ``kubectl kustomize DIR``.
+    """``BINARY build DIR`` for a configured kustomize version, else ``kustomize build DIR``
+    if a kustomize binary is on PATH, else ``kubectl kustomize DIR``.
 
     With ``--enable-helm`` in the build options, kustomize's Helm chart inflator gets
     ``helm_command`` and the app's kube and API versions, unless the options name their own.
@@ -157,16 +159,37 @@ def kustomize_command(
             options += ["--helm-kube-version", kube_version]
         if not _has_flag(options, "--helm-api-versions"):
             options += [f"--helm-api-versions={api}" for api in api_versions]
+    if binary is not None:
+        return [binary, "build", str(directory), *options]
     if shutil.which("kustomize"):
         return ["kustomize", "build", str(directory), *options]
     return ["kubectl", "kustomize", str(directory), *options]
 
 
+def _binary_and_options(
+    spec: KustomizeSpec, settings: RenderSettings
+) -> tuple[str | None, tuple[str, ...]]:
+    """The kustomize binary (None: the default one) and build options for ``spec``: a
+    configured version brings its own options in place of the default ones, as in Argo CD."""
+    if not spec.version:
+        return None, settings.kustomize_build_options
+    version = settings.kustomize_version(spec.version)
+    if version is None:
+        configured = ", ".join(v.name for v in settings.kustomize_versions) or "none"
+        raise SourceError(
+            f"kustomize version {spec.version!r} is not configured (configured: {configured});"
+            f" add kustomize.path.{spec.version} to argocd-cm or remove"
+            " spec.source.kustomize.version"
+        )
+    return version.path, version.build_options
+
+
 async def render_kustomize(ctx: RenderContext) -> Rendered:
     """Build the app's kustomization (with overrides) and parse its output."""
     spec = ctx.request.source.kustomize or KustomizeSpec()
+    binary, build_options = _binary_and_options(spec, ctx.settings)
     pulls_charts = check_kustomization_paths(ctx.root, ctx.app_dir)
-    if pulls_charts and _helm_enabled(_split(ctx.settings.kustomize_build_options)):
+    if pulls_charts and _helm_enabled(_split(build_options)):
         # kustomize writes pulled charts into the kustomization's chartHome: give it a
         # private copy, so the shared checkout stays exactly the commit's tree.
         copy = ctx.work_dir / "repo"
@@ -179,11 +202,12 @@ async def render_kustomize(ctx: RenderContext) -> Rendered:
         doc = overlay_kustomization(spec, ctx, target)
         (target / "kustomization.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
     argv = kustomize_command(
-        ctx.settings.kustomize_build_options,
+        build_options,
         target,
         helm_command=ctx.helm_binary,
         kube_version=ctx.request.kube_version,
         api_versions=ctx.request.api_versions,
+        binary=binary,
     )
     helm_home = ctx.work_dir / "helm"
     # Helm (run by kustomize's chart inflator) keeps its config and cache in the render's
