@@ -38,7 +38,7 @@ from kaiun.repo.errors import SourceError
 from kaiun.repo.generatepaths import paths_changed
 from kaiun.repo.git import GitRepos
 from kaiun.repo.gitfiles import list_directories, read_files
-from kaiun.repo.helmdeps import vendor_dependencies
+from kaiun.repo.helmdeps import fetch_remote_chart, vendor_dependencies
 from kaiun.repo.helmrepo import HelmRepos
 from kaiun.repo.keylock import KeyedLock
 from kaiun.repo.oci import OciClient, parse_oci_ref
@@ -457,6 +457,10 @@ class RepoService:
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
+    async def _fetch_chart(self, name: str, repo: str, version: str) -> Path | None:
+        """A chart kustomize's ``helmCharts`` names, through our chart caches and credentials."""
+        return await fetch_remote_chart(name, repo, version, self.helm_repos, self.oci)
+
     async def _run_renderer(self, kind: SourceType, ctx: RenderContext) -> Rendered:
         if kind is SourceType.HELM:
             chart_dir = ctx.app_dir
@@ -474,7 +478,7 @@ class RepoService:
                     self._complete_charts.add(chart_dir)
             return await render_helm(ctx, self.helm_engine, chart_dir)
         if kind is SourceType.KUSTOMIZE:
-            return await render_kustomize(ctx)
+            return await render_kustomize(ctx, fetch_chart=self._fetch_chart)
         if kind is SourceType.DIRECTORY:
             return await render_directory(ctx)
         raise SourceError(f"no renderer for source type {kind}")

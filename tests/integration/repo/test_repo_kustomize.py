@@ -11,6 +11,8 @@ import pytest
 
 from kaiun.repo import (
     ApplicationSource,
+    AuthenticationError,
+    CredentialStore,
     KustomizeVersion,
     ManifestRequest,
     ManifestResponse,
@@ -357,3 +359,62 @@ def test_unconfigured_kustomize_version_is_a_clear_error(
     with pytest.raises(SourceError, match=r"'v9' is not configured \(configured: v5\).*"
                        r"kustomize\.path\.v9"):  # fmt: skip
         render(source, settings=settings)
+
+
+@pytest.mark.skipif(HELM is None, reason="no helm binary (scripts/setup installs one)")
+def test_enable_helm_charts_come_through_the_server_cache_with_credentials(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    """A ``helmCharts`` chart from a repository behind basic auth is fetched by the repo
+    server with the matching repository Secret, once for every render (and every app)
+    that uses it; kustomize itself pulls nothing. Without credentials it fails as such."""
+    chart_src = tmp_path / "chart-src"
+    for rel, text in CHART.items():
+        if rel.startswith("app/charts/greeter/"):
+            target = chart_src / rel.removeprefix("app/charts/greeter/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+    package_chart(chart_src, tmp_path / "site", ["0.2.0", "0.3.0"])
+    with StaticHttpServer(tmp_path / "site", "charts", "s3cret") as charts:
+        entry = "helmCharts:\n- name: greeter\n  repo: {url}\n  releaseName: {rel}\n{version}"
+        git_repo.commit(
+            {
+                "a/kustomization.yaml": entry.format(
+                    url=charts.url, rel="a", version="  version: 0.2.0\n"
+                ),
+                # No version: the highest one, at chartHome/<name> (kustomize's layout).
+                "b/kustomization.yaml": entry.format(url=charts.url, rel="b", version=""),
+            }
+        )
+        secret = {
+            "metadata": {"labels": {"argocd.argoproj.io/secret-type": "repository"}},
+            "stringData": {
+                "type": "helm",
+                "url": charts.url,
+                "username": "charts",
+                "password": "s3cret",
+            },
+        }
+        service = RepoService(
+            tmp_path / "work",
+            helm_binary=HELM,
+            credentials=CredentialStore.from_secrets([secret]),
+            revision_cache_seconds=60,
+        )
+        settings = RenderSettings(kustomize_build_options=("--enable-helm",))
+
+        def render(path: str, app: str) -> ManifestResponse:
+            source = ApplicationSource.from_dict({"repoURL": git_repo.url, "path": path})
+            req = ManifestRequest(source=source, app_name=app, settings=settings)
+            return asyncio.run(service.generate_manifest(req))
+
+        rendered = [render("a", "one"), render("a", "two"), render("b", "three")]
+        anonymous = RepoService(tmp_path / "anon", helm_binary=HELM)
+        with pytest.raises(AuthenticationError, match="authentication failed for http://127"):
+            source = ApplicationSource.from_dict({"repoURL": git_repo.url, "path": "a"})
+            asyncio.run(anonymous.generate_manifest(ManifestRequest(source, settings=settings)))
+    assert [names(r) for r in rendered] == [["ConfigMap/a-cm"]] * 2 + [["ConfigMap/b-cm"]]
+    downloads = sorted(p for p, auth in charts.requests if p.endswith(".tgz") and auth)
+    assert downloads == ["/greeter-0.2.0.tgz", "/greeter-0.3.0.tgz"]
+    checkout = next((tmp_path / "work" / "git" / "checkouts").rglob("kustomization.yaml"))
+    assert [f.name for f in checkout.parent.iterdir()] == ["kustomization.yaml"]

@@ -14,6 +14,7 @@ import os
 import re
 import shlex
 import shutil
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,16 @@ from kaiun.repo.errors import RenderError, SourceError
 from kaiun.repo.manifests import parse_yaml_stream
 from kaiun.repo.process import run_tool
 from kaiun.repo.render.context import RenderContext, Rendered
-from kaiun.repo.render.kustomize_paths import check_kustomization_paths
+from kaiun.repo.render.kustomize_paths import RemoteChart, check_kustomization_paths
 from kaiun.repo.sandbox import resolve_inside
 
-__all__ = ["kustomize_command", "overlay_kustomization", "parse_image", "render_kustomize"]
+__all__ = [
+    "ChartFetcher",
+    "kustomize_command",
+    "overlay_kustomization",
+    "parse_image",
+    "render_kustomize",
+]
 
 Obj = dict[str, Any]
 _DIGEST = re.compile(r"^(?P<name>.+)@(?P<digest>sha256:[0-9a-f]+)$")
@@ -184,16 +191,47 @@ def _binary_and_options(
     return version.path, version.build_options
 
 
-async def render_kustomize(ctx: RenderContext) -> Rendered:
-    """Build the app's kustomization (with overrides) and parse its output."""
+# Fetches a chart (name, repo, version) through the server's chart caches and credentials;
+# None when it cannot (kustomize then pulls it itself).
+ChartFetcher = Callable[[str, str, str], Awaitable[Path | None]]
+
+
+async def _prefetch_charts(
+    charts: list[RemoteChart], root: Path, copy: Path, fetch_chart: ChartFetcher
+) -> None:
+    """Put each remote chart where kustomize looks before pulling, inside the private
+    ``copy`` of ``root``: kustomize then pulls nothing, and the chart came through our
+    cache (one download per repo server) with the repository Secrets' credentials."""
+    for chart in charts:
+        try:
+            target = copy / chart.chart_dir.relative_to(root)
+        except ValueError:
+            continue  # an absolute chartHome: kustomize's own business
+        if target.exists():
+            continue  # committed in the repository: kustomize uses it as it is
+        source = await fetch_chart(chart.name, chart.repo, chart.version)
+        if source is not None:
+            await asyncio.to_thread(shutil.copytree, source, target, symlinks=True)
+
+
+async def render_kustomize(
+    ctx: RenderContext, *, fetch_chart: ChartFetcher | None = None
+) -> Rendered:
+    """Build the app's kustomization (with overrides) and parse its output.
+
+    With ``--enable-helm``, remote ``helmCharts`` are fetched with ``fetch_chart`` (when
+    given) into a private copy of the repository before kustomize runs.
+    """
     spec = ctx.request.source.kustomize or KustomizeSpec()
     binary, build_options = _binary_and_options(spec, ctx.settings)
-    pulls_charts = check_kustomization_paths(ctx.root, ctx.app_dir)
-    if pulls_charts and _helm_enabled(_split(build_options)):
+    remote_charts = check_kustomization_paths(ctx.root, ctx.app_dir)
+    if remote_charts and _helm_enabled(_split(build_options)):
         # kustomize writes pulled charts into the kustomization's chartHome: give it a
         # private copy, so the shared checkout stays exactly the commit's tree.
         copy = ctx.work_dir / "repo"
         await asyncio.to_thread(shutil.copytree, ctx.root, copy, symlinks=True)
+        if fetch_chart is not None:
+            await _prefetch_charts(remote_charts, ctx.root, copy, fetch_chart)
         ctx = dataclasses.replace(ctx, root=copy, app_dir=copy / ctx.app_dir.relative_to(ctx.root))
     target = ctx.app_dir
     if not spec.is_empty():
@@ -210,8 +248,10 @@ async def render_kustomize(ctx: RenderContext) -> Rendered:
         binary=binary,
     )
     helm_home = ctx.work_dir / "helm"
-    # Helm (run by kustomize's chart inflator) keeps its config and cache in the render's
-    # scratch directory, never in the home shared by every render.
+    # kustomize points helm's homes at a temporary directory of its own (or helmGlobals'
+    # configHome) for every helm it runs; these only make sure nothing else reaches the
+    # home shared by every render. Remote charts were put in place above, so helm pulls
+    # nothing with those homes.
     env = {
         **ctx.tool_env,
         **ctx.build_env,
