@@ -402,13 +402,13 @@ class RenderSettings:
 
     def to_dict(self) -> Obj:
         """Every field, so two settings that differ never share a cache key."""
-        return {
-            name: [i.to_dict() if isinstance(i, KustomizeVersion) else i for i in v]
-            if isinstance(v, tuple)
-            else v
+        out = {
+            name: list(v) if isinstance(v, tuple) else v
             for name in self.__dataclass_fields__
             for v in [getattr(self, name)]
         }
+        out["kustomize_versions"] = [v.to_dict() for v in self.kustomize_versions]
+        return out
 
     def kustomize_version(self, name: str) -> KustomizeVersion | None:
         """The configured kustomize version called ``name``, if any."""
