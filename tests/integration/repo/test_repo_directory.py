@@ -123,3 +123,13 @@ def test_disable_extension_filter_reads_every_file(git_repo: GitRepo, render: Re
     assert names(render(source)) == ["ConfigMap/a"]
     every = render({**source, "directory": {"disableExtensionFilter": True}})
     assert names(every) == ["ConfigMap/a", "ConfigMap/txt"]
+
+
+def test_hidden_directories_only_with_include_hidden_directories(
+    tree: GitRepo, render: Render
+) -> None:
+    """``reposerver.include.hidden.directories``: recursion enters ``.hidden/`` only when set."""
+    source = {"repoURL": tree.url, "path": "app", "directory": {"recurse": True}}
+    assert "ConfigMap/h" not in names(render(source))
+    hidden = render(source, settings=RenderSettings(include_hidden_directories=True))
+    assert "ConfigMap/h" in names(hidden)
