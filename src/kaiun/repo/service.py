@@ -312,7 +312,10 @@ class RepoService:
             else:
                 rendered = await self._run_renderer(kind, ctx)
         finally:
-            if scratch.exists():
+            # A Helm chart with all its dependencies vendored renders without scratch
+            # space: no stat on that, the commonest, path.
+            untouched = kind is SourceType.HELM and app_dir in self._complete_charts
+            if not untouched and scratch.exists():
                 shutil.rmtree(scratch, ignore_errors=True)
         self.render_count += 1
         log.info(
