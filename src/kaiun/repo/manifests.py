@@ -104,6 +104,44 @@ def _load_fast(text: str) -> list[Any]:
         loader.dispose()
 
 
+# Aliases let a small document stand for a huge one ("billion laughs"): parsing keeps the
+# shared nodes shared, but anything that serialises the objects (cache, HTTP, diff) would
+# expand them. Like go-yaml's "excessive aliasing" check, a stream whose expansion passes
+# this many nodes and ten times its distinct nodes is refused.
+_MAX_EXPANDED_NODES = 1_000_000
+_SIZING = -1
+
+
+def _expanded_size(obj: Any, sizes: dict[int, int], distinct: list[int]) -> int:
+    """Nodes in ``obj`` with every shared collection counted each time it appears."""
+    if not isinstance(obj, dict | list):
+        return 1
+    known = sizes.get(id(obj))
+    if known == _SIZING:
+        raise _RecursiveAlias(0)
+    if known is not None:
+        return known
+    sizes[id(obj)] = _SIZING
+    items = list(obj.values()) if isinstance(obj, dict) else obj
+    distinct[0] += 1 + len(items)
+    size = 1 + len(items) + sum(_expanded_size(i, sizes, distinct) - 1 for i in items)
+    sizes[id(obj)] = size
+    return size
+
+
+def _refuse_alias_bombs(docs: list[Any], file: str) -> None:
+    sizes: dict[int, int] = {}
+    distinct = [0]
+    try:
+        total = sum(_expanded_size(d, sizes, distinct) for d in docs)
+    except _RecursiveAlias:
+        raise MalformedManifestError(file, None, "an alias refers to its own anchor") from None
+    if total > _MAX_EXPANDED_NODES and total > 10 * distinct[0]:
+        raise MalformedManifestError(
+            file, None, f"excessive aliasing: the aliases expand to {total} nodes"
+        )
+
+
 def parse_yaml_stream(text: str, file: str) -> list[Obj]:
     """Every Kubernetes object in a multi-document YAML ``text``; empty documents are skipped."""
     # Fast path: composing nodes in C and building plain values directly is about twice
@@ -120,6 +158,8 @@ def parse_yaml_stream(text: str, file: str) -> list[Obj]:
         return _parse_with_lines(text, file)
     except _RecursiveAlias as exc:
         raise MalformedManifestError(file, exc.line, "an alias refers to its own anchor") from None
+    if "*" in text:  # no alias without one
+        _refuse_alias_bombs(docs, file)
     if all(isinstance(d, dict) and d.get("kind") and d.get("apiVersion") for d in docs):
         return expand_lists(docs)
     return _parse_with_lines(text, file)
