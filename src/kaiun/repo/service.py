@@ -47,7 +47,7 @@ from kaiun.repo.process import base_environment
 from kaiun.repo.render.context import RenderContext, Rendered, build_environment
 from kaiun.repo.render.detect import SourceType, detect_source_type
 from kaiun.repo.render.directory import render_directory
-from kaiun.repo.render.helm import render_helm
+from kaiun.repo.render.helm import may_have_crds, render_helm
 from kaiun.repo.render.helm_engine import HelmEngine, default_helm_engine
 from kaiun.repo.render.kustomize import render_kustomize
 from kaiun.repo.render.plugin import (
@@ -134,6 +134,7 @@ class RepoService:
         # dependencies are all vendored: worked out once, not on every render.
         self._detected: dict[tuple[Any, ...], SourceType] = {}
         self._complete_charts: set[Path] = set()
+        self._crds: dict[Path, bool] = {}
         self._scratch_prefix = uuid.uuid4().hex[:12]
         self._scratch_ids = itertools.count()
         # The scrubbed tool environment, read from ours once rather than per render.
@@ -479,7 +480,14 @@ class RepoService:
                     if len(self._complete_charts) >= _APP_DIR_MEMO:
                         self._complete_charts.clear()
                     self._complete_charts.add(chart_dir)
-            return await render_helm(ctx, self.helm_engine, chart_dir)
+            crds = self._crds.get(chart_dir)
+            if crds is None:
+                crds = await asyncio.to_thread(may_have_crds, chart_dir)
+                if chart_dir == ctx.app_dir:  # a vendored copy is new every render
+                    if len(self._crds) >= _APP_DIR_MEMO:
+                        self._crds.clear()
+                    self._crds[chart_dir] = crds
+            return await render_helm(ctx, self.helm_engine, chart_dir, crds=crds)
         if kind is SourceType.KUSTOMIZE:
             return await render_kustomize(ctx, fetch_chart=self._fetch_chart)
         if kind is SourceType.DIRECTORY:
