@@ -206,6 +206,17 @@ CHART = {
 }
 
 
+def _greeter_source(tmp_path: Path) -> Path:
+    """The greeter chart of ``CHART`` as a chart directory of its own."""
+    chart_src = tmp_path / "chart-src"
+    for rel, text in CHART.items():
+        if rel.startswith("app/charts/greeter/"):
+            target = chart_src / rel.removeprefix("app/charts/greeter/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+    return chart_src
+
+
 @pytest.mark.skipif(HELM is None, reason="no helm binary (scripts/setup installs one)")
 def test_enable_helm_inflates_helm_charts(git_repo: GitRepo, tmp_path: Path) -> None:
     """argocd-cm ``kustomize.buildOptions: --enable-helm``: kustomize runs our helm binary,
@@ -283,12 +294,7 @@ def test_enable_helm_pulls_remote_charts_into_a_private_copy(
 ) -> None:
     """A ``helmCharts`` entry with ``repo:`` is pulled by kustomize (from a chart repository
     on loopback) into a copy of the repository, never into the shared checkout."""
-    chart_src = tmp_path / "chart-src"
-    for rel, text in CHART.items():
-        if rel.startswith("app/charts/greeter/"):
-            target = chart_src / rel.removeprefix("app/charts/greeter/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
+    chart_src = _greeter_source(tmp_path)
     package_chart(chart_src, tmp_path / "site", ["0.2.0"])
     with StaticHttpServer(tmp_path / "site") as charts:
         git_repo.commit(
@@ -368,12 +374,7 @@ def test_enable_helm_charts_come_through_the_server_cache_with_credentials(
     """A ``helmCharts`` chart from a repository behind basic auth is fetched by the repo
     server with the matching repository Secret, once for every render (and every app)
     that uses it; kustomize itself pulls nothing. Without credentials it fails as such."""
-    chart_src = tmp_path / "chart-src"
-    for rel, text in CHART.items():
-        if rel.startswith("app/charts/greeter/"):
-            target = chart_src / rel.removeprefix("app/charts/greeter/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
+    chart_src = _greeter_source(tmp_path)
     package_chart(chart_src, tmp_path / "site", ["0.2.0", "0.3.0"])
     with StaticHttpServer(tmp_path / "site", "charts", "s3cret") as charts:
         entry = "helmCharts:\n- name: greeter\n  repo: {url}\n  releaseName: {rel}\n{version}"
@@ -418,3 +419,22 @@ def test_enable_helm_charts_come_through_the_server_cache_with_credentials(
     assert downloads == ["/greeter-0.2.0.tgz", "/greeter-0.3.0.tgz"]
     checkout = next((tmp_path / "work" / "git" / "checkouts").rglob("kustomization.yaml"))
     assert [f.name for f in checkout.parent.iterdir()] == ["kustomization.yaml"]
+
+
+@pytest.mark.skipif(HELM is None, reason="no helm binary (scripts/setup installs one)")
+def test_helm_chart_names_that_are_paths_are_not_fetched(git_repo: GitRepo, tmp_path: Path) -> None:
+    """A ``helmCharts`` name like ``../../x`` would place a fetched chart outside the private
+    copy: the server fetches nothing for it (kustomize then fails on its own)."""
+    package_chart(_greeter_source(tmp_path), tmp_path / "site", ["0.2.0"])
+    with StaticHttpServer(tmp_path / "site") as charts:
+        git_repo.commit(
+            {"app/kustomization.yaml": "helmCharts:\n- name: ../../../../../escaped\n"
+             f"  repo: {charts.url}\n  version: 0.2.0\n"}
+        )  # fmt: skip
+        service = RepoService(tmp_path / "work", helm_binary=HELM)
+        settings = RenderSettings(kustomize_build_options=("--enable-helm",))
+        source = ApplicationSource.from_dict({"repoURL": git_repo.url, "path": "app"})
+        with pytest.raises(RenderError):
+            asyncio.run(service.generate_manifest(ManifestRequest(source, settings=settings)))
+    assert not [p for p in tmp_path.rglob("escaped*")]
+    assert not [p for p, _ in charts.requests if p.endswith(".tgz")]

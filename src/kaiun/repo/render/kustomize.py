@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 Obj = dict[str, Any]
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _DIGEST = re.compile(r"^(?P<name>.+)@(?P<digest>sha256:[0-9a-f]+)$")
 
 
@@ -196,6 +197,10 @@ def _binary_and_options(
 ChartFetcher = Callable[[str, str, str], Awaitable[Path | None]]
 
 
+def _stays_inside(target: Path, directory: Path) -> bool:
+    return Path(os.path.realpath(target)).is_relative_to(os.path.realpath(directory))
+
+
 async def _prefetch_charts(
     charts: list[RemoteChart], root: Path, copy: Path, fetch_chart: ChartFetcher
 ) -> None:
@@ -203,12 +208,16 @@ async def _prefetch_charts(
     ``copy`` of ``root``: kustomize then pulls nothing, and the chart came through our
     cache (one download per repo server) with the repository Secrets' credentials."""
     for chart in charts:
+        if not _PLAIN_NAME.match(chart.name) or "/" in chart.version or ".." in chart.version:
+            continue  # not a chart name Helm accepts: left to kustomize to refuse
         try:
             target = copy / chart.chart_dir.relative_to(root)
         except ValueError:
             continue  # an absolute chartHome: kustomize's own business
         if target.exists():
             continue  # committed in the repository: kustomize uses it as it is
+        if not _stays_inside(target, copy):
+            continue  # through a symlink out of the copy: never write there
         source = await fetch_chart(chart.name, chart.repo, chart.version)
         if source is not None:
             await asyncio.to_thread(shutil.copytree, source, target, symlinks=True)
