@@ -15,7 +15,7 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ import orjson
 from kaiun.repo.cache import (
     ManifestCache,
     ManifestStore,
+    SharedManifestStore,
     manifest_cache_key,
     manifest_cache_keys,
 )
@@ -68,6 +69,10 @@ log = logging.getLogger(__name__)
 # A file in a plugin app's directory saying its renders may run at the same time.
 ALLOW_CONCURRENCY_FILE = ".argocd-allow-concurrency"
 _APP_DIR_MEMO = 10_000
+# How long a replica's turn at rendering a key lasts at most (a dead holder's turn ends),
+# and how often the others look for its answer.
+_SHARED_LEASE_SECONDS = 300.0
+_SHARED_POLL_SECONDS = 0.05
 
 
 class RepoService:
@@ -220,14 +225,49 @@ class RepoService:
                 self._last_commit[identity] = commit
                 return dataclasses.replace(hit, cached=True)
 
-        async def render() -> ManifestResponse:
+        async def render_here() -> ManifestResponse:
             async with self._limit:
                 response = await self._render(request, commit, ref_commits)
             await self.cache.put(key, response)
             self._last_commit[identity] = commit
             return response
 
+        async def render() -> ManifestResponse:
+            store = self.cache
+            if refresh or not isinstance(store, SharedManifestStore):
+                return await render_here()
+            # Replicas sharing the store take turns: one renders, the others get its answer.
+            response = await self._take_turn(store, key, render_here, request.settings)
+            self._last_commit[identity] = commit
+            return response
+
         return await self._flights.do(key, render)
+
+    @staticmethod
+    async def _take_turn(
+        store: SharedManifestStore,
+        key: str,
+        render_here: Callable[[], Awaitable[ManifestResponse]],
+        settings: RenderSettings,
+    ) -> ManifestResponse:
+        """Render ``key`` unless another replica is rendering it; then wait for its answer
+        (or for its lease to end, if it fails or dies, and take a turn)."""
+        lease = max(_SHARED_LEASE_SECONDS, 2 * settings.exec_timeout_seconds)
+        while True:
+            token = await store.claim(key, lease)
+            if token is not None:
+                try:
+                    # The previous holder may have stored it just before letting go.
+                    hit = await store.get(key)
+                    if hit is not None:
+                        return dataclasses.replace(hit, cached=True)
+                    return await render_here()
+                finally:
+                    await store.release(key, token)
+            await asyncio.sleep(_SHARED_POLL_SECONDS)
+            hit = await store.get(key)
+            if hit is not None:
+                return dataclasses.replace(hit, cached=True)
 
     async def list_directories(self, repo_url: str, revision: str) -> tuple[str, list[str]]:
         """``(commit, directories)`` of a git repository: the git directory generator's input."""
