@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kaiun.repo import MalformedManifestError
 from kaiun.repo.manifests import parse_yaml_stream
@@ -91,3 +93,32 @@ def test_recursive_alias_is_malformed() -> None:
     with pytest.raises(MalformedManifestError) as err:
         parse_yaml_stream(HEAD + "a: 1\nloop: &r [*r]\n", "f.yaml")
     assert err.value.line == 5
+
+
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=12),
+    st.sampled_from(["yes", "off", "0o17", "0x1F", "1_000", "2021-03-04", "~", "null", "-.inf"]),
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=8) | st.integers(), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=st.dictionaries(st.text(min_size=1, max_size=8), _values, max_size=4),
+       flow=st.booleans())  # fmt: skip
+def test_fast_path_agrees_with_safeloader_on_generated_documents(
+    body: dict[str, object], flow: bool
+) -> None:
+    doc = {**body, "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}
+    text = yaml.safe_dump_all([doc, doc], default_flow_style=flow, allow_unicode=True)
+    assert parse_yaml_stream(text, "f.yaml") == list(yaml.safe_load_all(text))
