@@ -5,8 +5,21 @@ from __future__ import annotations
 import click
 
 from kaiun import __version__
+<<<<<<< HEAD
 from kaiun.cli import controller, localcluster, proj, repo_render, up
+=======
+from kaiun.cli import (
+    admin_initial_password,
+    admin_rbac,
+    imageupdater,
+    localcluster,
+    proj,
+    repo_render,
+    up,
+)
+>>>>>>> main
 from kaiun.cli.admin import admin
+from kaiun.cli.admin import settings as admin_settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,6 +39,9 @@ cli.add_command(controller.controller)
 cli.add_command(repo_render.repo_group)
 cli.add_command(repo_render.repo_server)
 cli.add_command(admin)
+admin_settings.add_command(admin_rbac.rbac)
+admin.add_command(admin_initial_password.initial_password)
+cli.add_command(imageupdater.group)
 cli.add_command(proj.proj)
 
 
