@@ -5,19 +5,16 @@ from __future__ import annotations
 import click
 
 from kaiun import __version__
-<<<<<<< HEAD
-from kaiun.cli import controller, localcluster, proj, repo_render, up
-=======
 from kaiun.cli import (
     admin_initial_password,
     admin_rbac,
+    controller,
     imageupdater,
     localcluster,
     proj,
     repo_render,
     up,
 )
->>>>>>> main
 from kaiun.cli.admin import admin
 from kaiun.cli.admin import settings as admin_settings
 
