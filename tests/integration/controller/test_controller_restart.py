@@ -52,7 +52,11 @@ def test_restart_mid_sync_resumes(plane: Plane) -> None:
     )
     plane.runner.start()
     app = plane.wait_app(
-        "resumed", lambda a: a["status"].get("operationState", {}).get("phase") == "Succeeded"
+        "resumed",
+        lambda a: (
+            a["status"].get("operationState", {}).get("phase") == "Succeeded"
+            and "operation" not in a
+        ),
     )
     assert app["status"]["operationState"]["startedAt"] == started
     assert [h["id"] for h in app["status"]["history"]] == [0]

@@ -54,12 +54,24 @@ class Context:
     # Apps whose next refresh must compare with the latest revision (and stamp reconciledAt);
     # refreshes caused only by live-object events compare with the revision already known.
     full_refresh: set[str] = field(default_factory=set)
+    # Automated syncs this controller requested, by app, with when: the informer may not
+    # show the new ``operation`` yet, and a second request would sync the commit twice.
+    requested_ops: dict[str, float] = field(default_factory=dict)
+    # The last operation finished per app: a late watch event may still show it Running.
+    finished_ops: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     last_full: dict[str, float] = field(default_factory=dict)
 
     def request_refresh(self, name: str) -> None:
         """Queue a full refresh of ``name`` (spec change, refresh request, operation end)."""
         self.full_refresh.add(name)
         self.refresh_queue.add(name)
+
+    def operation_pending(self, name: str, now: float, grace: float = 30.0) -> bool:
+        """Whether an operation runs or was requested moments ago for ``name``."""
+        if name in self.running_operations:
+            return True
+        asked = self.requested_ops.get(name)
+        return asked is not None and now - asked < grace
 
     def take_full(self, name: str, now: float) -> bool:
         """Whether this refresh of ``name`` is a full one (requested, or the resync is due)."""

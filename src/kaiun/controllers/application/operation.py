@@ -47,7 +47,11 @@ class OperationReconciler:
             return Done()  # the refresh reconciler reports the spec error
         if app is None or app.operation is None or app.deleting:
             return Done()
+        state = app.status.get("operationState") or {}
+        if self.ctx.finished_ops.get(key) == app.operation and _resumable(state, app.operation):
+            return Done()  # a late event from before our final write; the next one clears it
         self.ctx.running_operations.add(key)
+        self.ctx.requested_ops.pop(key, None)
         try:
             return await self._run(app, dict(app.operation))
         finally:
@@ -142,6 +146,7 @@ class OperationReconciler:
             await ctx.patch_app(app.name, {"operation": None, "status": status})
         except kerrors.NotFound:
             return Done()
+        ctx.finished_ops[app.name] = dict(final.get("operation") or {})
         log.info(
             "operation finished app=%s phase=%s message=%s",
             app.name, final.get("phase"), final.get("message"),

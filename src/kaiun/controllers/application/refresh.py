@@ -118,7 +118,11 @@ class RefreshReconciler:
         )
         if decision.condition is not None:
             extra.append(decision.condition)
-        if decision.operation is not None:
+        if decision.operation is not None and ctx.operation_pending(
+            app.name, ctx.clock().timestamp()
+        ):
+            log.info("auto-sync skipped app=%s: an operation is already pending", app.name)
+        elif decision.operation is not None:
             allowed, why = projects.window_allows(
                 verdict.project,
                 app,
@@ -129,6 +133,7 @@ class RefreshReconciler:
             )
             if allowed:
                 log.info("auto-sync app=%s revisions=%s", app.name, comparison.revisions)
+                ctx.requested_ops[app.name] = ctx.clock().timestamp()
                 await ctx.patch_app(app.name, {"operation": decision.operation})
             else:
                 log.info("auto-sync blocked app=%s reason=%s", app.name, why)
