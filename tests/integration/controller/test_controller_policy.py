@@ -144,3 +144,31 @@ def test_orphaned_resources_are_reported_when_the_project_asks(plane: Plane) -> 
         "watchful", lambda a: "OrphanedResourceWarning" in _conditions(a) and synced_healthy(a)
     )
     assert _conditions(app)["OrphanedResourceWarning"] == "Application has 1 orphaned resources"
+
+
+def test_deny_window_holds_a_manual_sync_unless_manual_sync_is_allowed(plane: Plane) -> None:
+    window = (
+        "  sourceRepos: ['*']\n  destinations:\n  - server: '*'\n    namespace: '*'\n"
+        "  syncWindows:\n  - kind: deny\n    schedule: '* * * * *'\n    duration: 1h\n"
+        "    applications: ['*']\n    manualSync: {manual}\n"
+    )
+    _project(plane, "held", window.format(manual="false"))
+    _project(plane, "manualok", window.format(manual="true"))
+    plane.repo.commit({"app/cm.yaml": configmap("held"), "other/cm.yaml": configmap("manualok")})
+    plane.apply(plane.app_yaml("held", project="held"))
+    plane.apply(plane.app_yaml("manualok", path="other", project="manualok"))
+    for name in ("held", "manualok"):
+        plane.wait_app(name, lambda a: "sync" in a.get("status", {}))
+        plane.kubectl(
+            "patch", "application", name, "-n", plane.namespace, "--type", "merge",
+            "-p", json.dumps({"operation": {"sync": {}, "initiatedBy": {"username": "u"}}}),
+        )  # fmt: skip
+    plane.wait_app("manualok", synced_healthy)
+    app = plane.wait_app(
+        "held",
+        lambda a: (
+            "blocked by sync window" in (a["status"].get("operationState") or {}).get("message", "")
+        ),
+    )
+    assert app["operation"]["initiatedBy"] == {"username": "u"}
+    assert plane.get("configmap", "held") is None

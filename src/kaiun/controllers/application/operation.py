@@ -77,7 +77,9 @@ class OperationReconciler:
             verdict.project, app, server=cluster.server, cluster_name=cluster.name,
             now=ctx.clock(), manual=manual,
         )  # fmt: skip
-        if not allowed and state is None:
+        # A sync that has begun (it has results) runs on; one still waiting for its window
+        # (persisted as Running with the blocking message) keeps waiting.
+        if not allowed and not (state or {}).get("syncResult"):
             blocked = {**started, "message": f"Sync operation blocked by sync window: {why}"}
             await self._persist(app.name, blocked)
             return Requeue(WINDOW_RECHECK)
