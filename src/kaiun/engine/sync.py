@@ -225,7 +225,7 @@ class _Operation:
             tasks = await self._tasks(invalid, unknown)
             if terminate_requested():
                 decided = sync.terminate(state, tasks)
-                state = await self._execute(state, decided)
+                state = await self._execute(decided.state, decided)
                 await save(state)
                 return state, True
             decided = sync.step(state, tasks, self.config)
