@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -69,7 +69,7 @@ async def sync_app(
     terminate_requested: Callable[[], bool] = lambda: False,
     wave_delay: float = 0.0,
     ignore_differences: Sequence[Obj] = (),
-    during: Callable[[KubeClient], Awaitable[None]] | None = None,
+    prune_confirmed: Callable[[], bool] = lambda: False,
 ) -> Obj:
     """Prepare ``manifests`` and run one sync operation; returns the final operationState."""
     rec = recorder or Recorder()
@@ -97,9 +97,8 @@ async def sync_app(
             terminate_requested=terminate_requested,
             ignore_differences=ignore_differences,
             sleep=rec.sleep,
+            prune_confirmed=prune_confirmed,
         )
-        if during is not None:
-            await during(client)
         return result
 
 

@@ -188,3 +188,135 @@ def test_dry_run_changes_nothing(
         assert not _exists(kubectl, namespace, kind, name)
     after = _json(kubectl, "configmap", "old", "-n", namespace)["metadata"]["resourceVersion"]
     assert after == before
+
+
+def test_crd_and_its_custom_resource_in_one_sync(
+    kube_config: ClusterConfig, namespace: str, kubectl: Kubectl
+) -> None:
+    group = f"g{uuid.uuid4().hex[:6]}.example.com"
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"gizmos.{group}"},
+        "spec": {
+            "group": group,
+            "scope": "Namespaced",
+            "names": {"plural": "gizmos", "singular": "gizmo", "kind": "Gizmo"},
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "x-kubernetes-preserve-unknown-fields": True,
+                        }
+                    },
+                }
+            ],
+        },
+    }
+    gizmo = {"apiVersion": f"{group}/v1", "kind": "Gizmo", "metadata": {"name": "g1"}}
+    try:
+        result = run(sync_app(kube_config, [gizmo, crd], namespace=namespace))
+        assert result["phase"] == "Succeeded", result["message"]
+        kinds = [r["kind"] for r in result["syncResult"]["resources"]]
+        assert kinds == ["CustomResourceDefinition", "Gizmo"]
+        assert _exists(kubectl, namespace, f"gizmos.{group}", "g1")
+    finally:
+        kubectl.run("delete", "crd", f"gizmos.{group}", "--wait=false", check=False)
+
+
+def test_respect_ignore_differences_keeps_ignored_live_values(
+    kube_config: ClusterConfig, namespace: str, kubectl: Kubectl
+) -> None:
+    assert run(sync_app(kube_config, [deployment("web")], namespace=namespace))["phase"] == (
+        "Succeeded"
+    )
+    kubectl("scale", "deployment", "web", "-n", namespace, "--replicas=3")
+    ignore = [{"group": "apps", "kind": "Deployment", "jsonPointers": ["/spec/replicas"]}]
+    policy = {"syncOptions": ["RespectIgnoreDifferences=true"]}
+    changed = deployment("web", **{"note": "v2"})
+    result = run(
+        sync_app(kube_config, [changed], namespace=namespace, sync_policy=policy,
+                 ignore_differences=ignore)
+    )  # fmt: skip
+    assert result["phase"] == "Succeeded", result["message"]
+    live = _json(kubectl, "deployment", "web", "-n", namespace)
+    assert live["spec"]["replicas"] == 3
+    assert live["metadata"]["annotations"]["note"] == "v2"
+
+
+def test_apply_out_of_sync_only_applies_only_changed_resources(
+    kube_config: ClusterConfig, namespace: str, kubectl: Kubectl
+) -> None:
+    policy = {"syncOptions": ["ApplyOutOfSyncOnly=true"]}
+    first = [cm("same"), cm("changing", data={"v": "1"})]
+    assert (
+        run(sync_app(kube_config, first, namespace=namespace, sync_policy=policy))["phase"]
+        == "Succeeded"
+    )
+    before = _json(kubectl, "configmap", "same", "-n", namespace)["metadata"]["resourceVersion"]
+    second = [cm("same"), cm("changing", data={"v": "2"})]
+    result = run(sync_app(kube_config, second, namespace=namespace, sync_policy=policy))
+    assert result["phase"] == "Succeeded", result["message"]
+    assert [r["name"] for r in result["syncResult"]["resources"]] == ["changing"]
+    assert _json(kubectl, "configmap", "changing", "-n", namespace)["data"] == {"v": "2"}
+    after = _json(kubectl, "configmap", "same", "-n", namespace)["metadata"]["resourceVersion"]
+    assert after == before
+
+
+def test_label_tracking_sets_the_instance_label(
+    kube_config: ClusterConfig, namespace: str, kubectl: Kubectl
+) -> None:
+    from kaiun.engine import SyncContext, prepare_targets
+    from kaiun.kube import KubeClient
+    from kaiun.model.tracking import TrackingMethod
+
+    async def prepared() -> list[dict]:
+        async with await KubeClient.connect(kube_config) as client:
+            ctx = SyncContext(client=client, app_name="guestbook", app_namespace="argocd",
+                              destination_namespace=namespace,
+                              tracking_method=TrackingMethod.ANNOTATION_AND_LABEL)  # fmt: skip
+            ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x",
+                  "namespace": "ignored"}}  # fmt: skip
+            return await prepare_targets(ctx, [cm("c"), ns])
+
+    c, ns = run(prepared())
+    assert c["metadata"]["namespace"] == namespace
+    assert c["metadata"]["labels"]["app.kubernetes.io/instance"] == "guestbook"
+    assert c["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"] == (
+        f"guestbook:/ConfigMap:{namespace}/c"
+    )
+    assert "namespace" not in ns["metadata"]  # cluster-scoped
+    assert ns["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"] == (
+        "guestbook:/Namespace:/x"
+    )
+
+
+def test_prune_confirm_waits_for_approval(
+    kube_config: ClusterConfig, namespace: str, kubectl: Kubectl
+) -> None:
+    from tests.integration.sync.conftest import Recorder
+
+    held = cm("held", **{"argocd.argoproj.io/sync-options": "Prune=confirm"})
+    assert run(sync_app(kube_config, [cm("keep"), held], namespace=namespace))["phase"] == (
+        "Succeeded"
+    )
+    live = run(tracked(kube_config, namespace))
+    rec = Recorder()
+
+    def approved() -> bool:
+        # Approve once the operation has reported that it waits for confirmation.
+        return any(s["message"].startswith("Waiting for pruning confirmation") for s in rec.states)
+
+    result = run(
+        sync_app(kube_config, [cm("keep")], namespace=namespace, live=live, recorder=rec,
+                 sync={"prune": True}, prune_confirmed=approved)
+    )  # fmt: skip
+    assert result["phase"] == "Succeeded", result["message"]
+    waiting = [s for s in rec.states if s["message"].startswith("Waiting for pruning")]
+    assert waiting[0]["message"] == "Waiting for pruning confirmation of v1/ConfigMap/held"
+    assert waiting[0]["phase"] == "Running"
+    assert not _exists(kubectl, namespace, "configmap", "held")
