@@ -39,6 +39,7 @@ def test_engine_contract() -> None:
         "terminate_requested",
         "ignore_differences",
         "sleep",
+        "prune_confirmed",
     ]
     assert list(inspect.signature(engine.prepare_targets).parameters) == ["ctx", "manifests"]
     fields = [f for f in engine.SyncContext.__dataclass_fields__]
