@@ -21,6 +21,7 @@ from kaiun import diff, health, sync
 from kaiun.engine.execute import Executor
 from kaiun.engine.observe import kind_info, read_live
 from kaiun.kube import KubeClient
+from kaiun.kube import errors as kube_errors
 from kaiun.model import tracking
 from kaiun.model.tracking import TrackingMethod
 from kaiun.sync import options as opt
@@ -226,10 +227,17 @@ class _Operation:
         if self.malformed:
             message = "one or more manifests are not Kubernetes objects (expected a mapping)"
             return state.with_phase(sync.OperationPhase.FAILED, message), False
-        invalid, unknown = await self._inspect()
+        try:
+            invalid, unknown = await self._inspect()
+        except kube_errors.KubeError as exc:
+            return state.with_phase(sync.OperationPhase.ERROR, f"discovery failed: {exc}"), False
         poll = _POLL_MIN
         while True:
-            tasks = await self._tasks(invalid, unknown)
+            try:
+                tasks = await self._tasks(invalid, unknown)
+            except kube_errors.KubeError as exc:
+                message = f"failed to read the live state: {exc}"
+                return state.with_phase(sync.OperationPhase.ERROR, message), False
             if terminate_requested():
                 decided = sync.terminate(state, tasks)
                 state = await self._execute(decided.state, decided)
