@@ -86,3 +86,64 @@ def test_hook_failed_policy_deletes_failed_hook(
     assert [r["name"] for r in result["syncResult"]["resources"]] == ["pre"]
     assert kubectl.run("get", "configmap", "conf", "-n", namespace, check=False).returncode != 0
     assert kubectl.run("get", "job", "pre", "-n", namespace, check=False).returncode != 0
+
+
+def test_seed_example_namespace_waves_and_presync_hook(
+    kube_config: ClusterConfig, kubectl: Kubectl
+) -> None:
+    import uuid
+
+    app_ns = f"my-app-{uuid.uuid4().hex[:6]}"
+    namespace = {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": app_ns, "annotations": {"argocd.argoproj.io/sync-wave": "-1"}},
+    }
+    web = deployment("my-app", 1)
+    web["metadata"]["namespace"] = app_ns
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            "name": "my-app",
+            "namespace": app_ns,
+            "annotations": {"argocd.argoproj.io/sync-wave": "2"},
+        },
+        "spec": {"selector": {"app": "my-app"}, "ports": [{"port": 80}]},
+    }
+    hook = job_hook("db-migration", "PreSync", policy="HookSucceeded")
+    hook["metadata"]["namespace"] = app_ns
+    try:
+        result = run(sync_app(kube_config, [namespace, web, service, hook], namespace=app_ns))
+        assert result["phase"] == "Succeeded", result["message"]
+        order = [(r["kind"], r["syncPhase"]) for r in result["syncResult"]["resources"]]
+        # The hook lives in the namespace, so the Namespace moves ahead of it (PreSync).
+        assert order == [
+            ("Namespace", "PreSync"),
+            ("Job", "PreSync"),
+            ("Deployment", "Sync"),
+            ("Service", "Sync"),
+        ]
+        assert kubectl.run("get", "job", "db-migration", "-n", app_ns, check=False).returncode
+        kubectl("get", "service", "my-app", "-n", app_ns)
+    finally:
+        kubectl.run("delete", "namespace", app_ns, "--wait=false", check=False)
+
+
+def test_resync_recreates_a_changed_hook(
+    kube_config: ClusterConfig, namespace: str, kubectl: Kubectl
+) -> None:
+    first = job_hook("migrate", "PreSync")
+    assert run(sync_app(kube_config, [cm("c"), first], namespace=namespace))["phase"] == (
+        "Succeeded"
+    )
+    uid = json.loads(kubectl("get", "job", "migrate", "-n", namespace, "-o", "json"))["metadata"][
+        "uid"
+    ]
+    changed = job_hook("migrate", "PreSync")
+    changed["spec"]["template"]["spec"]["containers"][0]["image"] = "busybox:1.37"  # immutable
+    result = run(sync_app(kube_config, [cm("c"), changed], namespace=namespace))
+    assert result["phase"] == "Succeeded", result["message"]
+    job = json.loads(kubectl("get", "job", "migrate", "-n", namespace, "-o", "json"))
+    assert job["metadata"]["uid"] != uid
+    assert job["spec"]["template"]["spec"]["containers"][0]["image"] == "busybox:1.37"
