@@ -9,7 +9,9 @@ Services and Deployments in equal thirds, spread evenly over the waves):
   delay), in this process, with a fresh client (discovery included). Between waves it waits
   for the wave to be healthy, as Argo CD does; kubectl does not wait.
 - baseline: one ``kubectl apply -f <wave>.yaml`` process per wave, in wave order.
-The order of the two alternates between runs. Reports medians and the ratio.
+The order of the two alternates between runs; after each measurement the cluster settles
+(every Deployment Available) and both namespaces are deleted at the end of a run, so each
+measurement starts on a quiet cluster. Reports medians and the ratio.
 """
 
 from __future__ import annotations
@@ -81,12 +83,11 @@ def manifests(total: int, waves: int) -> list[dict[str, Any]]:
                                  "ports": [{"port": 80, "targetPort": 8080}]}})  # fmt: skip
         else:
             labels = {"app": name}
+            container = {"name": "app", "image": "nginx:1.25", "ports": [{"containerPort": 8080}]}
+            template = {"metadata": {"labels": labels}, "spec": {"containers": [container]}}
+            spec = {"replicas": 1, "selector": {"matchLabels": labels}, "template": template}
             out.append({"apiVersion": "apps/v1", "kind": "Deployment",
-                        "metadata": {"name": name, "annotations": ann},
-                        "spec": {"replicas": 1, "selector": {"matchLabels": labels},
-                                 "template": {"metadata": {"labels": labels}, "spec": {
-                                     "containers": [{"name": "app", "image": "nginx:1.25",
-                                                     "ports": [{"containerPort": 8080}]}]}}}})  # fmt: skip
+                        "metadata": {"name": name, "annotations": ann}, "spec": spec})  # fmt: skip
     return out
 
 
@@ -125,6 +126,13 @@ def kubectl_sync(server: Server, objs: list[dict[str, Any]], namespace: str, roo
     return time.perf_counter() - start
 
 
+def settle(server: Server, namespace: str) -> None:
+    """Wait until the namespace's Deployments are available, so the next measurement starts
+    on a quiet cluster (kubectl does not wait; kaiun waits for all but its last wave)."""
+    server.kubectl("wait", "--for=condition=Available", "deployment", "--all", "-n", namespace,
+                   "--timeout=300s")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resources", type=int, default=200)
@@ -143,12 +151,15 @@ def main() -> None:
                 ns_k, ns_b = f"k-{uuid.uuid4().hex[:6]}", f"b-{uuid.uuid4().hex[:6]}"
                 for ns in (ns_k, ns_b):
                     server.kubectl("create", "namespace", ns)
-                if run % 2 == 0:
-                    kaiun_times.append(asyncio.run(kaiun_sync(server.kubeconfig, objs, ns_k)))
-                    kubectl_times.append(kubectl_sync(server, objs, ns_b, root))
-                else:
-                    kubectl_times.append(kubectl_sync(server, objs, ns_b, root))
-                    kaiun_times.append(asyncio.run(kaiun_sync(server.kubeconfig, objs, ns_k)))
+                order = ["kaiun", "kubectl"] if run % 2 == 0 else ["kubectl", "kaiun"]
+                for tool in order:
+                    if tool == "kaiun":
+                        kaiun_times.append(asyncio.run(kaiun_sync(server.kubeconfig, objs, ns_k)))
+                        settle(server, ns_k)
+                    else:
+                        kubectl_times.append(kubectl_sync(server, objs, ns_b, root))
+                        settle(server, ns_b)
+                server.kubectl("delete", "namespace", ns_k, ns_b, "--wait=true", "--timeout=300s")
                 print(f"run {run + 1}: kaiun {kaiun_times[-1]:.2f} s, "
                       f"kubectl {kubectl_times[-1]:.2f} s, "
                       f"ratio {kaiun_times[-1] / kubectl_times[-1]:.2f}x", flush=True)  # fmt: skip
