@@ -151,11 +151,17 @@ async def run_operation(
         final = snapshot(sync_state.with_phase(sync.OperationPhase.ERROR, str(exc)), None, True)
         await persist(final)
         return final
+    last_saved: Obj = {}
     while True:
         op = _Operation(ctx, request, desired, live, revision, _unix(started_at), rules)
 
         async def save(current: sync.SyncState) -> None:
-            await persist(snapshot(current, request, False))
+            # Polls that change nothing are not written (each write is an API update).
+            doc = snapshot(current, request, False)
+            if doc != last_saved:
+                last_saved.clear()
+                last_saved.update(doc)
+                await persist(doc)
 
         sync_state, terminated = await op.run(
             sync_state, save, terminate_requested, sleep, prune_confirmed
