@@ -109,11 +109,27 @@ class Executor:
         if options.server_side_apply:
             if live is not None and not dry_run and options.client_side_apply_migration:
                 await self._migrate_csa(live)
-            await self.client.apply(
-                target, field_manager=self.field_manager, force=True, dry_run=dry_run
+            info = await self.client.info(str(target.get("apiVersion", "")), task.key.kind)
+            await self.client.request(
+                "PATCH",
+                info.path(task.key.namespace or None, task.key.name),
+                params={**self._params(task, dry_run), "force": "true"},
+                body=target,
+                content_type="application/apply-patch+yaml",
             )
             return f"{label} serverside-applied"
         return await self._apply_client_side(task, target, live, dry_run=dry_run)
+
+    def _params(self, task: sync.SyncTask, dry_run: bool) -> dict[str, str]:
+        """Write parameters as kubectl sends them: strict field validation unless
+        ``Validate=false`` (then unknown fields are dropped silently)."""
+        params = {
+            "fieldManager": self.field_manager,
+            "fieldValidation": "Ignore" if task.options.is_(opt.VALIDATE, "false") else "Strict",
+        }
+        if dry_run:
+            params["dryRun"] = "All"
+        return params
 
     async def _apply_client_side(
         self, task: sync.SyncTask, target: Obj, live: Obj | None, *, dry_run: bool
@@ -124,7 +140,7 @@ class Executor:
         modified = with_last_applied(target)
         info = await self.client.info(str(target.get("apiVersion", "")), task.key.kind)
         namespace = task.key.namespace or None
-        params = {"fieldManager": self.field_manager, **({"dryRun": "All"} if dry_run else {})}
+        params = self._params(task, dry_run)
         if live is None:
             await self.client.request("POST", info.path(namespace), params=params, body=modified)
             return f"{label} created"
