@@ -205,6 +205,22 @@ def test_ignore_resource_updates(runner: CacheRunner, kubectl: Kubectl, namespac
     assert runner.seen(lambda e: e.key == key)[1].type == "MODIFIED"
 
 
+def test_ignore_resource_updates_jq_default(
+    runner: CacheRunner, kubectl: Kubectl, namespace: str
+) -> None:
+    """Argo CD 3.x ships a jq rule ignoring cluster-autoscaler's ConfigMap annotation."""
+    key = ResourceKey("", "ConfigMap", namespace, "status")
+    _apply(kubectl, _cm(namespace, "status", "shop", a="1"))
+    wait_for(lambda: runner.seen(lambda e: e.key == key), what="ADDED event")
+    note = "cluster-autoscaler.kubernetes.io/last-updated"
+    out = kubectl("annotate", "configmap", "status", "-n", namespace, f"{note}=t1", "-o", "json")
+    rv = json.loads(out)["metadata"]["resourceVersion"]
+    wait_for(lambda: runner.sync(lambda: (r := runner.cache.get(key)) and r.resource_version == rv))
+    assert [e.type for e in runner.seen(lambda e: e.key == key)] == ["ADDED"]
+    kubectl("annotate", "configmap", "status", "-n", namespace, "other=1")
+    wait_for(lambda: len(runner.seen(lambda e: e.key == key)) == 2, what="annotation event")
+
+
 def test_ignore_resource_updates_disabled(
     kube_config: ClusterConfig, kubectl: Kubectl, namespace: str
 ) -> None:

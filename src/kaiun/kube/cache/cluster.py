@@ -303,7 +303,8 @@ class ClusterCache:
         apps = self.index.apps_of(rec)
         if apps:
             rec.obj = obj
-            rec.fingerprint = fingerprint(obj, s.ignored_pointers(info.group, info.kind))
+            ignores = s.update_ignores(info.group, info.kind)
+            rec.fingerprint = fingerprint(obj, ignores.pointers, ignores.rules)
         self.index.upsert(rec)
         if (info.group, info.kind) == CRD_GROUP_KIND:
             self._refresh_kinds.set()
