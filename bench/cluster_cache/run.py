@@ -1,13 +1,15 @@
 """Cluster cache initial sync and "app touched" latency against the local cluster.
 
-Run: ``.venv/bin/python bench/cluster_cache/run.py [--objects 50000] [--runs 5]``.
+Run: ``.venv/bin/python bench/cluster_cache/run.py [--objects 50000] [--runs 5] [--gc pause]``.
 
 The local cluster runs as its own process (``kaiun localcluster serve``), filled with
 ``--objects`` objects over 30 kinds (10 built-in, 20 CRDs; one in five tracked by an app).
 Each run, in order:
 - baseline: ``kubectl get --raw <collection>`` of each of the 30 kinds, one after another;
 - kaiun: a fresh Python process builds a ``ClusterCache`` (default settings: every listable
-  kind) and waits until it is synced; reports the time and its RSS growth;
+  kind; ``--gc pause``, the default here, opts into ``pause_gc=True``, ``--gc default``
+  leaves the collector alone as the cache does by default) and waits until it is synced;
+  reports the time and its RSS growth;
 - latency: in that process, a writer thread creates tracked ConfigMaps at 200/s while the
   cache watches; the time from sending a write to the "app touched" callback, p50/p99.
 """
@@ -186,11 +188,11 @@ def rss():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
 
-async def main(kubeconfig, port, ca, token, writes):
+async def main(kubeconfig, port, ca, token, writes, pause_gc):
     cfg = from_kubeconfig(kubeconfig)
     base = rss()
     client = await KubeClient.connect(cfg)
-    cache = ClusterCache(client, pause_gc=True)
+    cache = ClusterCache(client, pause_gc=pause_gc)
     t = time.perf_counter()
     await cache.start()
     status = await cache.wait_synced(600)
@@ -240,14 +242,14 @@ async def main(kubeconfig, port, ca, token, writes):
                       "p99_ms": 1000 * lat[int(len(lat) * 0.99)], "seen": len(lat),
                       "write_rate": rate}))
 
-asyncio.run(main(*sys.argv[1:5], int(sys.argv[5])))
+asyncio.run(main(*sys.argv[1:5], int(sys.argv[5]), sys.argv[6] == "pause"))
 """
 
 
-def probe(server: Server, writes: int) -> dict[str, float]:
+def probe(server: Server, writes: int, gc_mode: str) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, "-c", PROBE, str(server.kubeconfig), str(server.port),
-         str(server.dir / "pki" / "ca.crt"), server.token, str(writes)],
+         str(server.dir / "pki" / "ca.crt"), server.token, str(writes), gc_mode],
         capture_output=True, text=True, check=True, timeout=1200,
     ).stdout  # fmt: skip
     return dict(json.loads(out.strip().splitlines()[-1]))
@@ -259,6 +261,12 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--writes", type=int, default=1000)
     ap.add_argument("--data-dir", type=Path, help="keep the filled cluster here for reruns")
+    ap.add_argument(
+        "--gc",
+        choices=("pause", "default"),
+        default="pause",
+        help="pause: ClusterCache(pause_gc=True) (opt-in); default: the collector untouched",
+    )
     args = ap.parse_args()
     results: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -274,7 +282,7 @@ def main() -> None:
                 marker.touch()
             for run in range(args.runs):
                 results.setdefault("kubectl_s", []).append(kubectl_lists(server))
-                for key, value in probe(server, args.writes).items():
+                for key, value in probe(server, args.writes, args.gc).items():
                     results.setdefault(key, []).append(value)
                 results.setdefault("ratio", []).append(
                     results["sync_s"][-1] / results["kubectl_s"][-1]
@@ -304,7 +312,8 @@ def main() -> None:
         f"event -> app touched at {med['write_rate']:.0f} writes/s: p50 {med['p50_ms']:.1f} ms,"
         f" p99 {med['p99_ms']:.1f} ms"
     )
-    print(f"machine: {os.cpu_count()} cores")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"machine: {os.cpu_count()} cores, load average at the end {load}; gc mode {args.gc}")
 
 
 if __name__ == "__main__":
