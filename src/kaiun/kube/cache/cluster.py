@@ -187,6 +187,8 @@ class ClusterCache:
             watcher = self._watchers.pop(wkey)
             await watcher.stop()
             self._drop_kind(watcher)
+            if not any(k[:2] == wkey[:2] for k in self._watchers):
+                self._warnings.pop(wkey[:2], None)  # a forbidden kind no longer served
         todo = [
             (wkey, info, ns)
             for wkey, (info, ns) in wanted.items()
