@@ -1,6 +1,7 @@
 """Cluster cache initial sync and "app touched" latency against the local cluster.
 
-Run: ``.venv/bin/python bench/cluster_cache/run.py [--objects 50000] [--runs 5] [--gc pause]``.
+Run: ``.venv/bin/python bench/cluster_cache/run.py [--objects 50000] [--runs 5] [--gc pause]``
+(``--gc both`` runs one sync of each mode per run against the same baseline).
 
 The local cluster runs as its own process (``kaiun localcluster serve``), filled with
 ``--objects`` objects over 30 kinds (10 built-in, 20 CRDs; one in five tracked by an app).
@@ -255,51 +256,19 @@ def probe(server: Server, writes: int, gc_mode: str) -> dict[str, float]:
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--objects", type=int, default=50_000)
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--writes", type=int, default=1000)
-    ap.add_argument("--data-dir", type=Path, help="keep the filled cluster here for reruns")
-    ap.add_argument(
-        "--gc",
-        choices=("pause", "default"),
-        default="pause",
-        help="pause: ClusterCache(pause_gc=True) (opt-in); default: the collector untouched",
-    )
-    args = ap.parse_args()
-    results: dict[str, list[float]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        root = args.data_dir or Path(tmp)
-        root.mkdir(parents=True, exist_ok=True)
-        marker = root / f"filled-{args.objects}"
-        server = Server(root)
-        try:
-            if not marker.exists():
-                t = time.perf_counter()
-                asyncio.run(fill(server, args.objects))
-                print(f"filled {args.objects} objects in {time.perf_counter() - t:.0f} s")
-                marker.touch()
-            for run in range(args.runs):
-                results.setdefault("kubectl_s", []).append(kubectl_lists(server))
-                for key, value in probe(server, args.writes, args.gc).items():
-                    results.setdefault(key, []).append(value)
-                results.setdefault("ratio", []).append(
-                    results["sync_s"][-1] / results["kubectl_s"][-1]
-                )
-                # The latency writes of this run are deleted so every run syncs the same set.
-                subprocess.run(
-                    ["kubectl", "delete", "configmap", "-n", NS, "--wait=false", "-l", "!bench"],
-                    env={**os.environ, "KUBECONFIG": str(server.kubeconfig)},
-                    capture_output=True, check=True,
-                )  # fmt: skip
-                print(
-                    f"run {run}: " + ", ".join(f"{k}={v[-1]:.3f}" for k, v in results.items()),
-                    flush=True,
-                )
-        finally:
-            server.stop()
+def clear_latency_writes(server: Server) -> None:
+    """Delete a run's latency writes so every sync lists the same set."""
+    subprocess.run(
+        ["kubectl", "delete", "configmap", "-n", NS, "--wait=false", "-l", "!bench"],
+        env={**os.environ, "KUBECONFIG": str(server.kubeconfig)},
+        capture_output=True, check=True,
+    )  # fmt: skip
+
+
+def report(mode: str, results: dict[str, list[float]]) -> None:
+    """Medians of one GC mode's runs."""
     med = {k: statistics.median(v) for k, v in results.items()}
+    print(f"--gc {mode}:")
     print(json.dumps({k: round(v, 4) for k, v in med.items()}, indent=2))
     print(
         f"initial sync of {med['objects']:.0f} objects ({med['kinds']:.0f} kinds watched):"
@@ -312,8 +281,56 @@ def main() -> None:
         f"event -> app touched at {med['write_rate']:.0f} writes/s: p50 {med['p50_ms']:.1f} ms,"
         f" p99 {med['p99_ms']:.1f} ms"
     )
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"machine: {os.cpu_count()} cores, load average at the end {load}; gc mode {args.gc}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--objects", type=int, default=50_000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--writes", type=int, default=1000)
+    ap.add_argument("--data-dir", type=Path, help="keep the filled cluster here for reruns")
+    ap.add_argument(
+        "--gc",
+        choices=("pause", "default", "both"),
+        default="pause",
+        help="pause: ClusterCache(pause_gc=True) (opt-in); default: the collector untouched;"
+        " both: one of each per run, against the same baseline",
+    )
+    args = ap.parse_args()
+    modes = ["pause", "default"] if args.gc == "both" else [args.gc]
+    results: dict[str, dict[str, list[float]]] = {m: {} for m in modes}
+    load_start = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = args.data_dir or Path(tmp)
+        root.mkdir(parents=True, exist_ok=True)
+        marker = root / f"filled-{args.objects}"
+        server = Server(root)
+        try:
+            if not marker.exists():
+                t = time.perf_counter()
+                asyncio.run(fill(server, args.objects))
+                print(f"filled {args.objects} objects in {time.perf_counter() - t:.0f} s")
+                marker.touch()
+            for run in range(args.runs):
+                baseline = kubectl_lists(server)
+                for mode in modes:
+                    res = results[mode]
+                    res.setdefault("kubectl_s", []).append(baseline)
+                    for key, value in probe(server, args.writes, mode).items():
+                        res.setdefault(key, []).append(value)
+                    res.setdefault("ratio", []).append(res["sync_s"][-1] / baseline)
+                    clear_latency_writes(server)
+                    print(
+                        f"run {run} gc={mode}: "
+                        + ", ".join(f"{k}={v[-1]:.3f}" for k, v in res.items()),
+                        flush=True,
+                    )
+        finally:
+            server.stop()
+    for mode in modes:
+        report(mode, results[mode])
+    load = f"{load_start:.1f} -> {os.getloadavg()[0]:.1f}"
+    print(f"machine: {os.cpu_count()} cores, 1-minute load average {load}")
 
 
 if __name__ == "__main__":
