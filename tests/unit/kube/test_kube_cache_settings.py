@@ -119,6 +119,8 @@ def test_ignore_updates_defaults_are_argo_cd_3x() -> None:
 def test_ignore_updates_key_replaces_only_its_default() -> None:
     s = CacheSettings.from_argocd_cm(
         {
+            # Without this, /status stays ignored through ignoreDifferences (next test).
+            "resource.compareoptions": "ignoreResourceStatusField: off\n",
             "resource.customizations.ignoreResourceUpdates.all": "",
             "resource.customizations.ignoreResourceUpdates.apps_ReplicaSet": (
                 "jqPathExpressions: ['.spec.replicas']\n"
@@ -180,3 +182,28 @@ def test_ignore_updates_enabled_parses_like_go(value: str, enabled: bool) -> Non
 def test_bad_ignore_update_settings(data: dict[str, str]) -> None:
     with pytest.raises(ConfigError, match="argocd-cm"):
         CacheSettings.from_argocd_cm(data)
+
+
+@pytest.mark.parametrize(
+    ("compare_options", "pod_status", "crd_status"),
+    [
+        ("", True, True),
+        ("ignoreResourceStatusField: all\n", True, True),
+        ("ignoreResourceStatusField: crd\n", False, True),
+        ("ignoreResourceStatusField: off\n", False, False),
+        ("ignoreDifferencesOnResourceUpdates: false\n", False, False),
+    ],
+)  # fmt: skip
+def test_status_ignored_through_ignore_differences(
+    compare_options: str, pod_status: bool, crd_status: bool
+) -> None:
+    """With the shipped ``.all`` default replaced, /status is still ignored through the
+    system ignoreDifferences that ``ignoreResourceStatusField`` implies, as in Argo CD."""
+    data = {
+        "resource.customizations.ignoreResourceUpdates.all": "",
+        "resource.compareoptions": compare_options,
+    }
+    s = CacheSettings.from_argocd_cm(data)
+    assert ("/status" in s.ignored_pointers("", "Pod")) is pod_status
+    crd = s.ignored_pointers("apiextensions.k8s.io", "CustomResourceDefinition")
+    assert ("/status" in crd) is crd_status

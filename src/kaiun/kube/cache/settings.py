@@ -4,10 +4,10 @@
 and instance label, ``resource.respectRBAC``, and what ``ignoreResourceUpdates`` ignores:
 ``resource.ignoreResourceUpdatesEnabled``, the ``ignoreResourceUpdates`` customizations
 (split keys, ``.all`` and the nested ``resource.customizations``; JSON pointers and jq path
-expressions) over Argo CD 3.x's shipped defaults, plus the
-system-level ``ignoreDifferences`` unless ``resource.compareoptions`` turns
-``ignoreDifferencesOnResourceUpdates`` off. Parsing the customizations is the settings
-room's; the jq programs are the diff room's.
+expressions) over Argo CD 3.x's shipped defaults, plus the system-level ``ignoreDifferences``
+(with the ``/status`` rules ``ignoreResourceStatusField`` implies) unless
+``resource.compareoptions`` turns ``ignoreDifferencesOnResourceUpdates`` off. Parsing the
+customizations is the settings room's; the jq programs are the diff room's.
 """
 
 from __future__ import annotations
@@ -169,8 +169,27 @@ def _update_rules(data: Mapping[str, str]) -> tuple[diff.IgnoreRule, ...]:
     rules = rc.ignore_resource_update_rules(defaults) + rc.ignore_resource_update_rules(own)
     on_updates = options.get("ignoreDifferencesOnResourceUpdates", True)
     if _parse_bool(str(on_updates), "resource.compareoptions ignoreDifferencesOnResourceUpdates"):
-        rules += rc.ignore_rules(own)
+        rules += rc.ignore_rules(own) + _status_rules(options)
     return rules
+
+
+def _status_rules(options: Mapping[str, Any]) -> tuple[diff.IgnoreRule, ...]:
+    """The system ignoreDifferences Argo CD derives from ``ignoreResourceStatusField``.
+
+    ``all`` (the 3.x default) ignores ``/status`` of every kind; ``off``/``false``/``none``
+    nothing; ``crd`` and anything else the CustomResourceDefinition kind's ``/status`` and
+    ``/spec/preserveUnknownFields``.
+    """
+    mode = str(options.get("ignoreResourceStatusField", "all")).strip().lower()
+    if mode == "all":
+        return (diff.IgnoreRule(group="*", kind="*", json_pointers=("/status",)),)
+    if mode in ("off", "false", "none"):
+        return ()
+    pointers = ("/status", "/spec/preserveUnknownFields")
+    crd = diff.IgnoreRule(
+        group="apiextensions.k8s.io", kind="CustomResourceDefinition", json_pointers=pointers
+    )
+    return (crd,)
 
 
 _DEFAULT_UPDATE_RULES = _update_rules({})
