@@ -5,8 +5,17 @@ from __future__ import annotations
 import click
 
 from kaiun import __version__
-from kaiun.cli import localcluster, repo_render, up
+from kaiun.cli import (
+    admin_initial_password,
+    admin_rbac,
+    imageupdater,
+    localcluster,
+    proj,
+    repo_render,
+    up,
+)
 from kaiun.cli.admin import admin
+from kaiun.cli.admin import settings as admin_settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,6 +34,10 @@ cli.add_command(up.up)
 cli.add_command(repo_render.repo_group)
 cli.add_command(repo_render.repo_server)
 cli.add_command(admin)
+admin_settings.add_command(admin_rbac.rbac)
+admin.add_command(admin_initial_password.initial_password)
+cli.add_command(imageupdater.group)
+cli.add_command(proj.proj)
 
 
 def main() -> None:
