@@ -5,7 +5,10 @@ from __future__ import annotations
 import click
 
 from kaiun import __version__
+from kaiun.cli import account as account_cli
 from kaiun.cli import admin_initial_password, admin_rbac, localcluster, repo_render, up
+from kaiun.cli import login as login_cli
+from kaiun.cli import server as server_cli
 from kaiun.cli.admin import admin
 from kaiun.cli.admin import settings as admin_settings
 
@@ -28,6 +31,11 @@ cli.add_command(repo_render.repo_server)
 cli.add_command(admin)
 admin_settings.add_command(admin_rbac.rbac)
 admin.add_command(admin_initial_password.initial_password)
+cli.add_command(server_cli.server)
+cli.add_command(login_cli.login)
+cli.add_command(login_cli.logout)
+cli.add_command(login_cli.context)
+cli.add_command(account_cli.account)
 
 
 def main() -> None:
