@@ -107,7 +107,7 @@ def auth_server(
                     tls_dir=tls_dir,
                     started=started,
                     stop=stop,
-                )  # fmt: skip
+                )
             )
             await asyncio.wait(
                 {task, asyncio.create_task(started.wait())}, return_when=asyncio.FIRST_COMPLETED

@@ -1,4 +1,4 @@
-"""Every endpoint of the API server × admin, a ``role:readonly`` user, a project-role token
+"""Every endpoint of the API server against admin, a ``role:readonly`` user, a project-role token
 and an unauthenticated caller, with real accounts, tokens and argocd-rbac-cm."""
 
 from __future__ import annotations
