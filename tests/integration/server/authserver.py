@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import ssl
 import threading
 import uuid
 from collections.abc import Iterator
@@ -36,7 +37,7 @@ class AuthServer:
 
     def client(self, token: str | None = None, **kwargs: Any) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        verify: Any = str(self.ca) if self.ca else True
+        verify: Any = ssl.create_default_context(cafile=str(self.ca)) if self.ca else True
         return httpx.Client(base_url=self.url, headers=headers, timeout=30, verify=verify, **kwargs)
 
     def secret(self, name: str) -> dict[str, str]:
