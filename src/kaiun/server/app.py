@@ -40,7 +40,14 @@ def create_app(ctx: ServerContext) -> FastAPI:
     async def _json_only(request: Request, call_next: Any) -> Any:
         # CSRF (GHSA-92mw-q256-5vwg): a cross-site form can send cookies with a text/plain
         # or form body, never with application/json; so writes must be JSON.
-        if request.method in _BODY_METHODS and request.url.path.startswith("/api/"):
+        # Webhooks are authenticated by their signatures, not cookies, and some providers
+        # post forms.
+        path = request.url.path
+        if (
+            request.method in _BODY_METHODS
+            and path.startswith("/api/")
+            and not path.startswith("/api/webhook")
+        ):
             kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if kind != "application/json":
                 err = UnsupportedMediaType("request body must be application/json")
