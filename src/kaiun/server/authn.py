@@ -5,7 +5,9 @@ The four are read together into a snapshot that is reloaded when older than
 ``refresh_seconds`` (and at once after the server itself changes one), so an edited
 argocd-rbac-cm, a disabled account or a deleted token take effect within that time without
 a restart. A policy that cannot be parsed is logged and the previous one kept, as Argo CD
-does. Logged-out token ids are remembered until the token would have expired.
+does. Logged-out token ids are remembered until the token would have expired, in memory
+and in ConfigMap ``kaiun-revoked-tokens`` (id -> expiry, epoch seconds; 0 for never), so a
+restarted server or another replica refuses them too. Token ids are not secrets.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from kaiun.settings.login_throttle import parse_login_throttle
 log = logging.getLogger(__name__)
 
 RBAC_CM = "argocd-rbac-cm"
+REVOKED_CM = "kaiun-revoked-tokens"
+_WRITE_RETRIES = 5
 DEFAULT_SESSION_SECONDS = 24 * 3600
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
 _UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
@@ -122,6 +126,7 @@ class AuthSecurity:
         except kerrors.NotFound:
             rbac_cm = {}
         snap.rbac_data = {str(k): str(v) for k, v in (rbac_cm.get("data") or {}).items()}
+        self._remember(await self._stored_revocations())
         if snap.rbac_data != self._snap.rbac_data:
             self._reload_policy(snap.rbac_data)
         else:
@@ -157,11 +162,49 @@ class AuthSecurity:
         seconds = parse_duration(raw) if raw else None
         return seconds if seconds and seconds > 0 else DEFAULT_SESSION_SECONDS
 
-    def revoke(self, token_id: str, expires_at: float | None) -> None:
-        """Refuse ``token_id`` from now until ``expires_at`` (None: for good)."""
+    async def revoke(self, token_id: str, expires_at: float | None) -> None:
+        """Refuse ``token_id`` from now until ``expires_at`` (None: for good), here at once
+        and, through the cluster, on every server."""
+        until = expires_at if expires_at is not None else float("inf")
+        self._remember({token_id: until})
+        try:
+            await self._store_revocation(token_id, until)
+        except kerrors.KubeError as exc:
+            log.warning("logout recorded in memory only: %s", type(exc).__name__)
+
+    def _remember(self, entries: Mapping[str, float]) -> None:
         now = self._clock()
-        self._revoked = {k: v for k, v in self._revoked.items() if v > now}
-        self._revoked[token_id] = expires_at if expires_at is not None else float("inf")
+        merged = {**self._revoked, **entries}
+        self._revoked = {k: v for k, v in merged.items() if v > now}
+
+    async def _stored_revocations(self) -> dict[str, float]:
+        try:
+            cm = await self.client.get("v1", "ConfigMap", REVOKED_CM, self.namespace)
+        except kerrors.NotFound:
+            return {}
+        return {k: _expiry(v) for k, v in (cm.get("data") or {}).items()}
+
+    async def _store_revocation(self, token_id: str, until: float) -> None:
+        now = self._clock()
+        value = "0" if until == float("inf") else str(int(until))
+        for _ in range(_WRITE_RETRIES):
+            try:
+                cm = await self.client.get("v1", "ConfigMap", REVOKED_CM, self.namespace)
+            except kerrors.NotFound:
+                cm = None
+            data = {k: v for k, v in ((cm or {}).get("data") or {}).items() if _expiry(v) > now}
+            data[token_id] = value
+            try:
+                if cm is None:
+                    meta = {"name": REVOKED_CM, "namespace": self.namespace}
+                    await self.client.create(
+                        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": data}
+                    )
+                else:
+                    await self.client.replace({**cm, "data": data})
+                return
+            except (kerrors.Conflict, kerrors.AlreadyExists):
+                continue
 
     def _is_revoked(self, token_id: str) -> bool:
         return token_id in self._revoked and self._revoked[token_id] > self._clock()
@@ -194,6 +237,15 @@ class AuthSecurity:
         if caller is None or caller.anonymous:
             return self._enforcer.enforce(None, resource, action, obj)
         return self._enforcer.enforce(caller.claims, resource, action, obj)
+
+
+def _expiry(value: Any) -> float:
+    """A stored expiry: epoch seconds, 0 (or unreadable) meaning never."""
+    try:
+        seconds = int(str(value))
+    except ValueError:
+        return float("inf")
+    return float(seconds) if seconds > 0 else float("inf")
 
 
 def _as_list(value: Any) -> list[str]:

@@ -95,7 +95,7 @@ async def delete_session(
     token_id = caller.claims.get("jti")
     if isinstance(token_id, str) and token_id:
         exp = caller.claims.get("exp")
-        security.revoke(token_id, float(exp) if isinstance(exp, int) else None)
+        await security.revoke(token_id, float(exp) if isinstance(exp, int) else None)
     response.delete_cookie(
         COOKIE, path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https"
     )

@@ -86,10 +86,11 @@ class AuthServer:
 
 @contextmanager
 def auth_server(
-    local_cluster: LocalCluster, *, tls_dir: Path | None = None
+    local_cluster: LocalCluster, *, tls_dir: Path | None = None, namespace: str | None = None
 ) -> Iterator[AuthServer]:
-    """Start a server on a fresh namespace; admin's token and password are in ``tokens``."""
-    namespace = f"argocd-{uuid.uuid4().hex[:6]}"
+    """Start a server on ``namespace`` (default: a fresh one); admin's token and password
+    are in ``tokens``."""
+    namespace = namespace or f"argocd-{uuid.uuid4().hex[:6]}"
     port = free_port()
     holder: dict[str, Any] = {}
     ready = threading.Event()

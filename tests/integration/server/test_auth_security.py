@@ -96,6 +96,17 @@ def test_logout_revokes_the_session(server: AuthServer) -> None:
     assert _status(server, server.tokens["admin"]) == 200  # other sessions live on
 
 
+def test_logout_outlives_a_server_restart(local_cluster: LocalCluster) -> None:
+    with auth_server(local_cluster) as first:
+        token = first.tokens["admin"]
+        with first.client(token) as c:
+            assert c.delete("/api/v1/session").status_code == 200
+        namespace = first.namespace
+    with auth_server(local_cluster, namespace=namespace) as second:
+        assert _status(second, second.tokens["admin"]) == 200
+        assert _status(second, token) == 401
+
+
 def test_deleting_an_api_token_revokes_it(server: AuthServer) -> None:
     name = _user(server, "ci-pass-12345", "apiKey")
     with server.client(server.tokens["admin"]) as c:
