@@ -24,6 +24,7 @@ from kaiun import auth
 from kaiun.auth.store import AccountStore
 from kaiun.kube import KubeClient
 from kaiun.kube import errors as kerrors
+from kaiun.server.failures import ClusterFailureStore
 from kaiun.server.security import Caller
 from kaiun.settings.accounts import Account
 from kaiun.settings.login_throttle import parse_login_throttle
@@ -75,7 +76,10 @@ class AuthSecurity:
         self.client = client
         self.namespace = namespace
         self.store = AccountStore(client, namespace, clock=clock)
-        self.throttle = auth.LoginThrottle(parse_login_throttle(env or {}), clock=clock)
+        self.failures = ClusterFailureStore(client, namespace)
+        self.throttle = auth.LoginThrottle(
+            parse_login_throttle(env or {}), store=self.failures, clock=clock
+        )
         self._refresh_seconds = refresh_seconds
         self._clock = clock
         self._snap = _Snapshot()

@@ -43,6 +43,7 @@ async def prepare(client: KubeClient, namespace: str, *, install: bool = True) -
         await install_control_plane(client, namespace)
     security = AuthSecurity(client, namespace, env=dict(os.environ))
     await security.store.initialize()
+    await security.failures.load()
     await security.refresh(force=True)
     return security
 

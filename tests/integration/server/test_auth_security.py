@@ -75,6 +75,20 @@ def test_login_locks_out_after_five_failures_whatever_the_spelling(server: AuthS
     assert unknown.json() == locked.json()
 
 
+def test_lockout_outlives_a_server_restart(local_cluster: LocalCluster) -> None:
+    """GHSA-x32m-mvfj-52xv: restarting the server must not reset the failure count."""
+    with auth_server(local_cluster) as first:
+        password = "restart-pass-1"
+        name = _user(first, password)
+        for _ in range(5):
+            assert first.login(name, "wrong-password").status_code == 401
+        namespace = first.namespace
+    with auth_server(local_cluster, namespace=namespace) as second:
+        assert second.login(name, password).status_code == 401
+        other = _user(second, "other-pass-1")
+        assert second.login(other, "other-pass-1").status_code == 200
+
+
 def test_a_user_under_the_limit_still_logs_in(server: AuthServer) -> None:
     password = "under-pass-1"
     name = _user(server, password)
