@@ -14,6 +14,7 @@ import jwt
 import pytest
 
 from kaiun.localcluster import LocalCluster
+from kaiun.server import stream
 from tests.integration.server.authserver import AuthServer, auth_server
 from tests.support import wait_for
 
@@ -251,3 +252,28 @@ def test_disabled_admin_cannot_log_in_or_use_its_sessions(local_cluster: LocalCl
         wait_for(lambda: _status(srv, token) == 401, what="admin disabled")
         refused = srv.login("admin", srv.tokens["admin-password"])
         assert refused.status_code == 401 and refused.json()["message"] == INVALID
+
+
+def test_an_event_stream_ends_when_its_session_does(
+    server: AuthServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stream, "RECHECK_SECONDS", 0.0)
+    token = server.token("admin", server.tokens["admin-password"])
+    app = {
+        "metadata": {"name": f"s-{uuid.uuid4().hex[:6]}"},
+        "spec": {
+            "project": "default",
+            "source": {"repoURL": "https://example.com/r.git", "path": "p"},
+            "destination": {"server": "https://kubernetes.default.svc", "namespace": "x"},
+        },
+    }
+    with server.client(token) as c, c.stream("GET", "/api/v1/stream/applications") as resp:
+        assert resp.status_code == 200
+        with server.client(token) as other:
+            assert other.delete("/api/v1/session").status_code == 200
+        with server.client(server.tokens["admin"]) as admin:
+            assert admin.post("/api/v1/applications", json=app).status_code == 200
+        lines = [line for line in resp.iter_lines() if line.startswith("data:")]
+    # Applications that existed before may come first; the stream then ends, saying why.
+    assert json.loads(lines[-1].removeprefix("data: "))["error"]["code"] == 16
+    assert not any(app["metadata"]["name"] in line for line in lines)
