@@ -8,8 +8,10 @@ closed its socket.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +38,23 @@ class ServeOptions:
     log_level: str = "warning"
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server; with a ``stop`` event the caller owns SIGINT/SIGTERM (``kaiun up``
+    runs other parts in the same process), so uvicorn must not take them over."""
+
+    def __init__(self, config: uvicorn.Config, *, own_signals: bool) -> None:
+        super().__init__(config)
+        self._own_signals = own_signals
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if self._own_signals:
+            with super().capture_signals():
+                yield
+        else:
+            yield
+
+
 async def prepare(client: KubeClient, namespace: str, *, install: bool = True) -> AuthSecurity:
     """Install the control plane (optional), create the secret key and the admin's
     initial password if missing, and load the auth settings."""
@@ -57,7 +76,7 @@ async def serve(
     stop: asyncio.Event | None = None,
 ) -> None:
     """Serve the API until ``stop`` is set or the task is cancelled; ``started`` is set
-    once the socket accepts connections."""
+    once the socket accepts connections. Without ``stop``, uvicorn handles Ctrl-C itself."""
     opts = options or ServeOptions()
     security = await prepare(client, namespace, install=opts.install)
     ctx = ServerContext(client=client, namespace=namespace, security=security)
@@ -70,7 +89,7 @@ async def serve(
         ssl_certfile=str(opts.certfile) if opts.certfile else None,
         ssl_keyfile=str(opts.keyfile) if opts.keyfile else None,
     )
-    server = uvicorn.Server(config)
+    server = _Server(config, own_signals=stop is None)
 
     async def watch() -> None:
         while not server.started:  # noqa: ASYNC110 - uvicorn offers only this flag
