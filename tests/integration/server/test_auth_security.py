@@ -184,6 +184,8 @@ def test_tampered_and_foreign_tokens_are_refused(server: AuthServer) -> None:
         "HS512": jwt.encode(claims, key, algorithm="HS512"),
         "expired": jwt.encode({**claims, "exp": now - 1}, key, algorithm="HS256"),
         "foreign issuer": jwt.encode({**claims, "iss": "evil"}, key, algorithm="HS256"),
+        # CVE-2023-22482: a token minted for another audience is not ours to accept.
+        "foreign audience": jwt.encode({**claims, "aud": "other"}, key, algorithm="HS256"),
         "future": jwt.encode({**claims, "iat": now + 3600}, key, algorithm="HS256"),
         "no such account": jwt.encode({**claims, "sub": "ghost:login"}, key, algorithm="HS256"),
         "garbage": "not-a-jwt",
