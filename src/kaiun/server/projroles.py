@@ -58,7 +58,9 @@ async def create_project_token(
     for _ in range(_RETRIES):
         current = await load_project(ctx, caller, project, "update")
         entry = _role(current, role)
-        if any(t.get("id") == token_id for t in entry.get("jwtTokens") or []):
+        if any(
+            isinstance(t, dict) and t.get("id") == token_id for t in entry.get("jwtTokens") or []
+        ):
             raise InvalidArgument(f"role '{role}' already has a token with id '{token_id}'")
         try:
             sessions = await security.store.session_manager()
@@ -93,7 +95,7 @@ async def delete_project_token(
         keep = [
             t
             for t in tokens
-            if not ((t.get("id") == id) if id else (int(t.get("iat") or 0) == iat))
+            if not isinstance(t, dict) or not ((t.get("id") == id) if id else (_iat(t) == iat))
         ]
         if len(keep) == len(tokens):
             raise NotFound(f"role '{role}' has no such token")
@@ -102,6 +104,14 @@ async def delete_project_token(
             security.invalidate()
             return {}
     raise InvalidArgument(f"project {project!r} kept changing: retry")
+
+
+def _iat(entry: Any) -> int | None:
+    """A token record's ``iat``; None when the record is not readable."""
+    try:
+        return int(entry.get("iat"))
+    except (AttributeError, TypeError, ValueError):
+        return None
 
 
 async def _replace(ctx: ServerContext, project: dict[str, Any]) -> bool:
