@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kaiun import auth
-from kaiun.auth.store import AccountStore
+from kaiun.auth.store import SECRET_KEY, AccountStore
 from kaiun.kube import KubeClient
 from kaiun.kube import errors as kerrors
 from kaiun.server.failures import ClusterFailureStore
 from kaiun.server.security import Caller
-from kaiun.settings.accounts import Account
+from kaiun.settings.accounts import Account, AccountSettingsError, parse_accounts
 from kaiun.settings.login_throttle import parse_login_throttle
 
 log = logging.getLogger(__name__)
@@ -86,6 +86,7 @@ class AuthSecurity:
         self._enforcer = auth.Enforcer(projects=self._project)
         self._lock = asyncio.Lock()
         self._revoked: dict[str, float] = {}
+        self._generation = 0
 
     def __repr__(self) -> str:
         return f"AuthSecurity(namespace={self.namespace!r})"
@@ -110,18 +111,23 @@ class AuthSecurity:
 
     def invalidate(self) -> None:
         """Make the next request reload (after the server changed a settings object)."""
+        self._generation += 1
         self._snap.loaded_at = float("-inf")
 
     async def _load(self) -> None:
+        generation = self._generation
         snap = _Snapshot(loaded_at=time.monotonic())
         snap.cm = await self.store.settings_data()
+        secret = await self.store.secret_data()
         try:
-            snap.accounts = await self.store.accounts()
-        except auth.AccountError as exc:
+            snap.accounts = parse_accounts(
+                snap.cm, {k: v.decode("utf-8", "replace") for k, v in secret.items()}
+            )
+        except AccountSettingsError as exc:
             log.error("argocd-cm accounts cannot be read; no local account may log in: %s", exc)
         try:
-            snap.sessions = await self.store.session_manager()
-        except (auth.AuthError, ValueError):
+            snap.sessions = auth.SessionManager(secret.get(SECRET_KEY, b""), clock=self._clock)
+        except ValueError:
             log.error("argocd-secret has no usable server.secretkey; every token is refused")
         listed = await self.client.list("argoproj.io/v1alpha1", "AppProject", self.namespace)
         snap.projects = {p["metadata"]["name"]: p for p in listed.items}
@@ -135,6 +141,9 @@ class AuthSecurity:
             self._reload_policy(snap.rbac_data)
         else:
             snap.rbac_data = self._snap.rbac_data
+        if generation != self._generation:
+            # The server changed something while this load was reading: it may be stale.
+            snap.loaded_at = float("-inf")
         self._snap = snap
 
     def _reload_policy(self, data: dict[str, str]) -> None:
