@@ -7,11 +7,13 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from starlette.routing import Route
 
 from kaiun.localcluster import LocalCluster
+from kaiun.server import ServerContext, create_app
 from tests.integration.server.authserver import AuthServer, auth_server
 from tests.support import wait_for
 
@@ -225,3 +227,19 @@ def test_endpoint_authorization(server: AuthServer, row: Row, caller: str) -> No
     if status in (401, 403):
         err = resp.json()
         assert err["code"] == (16 if status == 401 else 7) and err["message"]
+
+
+def test_every_route_of_the_server_is_in_the_matrix() -> None:
+    """A new endpoint must join the table above (or this fails)."""
+    app = create_app(ServerContext(client=cast(Any, None), namespace="argocd",
+                                   security=cast(Any, None)))  # fmt: skip
+    placeholders = dict.fromkeys(("u", "app", "proj", "iat"), "1")
+    covered = [(r.method, _fill(r.path, placeholders).split("?")[0]) for r in ROWS]
+    missing = []
+    for route in app.routes:
+        if not isinstance(route, Route):
+            continue
+        for method in (route.methods or set()) - {"HEAD"}:
+            if not any(m == method and route.path_regex.match(p) for m, p in covered):
+                missing.append(f"{method} {route.path}")
+    assert not missing
