@@ -3,8 +3,9 @@ Argo CD's in-memory counter and with it the brute-force protection).
 
 ``ClusterFailureStore`` is a ``kaiun.auth.FailureStore`` kept in memory and written through
 to ConfigMap ``kaiun-login-failures`` (key: the hex of the counted name, value:
-``COUNT,LAST_FAILED``). The throttle calls it from login worker threads; each change is
-written on the server's event loop before the login answers, so no failure is lost.
+``COUNT,LAST_FAILED``; admin and the 2,000 latest names). The throttle calls it from
+login worker threads; each change is written on the server's event loop before the login
+answers, so no failure is lost.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from typing import Any
 from kaiun.auth.throttle import LoginFailures
 from kaiun.kube import KubeClient
 from kaiun.kube import errors as kerrors
+from kaiun.settings.accounts import ADMIN
 
 log = logging.getLogger(__name__)
 
 FAILURES_CM = "kaiun-login-failures"
 _WRITE_TIMEOUT = 10.0
 _RETRIES = 5
+MAX_PERSISTED = 2000
 
 
 def _encode(key: str) -> str:
@@ -116,7 +119,13 @@ class ClusterFailureStore:
 
     async def _write(self) -> None:
         with self._mutex:
-            data = {_encode(k): f"{v.count},{v.last_failed:.3f}" for k, v in self._data.items()}
+            # A flood of made-up names must not outgrow a ConfigMap (1 MiB): persist admin
+            # and the most recent failures; memory still holds them all.
+            ranked = sorted(self._data.items(), key=lambda kv: -kv[1].last_failed)
+            kept = [kv for kv in ranked if kv[0] == ADMIN] + [
+                kv for kv in ranked if kv[0] != ADMIN
+            ][:MAX_PERSISTED]
+            data = {_encode(k): f"{v.count},{v.last_failed:.3f}" for k, v in kept}
         for _ in range(_RETRIES):
             try:
                 cm = await self.client.get("v1", "ConfigMap", FAILURES_CM, self.namespace)
