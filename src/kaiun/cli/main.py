@@ -6,7 +6,15 @@ import click
 
 from kaiun import __version__
 from kaiun.cli import account as account_cli
-from kaiun.cli import admin_initial_password, admin_rbac, localcluster, repo_render, up
+from kaiun.cli import (
+    admin_initial_password,
+    admin_rbac,
+    imageupdater,
+    localcluster,
+    proj,
+    repo_render,
+    up,
+)
 from kaiun.cli import login as login_cli
 from kaiun.cli import server as server_cli
 from kaiun.cli.admin import admin
@@ -31,6 +39,8 @@ cli.add_command(repo_render.repo_server)
 cli.add_command(admin)
 admin_settings.add_command(admin_rbac.rbac)
 admin.add_command(admin_initial_password.initial_password)
+cli.add_command(imageupdater.group)
+cli.add_command(proj.proj)
 cli.add_command(server_cli.server)
 cli.add_command(login_cli.login)
 cli.add_command(login_cli.logout)
