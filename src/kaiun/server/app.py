@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from kaiun.server import applications, projects, stream
+from kaiun.server import applications, projects, repositories, stream
 from kaiun.server.context import ServerContext
 from kaiun.server.errors import ApiError, InvalidArgument
 
@@ -29,6 +29,7 @@ def create_app(ctx: ServerContext) -> FastAPI:
     app.include_router(applications.router)
     app.include_router(stream.router)
     app.include_router(projects.router)
+    app.include_router(repositories.router)
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
