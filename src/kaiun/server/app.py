@@ -8,7 +8,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from kaiun.server import applications, projects, repositories, stream
+from kaiun.server import (
+    applications,
+    badge,
+    metrics,
+    projects,
+    repositories,
+    stream,
+    webhook,
+)
 from kaiun.server.context import ServerContext
 from kaiun.server.errors import ApiError, InvalidArgument
 
@@ -30,6 +38,9 @@ def create_app(ctx: ServerContext) -> FastAPI:
     app.include_router(stream.router)
     app.include_router(projects.router)
     app.include_router(repositories.router)
+    app.include_router(webhook.router)
+    app.include_router(badge.router)
+    metrics.install(app)
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
