@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from kaiun.server import (
     applications,
     badge,
+    certificates,
+    clusters,
     metrics,
     projects,
     repositories,
@@ -39,6 +41,8 @@ def create_app(ctx: ServerContext) -> FastAPI:
     app.include_router(projects.router)
     app.include_router(repositories.router)
     app.include_router(webhook.router)
+    app.include_router(clusters.router)
+    app.include_router(certificates.router)
     app.include_router(badge.router)
     metrics.install(app)
 
