@@ -58,7 +58,7 @@ def test_in_cluster_always_listed_and_secrets_masked(
             "json",
             "-l",
             "argocd.argoproj.io/secret-type=cluster",
-        )  # fmt: skip
+        )
     )["items"]
     stored = [base64.b64decode(s["data"]["name"]).decode() for s in secrets]
     assert name in stored
