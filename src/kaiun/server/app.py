@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from kaiun.server import (
     applications,
+    appresources,
+    appsource,
     badge,
     certificates,
     clusters,
@@ -43,6 +45,8 @@ def create_app(ctx: ServerContext) -> FastAPI:
     app.include_router(webhook.router)
     app.include_router(clusters.router)
     app.include_router(certificates.router)
+    app.include_router(appresources.router)
+    app.include_router(appsource.router)
     app.include_router(badge.router)
     metrics.install(app)
 
