@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
@@ -107,9 +108,18 @@ async def _secret(ctx: ServerContext, name: str) -> dict[str, str]:
     return out
 
 
+def repo_key(url: str) -> str:
+    """``host/path`` of a repository URL: https, ssh and scp-like spellings of one
+    repository (with or without user, port or ``.git``) share it, as Argo CD's web-URL
+    regex lets them."""
+    parts = urlsplit(normalize_repo_url(url))
+    host = (parts.hostname or "").removeprefix("altssh.").removeprefix("ssh.")
+    return f"{host}/{parts.path.strip('/')}" if host else normalize_repo_url(url)
+
+
 def source_matches(source: dict[str, Any], event: PushEvent, urls: set[str]) -> bool:
     """Whether a push to ``event``'s branch of one of ``urls`` concerns ``source``."""
-    if normalize_repo_url(str(source.get("repoURL") or "")) not in urls:
+    if repo_key(str(source.get("repoURL") or "")) not in urls:
         return False
     target = str(source.get("targetRevision") or "HEAD")
     for prefix in ("refs/heads/", "refs/tags/"):
@@ -137,7 +147,7 @@ def wants_refresh(app: dict[str, Any], event: PushEvent, urls: set[str]) -> bool
 
 async def refresh_matching(ctx: ServerContext, event: PushEvent) -> int:
     """Annotate every matching application for a normal refresh; how many were."""
-    urls = {normalize_repo_url(u) for u in event.repo_urls}
+    urls = {repo_key(u) for u in event.repo_urls}
     try:
         apps = await ctx.client.list(API_VERSION, KIND, ctx.namespace)
     except kerrors.KubeError:

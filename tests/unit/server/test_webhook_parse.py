@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kaiun.server.webhook import repo_key
 from kaiun.server.webhookparse import (
     PushEvent,
     WebhookError,
@@ -227,3 +228,16 @@ def test_parsers_never_crash(headers: dict[str, str], payload: Any) -> None:
 def test_arbitrary_bytes_never_crash(body: bytes) -> None:
     with contextlib.suppress(WebhookError):
         parse_push("github", {"X-GitHub-Event": "push"}, body)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("https://github.com/o/r", "git@github.com:o/r.git", True),
+        ("https://github.com/O/R.git", "ssh://git@ssh.github.com:443/o/r", True),
+        ("https://github.com/o/r", "https://github.com/o/r2", False),
+        ("https://gitlab.com/o/r", "https://github.com/o/r", False),
+    ],
+)
+def test_repo_key_matches_spellings_of_one_repository(a: str, b: str, same: bool) -> None:
+    assert (repo_key(a) == repo_key(b)) is same
