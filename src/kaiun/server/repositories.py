@@ -98,7 +98,10 @@ async def list_repositories(
         if (not repo or c.url == repo)
         and ctx.security.enforce(caller, RESOURCE, "get", rbac_object(c.url, c.project))
     ]
-    states = await asyncio.gather(*(store.connection_state(c) for c in visible))
+    lookup = await store.credential_store(ctx)
+    states = await asyncio.gather(
+        *(store.connection_state(lookup.lookup(c.url) or c, force=forceRefresh) for c in visible)
+    )
     items = [
         {**store.sanitized(c), "connectionState": s} for c, s in zip(visible, states, strict=True)
     ]
@@ -205,11 +208,14 @@ def _details(root: Any, source: ApplicationSource) -> dict[str, Any]:
 
 
 @router.get("/repositories/{repo:path}")
-async def get_repository(ctx: Ctx, caller: Who, repo: str) -> dict[str, Any]:
+async def get_repository(
+    ctx: Ctx, caller: Who, repo: str, forceRefresh: bool = False
+) -> dict[str, Any]:
     """One repository, sanitized, with its connection state."""
     _, cred = await _load(ctx, caller, repo, "get")
     merged = (await store.credential_store(ctx)).lookup(cred.url) or cred
-    return {**store.sanitized(cred), "connectionState": await store.connection_state(merged)}
+    state = await store.connection_state(merged, force=forceRefresh)
+    return {**store.sanitized(cred), "connectionState": state}
 
 
 @router.post("/repositories/{repo:path}/validate")

@@ -12,6 +12,7 @@ import asyncio
 import base64
 import hashlib
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -173,10 +174,26 @@ async def refreshed_service(request: Request, ctx: ServerContext) -> RepoService
 
 
 PROBE_SECONDS = 20.0
+# Lists probe every repository; like Argo CD, reuse a recent answer (``forceRefresh`` skips).
+STATE_CACHE_SECONDS = 60.0
+_states: dict[str, tuple[float, dict[str, Any]]] = {}
 
 
-async def connection_state(cred: RepoCredential) -> dict[str, Any]:
+async def connection_state(cred: RepoCredential, *, force: bool = False) -> dict[str, Any]:
     """Argo CD's ``ConnectionState`` for one repository, probing with ``cred`` only."""
+    material = repr((cred, cred.secret_values())).encode()
+    key = hashlib.sha256(material).hexdigest()
+    cached = _states.get(key)
+    if cached and not force and time.monotonic() - cached[0] < STATE_CACHE_SECONDS:
+        return cached[1]
+    state = await _probe_state(cred)
+    if len(_states) > 10_000:
+        _states.clear()
+    _states[key] = (time.monotonic(), state)
+    return state
+
+
+async def _probe_state(cred: RepoCredential) -> dict[str, Any]:
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     try:
         await asyncio.wait_for(probe(cred), PROBE_SECONDS)
