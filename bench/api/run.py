@@ -97,7 +97,10 @@ async def _fanout(url: str, client: KubeClient, run: int) -> list[float]:
         start = time.perf_counter()
         patch = {"metadata": {"annotations": {"bench": marker}}}
         await client.patch("argoproj.io/v1alpha1", "Application", target, patch, namespace=NS)
-        await asyncio.wait_for(done.wait(), 120)
+        try:
+            await asyncio.wait_for(done.wait(), 120)
+        except TimeoutError:
+            raise TimeoutError(f"run {run}: {len(got)} of {SUBSCRIBERS} saw the change") from None
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import Request
 
-from kaiun.kube import KubeClient
+from kaiun.kube import KubeClient, ResourceInfo
 from kaiun.kube import errors as kerrors
 
 log = logging.getLogger(__name__)
@@ -65,15 +65,18 @@ class WatchHub:
 
     async def _run(self) -> None:
         rv: str | None = None
-        info = None
+        resync = False  # after a failure, events may have been missed: resend every app
+        info = await self._info()
         while True:
             try:
                 if rv is None:
                     listed = await self.client.list(API_VERSION, KIND, self.namespace)
                     rv = listed.resource_version
-                    info = await self.client.info(API_VERSION, KIND)
+                    if resync:
+                        for app in listed.items:
+                            self._publish({"type": "MODIFIED", "object": app})
+                    resync = False
                 self._started.set()
-                assert info is not None
                 async for event in self.client.watch(
                     info, namespace=self.namespace, resource_version=rv
                 ):
@@ -81,15 +84,22 @@ class WatchHub:
                     rv = (obj.get("metadata") or {}).get("resourceVersion", rv)
                     if event.get("type") != "BOOKMARK":
                         self._publish(event)
-            except kerrors.Gone:
-                # Too far behind: relist and tell subscribers about every current app.
-                listed = await self.client.list(API_VERSION, KIND, self.namespace)
-                rv = listed.resource_version
-                for app in listed.items:
-                    self._publish({"type": "MODIFIED", "object": app})
-            except kerrors.KubeError as exc:
-                log.warning("application watch failed (%s); retrying", type(exc).__name__)
+            except Exception as exc:
+                # Subscribers wait on their queues for as long as this task lives, so any
+                # failure (Gone, the cluster, a malformed line) means relist and resend.
+                log.warning("application watch ended (%s); relisting", type(exc).__name__)
                 self._started.set()
+                rv, resync = None, True
+                if not isinstance(exc, kerrors.Gone):
+                    await asyncio.sleep(RETRY_SECONDS)
+
+    async def _info(self) -> ResourceInfo:
+        while True:
+            try:
+                return await self.client.info(API_VERSION, KIND)
+            except kerrors.KubeError as exc:
+                log.warning("application watch cannot start (%s); retrying", type(exc).__name__)
+                self._started.set()  # subscribers go on to their own list (and its error)
                 await asyncio.sleep(RETRY_SECONDS)
 
 
