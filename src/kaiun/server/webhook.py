@@ -9,6 +9,7 @@ are logged by provider and reason only, never with their body.
 from __future__ import annotations
 
 import base64
+import secrets
 import logging
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +30,7 @@ router = APIRouter(tags=["Webhook"])
 
 GENERATE_PATHS = "argocd.argoproj.io/manifest-generate-paths"
 DEFAULT_MAX_MB = 50
+PART_OF_LABEL = "app.kubernetes.io/part-of"
 
 
 class PayloadTooLarge(Exception):
@@ -94,17 +96,34 @@ async def _config_map(ctx: ServerContext, name: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in (cm.get("data") or {}).items()}
 
 
-async def _secret(ctx: ServerContext, name: str) -> dict[str, str]:
+async def _secret_data(ctx: ServerContext, name: str) -> dict[str, str] | None:
     try:
         secret = await ctx.client.get("v1", "Secret", name, ctx.namespace)
     except kerrors.KubeError:
-        return {}
+        return None
+    if name != "argocd-secret":
+        labels = (secret.get("metadata") or {}).get("labels") or {}
+        if labels.get(PART_OF_LABEL) != "argocd":
+            return None  # Argo CD only dereferences Secrets labelled part-of: argocd
     out: dict[str, str] = {}
     for key, value in (secret.get("data") or {}).items():
         try:
             out[str(key)] = base64.b64decode(value).decode()
         except (ValueError, UnicodeDecodeError):
             continue
+    return out
+
+
+async def _secret(ctx: ServerContext, name: str) -> dict[str, str]:
+    """argocd-secret's values, with Argo CD's ``$<secret>:<key>`` references resolved."""
+    out = await _secret_data(ctx, name) or {}
+    for key, value in list(out.items()):
+        if key.startswith("webhook.") and value.startswith("$") and ":" in value:
+            ref_name, _, ref_key = value[1:].partition(":")
+            ref = await _secret_data(ctx, ref_name) or {}
+            # An unresolvable reference must reject every request: "" would disable the
+            # check and the reference text itself is guessable, so use a random value.
+            out[key] = ref.get(ref_key) or secrets.token_hex(32)
     return out
 
 

@@ -147,3 +147,28 @@ def test_badge_disabled_says_so(api_server: ApiServer, kubectl: Kubectl) -> None
     finally:
         kubectl("patch", "configmap", "argocd-cm", "-n", api_server.namespace, "--type",
                 "merge", "-p", json.dumps({"data": {"statusbadge.enabled": "true"}}))  # fmt: skip
+
+
+def test_secret_reference_resolves_to_labelled_secret(
+    configured: ApiServer, kubectl: Kubectl
+) -> None:
+    ns = configured.namespace
+    other = {
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "hooks", "namespace": ns,
+                     "labels": {"app.kubernetes.io/part-of": "argocd"}},
+        "stringData": {"gh": "from-ref"},
+    }  # fmt: skip
+    kubectl("create", "-f", "-", input=json.dumps(other))
+    ref = base64.b64encode(b"$hooks:gh").decode()
+    kubectl("patch", "secret", "argocd-secret", "-n", ns, "--type", "merge",
+            "-p", json.dumps({"data": {"webhook.github.secret": ref}}))  # fmt: skip
+    try:
+        payload = _payload("refs/heads/main", [])
+        assert _push(configured, payload, secret="from-ref").status_code == 200
+        assert _push(configured, payload, secret="$hooks:gh").status_code == 400
+        assert _push(configured, payload, secret=SECRET).status_code == 400
+    finally:
+        plain = base64.b64encode(SECRET.encode()).decode()
+        kubectl("patch", "secret", "argocd-secret", "-n", ns, "--type", "merge",
+                "-p", json.dumps({"data": {"webhook.github.secret": plain}}))  # fmt: skip
