@@ -9,8 +9,8 @@ are logged by provider and reason only, never with their body.
 from __future__ import annotations
 
 import base64
-import secrets
 import logging
+import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
