@@ -9,7 +9,23 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from kaiun.server import account, applications, projects, projroles, session, settings, stream
+from kaiun.server import (
+    account,
+    applications,
+    appresources,
+    appsource,
+    badge,
+    certificates,
+    clusters,
+    metrics,
+    projects,
+    projroles,
+    repositories,
+    session,
+    settings,
+    stream,
+    webhook,
+)
 from kaiun.server.context import ServerContext
 from kaiun.server.errors import ApiError, InvalidArgument, UnsupportedMediaType
 
@@ -53,6 +69,15 @@ def create_app(ctx: ServerContext) -> FastAPI:
                 err = UnsupportedMediaType("request body must be application/json")
                 return JSONResponse(err.body(), status_code=err.status)
         return await call_next(request)
+
+    app.include_router(repositories.router)
+    app.include_router(webhook.router)
+    app.include_router(clusters.router)
+    app.include_router(certificates.router)
+    app.include_router(appresources.router)
+    app.include_router(appsource.router)
+    app.include_router(badge.router)
+    metrics.install(app)
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:

@@ -3,6 +3,8 @@
 Each event is Argo CD's ``ApplicationWatchEvent`` wrapped as its gateway streams it:
 ``data: {"result": {"type": "ADDED|MODIFIED|DELETED", "application": {...}}}``. Current
 applications come first as ``ADDED``; every event is filtered by the caller's RBAC.
+All subscribers share one cluster watch (``kaiun.server.watchhub``); a stream ends once its
+caller's token stops being valid (logout, revocation, expiry).
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Cookie, Header, Query
+from fastapi import APIRouter, Cookie, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from kaiun.kube import errors as kerrors
 from kaiun.server.applications import API_VERSION, KIND, Ctx, Who, rbac_object
 from kaiun.server.context import ServerContext
 from kaiun.server.security import Caller, bearer_token
+from kaiun.server.watchhub import CLOSED, WatchHub, hub_of
 
 router = APIRouter(prefix="/api/v1/stream", tags=["ApplicationService"])
 RECHECK_SECONDS = 5.0
@@ -27,6 +30,7 @@ _ENDED = b'data: {"error": {"code": 16, "message": "session ended: log in again"
 
 @router.get("/applications")
 async def watch_applications(
+    request: Request,
     ctx: Ctx,
     caller: Who,
     name: str | None = None,
@@ -34,13 +38,11 @@ async def watch_applications(
     authorization: Annotated[str | None, Header()] = None,
     argocd_token: Annotated[str | None, Cookie(alias="argocd.token")] = None,
 ) -> StreamingResponse:
-    """Stream application changes the caller may see (SSE); the stream ends once the
-    caller's token stops being valid (logout, revocation, expiry)."""
+    """Stream application changes the caller may see (SSE) while its token stays valid."""
     wanted = AppFilter(name=name, projects=frozenset(projects or ()))
-    token = bearer_token(authorization, argocd_token)
-    session = Session(ctx, caller, token)
+    session = Session(ctx, caller, bearer_token(authorization, argocd_token))
     return StreamingResponse(
-        _events(ctx, session, wanted),
+        _events(ctx, session, wanted, hub_of(request, ctx.client, ctx.namespace)),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -86,7 +88,9 @@ def _event(kind: str, app: dict[str, Any]) -> bytes:
     return b"data: " + body + b"\n\n"
 
 
-async def _events(ctx: ServerContext, session: Session, wanted: AppFilter) -> AsyncIterator[bytes]:
+async def _events(
+    ctx: ServerContext, session: Session, wanted: AppFilter, hub: WatchHub
+) -> AsyncIterator[bytes]:
     caller = session.initial
 
     def visible(app: dict[str, Any]) -> bool:
@@ -94,38 +98,29 @@ async def _events(ctx: ServerContext, session: Session, wanted: AppFilter) -> As
             caller, "applications", "get", rbac_object(app)
         )
 
+    # Subscribe before listing so no change falls between the two (a change seen twice
+    # arrives as a harmless repeat).
+    queue = await hub.subscribe()
     try:
-        listed = await ctx.client.list(API_VERSION, KIND, ctx.namespace)
-    except kerrors.KubeError:
-        yield b'data: {"error": {"message": "cluster API unavailable"}}\n\n'
-        return
-    for app in listed.items:
-        if visible(app):
-            yield _event("ADDED", app)
-    info = await ctx.client.info(API_VERSION, KIND)
-    rv = listed.resource_version
-    while True:
         try:
-            async for event in ctx.client.watch(info, namespace=ctx.namespace, resource_version=rv):
-                current = await session.current()
-                if current is None:
-                    yield _ENDED
-                    return
-                caller = current
-                obj = event.get("object") or {}
-                rv = (obj.get("metadata") or {}).get("resourceVersion", rv)
-                if event.get("type") == "BOOKMARK":
-                    yield b": keep-alive\n\n"
-                    continue
-                if visible(obj):
-                    yield _event(str(event.get("type")), obj)
-        except kerrors.Gone:
-            # Too far behind: start over from a fresh list, as a client would relist.
             listed = await ctx.client.list(API_VERSION, KIND, ctx.namespace)
-            rv = listed.resource_version
-            for app in listed.items:
-                if visible(app):
-                    yield _event("MODIFIED", app)
         except kerrors.KubeError:
             yield b'data: {"error": {"message": "cluster API unavailable"}}\n\n'
             return
+        for app in listed.items:
+            if visible(app):
+                yield _event("ADDED", app)
+        while True:
+            event = await queue.get()
+            if event is CLOSED:
+                return
+            current = await session.current()
+            if current is None:
+                yield _ENDED
+                return
+            caller = current
+            obj = event.get("object") or {}
+            if visible(obj):
+                yield _event(str(event.get("type")), obj)
+    finally:
+        hub.unsubscribe(queue)
