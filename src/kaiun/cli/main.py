@@ -9,6 +9,7 @@ from kaiun.cli import (
     admin_initial_password,
     admin_rbac,
     imageupdater,
+    imageupdater_run,
     localcluster,
     proj,
     repo_render,
@@ -37,6 +38,7 @@ cli.add_command(admin)
 admin_settings.add_command(admin_rbac.rbac)
 admin.add_command(admin_initial_password.initial_password)
 cli.add_command(imageupdater.group)
+assert imageupdater_run.run.name == "run"  # registers run/pin/unpin on the group
 cli.add_command(proj.proj)
 
 

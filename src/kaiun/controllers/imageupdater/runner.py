@@ -1,0 +1,334 @@
+"""The updater loop (IO): find watched Applications, check their images, write back, record.
+
+Every interval (default 2 minutes) :class:`Updater` reads ``argocd-image-updater-config``
+(registries.conf, git author and commit template), lists the Applications and
+``ImageUpdater`` resources of the control-plane namespace, and for each Application a
+resource or its ``image-list`` annotation selects: honours pins (and pins after a user's
+rollback, see :mod:`record`), checks every watched image (:mod:`check`), decides
+(:mod:`updateplan`), writes back — ``argocd``: one merge patch of the Application's Helm
+parameters / Kustomize images; ``git``: :mod:`gitwrite` — and stores the record in the
+Application's ``kaiun.io/image-updater-status`` annotation. ``dry_run`` computes everything
+and writes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import datetime as dt
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from kaiun.controllers.imageupdater import appannotations, argocdwriteback, gitwrite, record
+from kaiun.controllers.imageupdater import registries as regconf
+from kaiun.controllers.imageupdater import resource as iuresource
+from kaiun.controllers.imageupdater.check import DEFAULT_INTERVAL, ImageChecker
+from kaiun.controllers.imageupdater.credentials import CredentialResolver
+from kaiun.controllers.imageupdater.errors import ImageUpdaterError
+from kaiun.controllers.imageupdater.metrics import Metrics
+from kaiun.controllers.imageupdater.model import AppImages, ImageSpec, Platform, WriteBack
+from kaiun.controllers.imageupdater.updateplan import Action, Decision, decide, live_images, running
+from kaiun.kube import KubeClient
+from kaiun.kube import errors as kerrors
+from kaiun.repo.credentials import SECRET_TYPE_LABEL, CredentialStore, RepoCredential
+
+log = logging.getLogger("kaiun.imageupdater")
+
+APP_API = ("argoproj.io/v1alpha1", "Application")
+CONFIG_MAP = "argocd-image-updater-config"
+PULL_REQUEST = "kaiun.io/image-updater-pull-request"
+PULL_REQUEST_API = "kaiun.io/image-updater-pull-request-api"
+CONCURRENCY = 10
+
+
+@dataclass
+class AppOutcome:
+    """What one cycle did (or, dry-run, would do) to one Application."""
+
+    name: str
+    record: dict[str, Any]
+    patch: dict[str, Any] = field(default_factory=dict)
+    written: bool = False
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Updater:
+    """Argo CD Image Updater's controller loop over one control-plane namespace."""
+
+    def __init__(
+        self,
+        client: KubeClient,
+        namespace: str = "argocd",
+        *,
+        interval: float = DEFAULT_INTERVAL,
+        dry_run: bool = False,
+        platforms: tuple[Platform, ...] | None = None,
+        registry_transport: httpx.AsyncBaseTransport | None = None,
+        forge_transport: httpx.AsyncBaseTransport | None = None,
+        metrics: Metrics | None = None,
+        now: Callable[[], str] = _now,
+    ) -> None:
+        self.client, self.namespace, self.interval = client, namespace, interval
+        self.dry_run = dry_run
+        self.metrics = metrics or Metrics()
+        self.forge_transport = forge_transport
+        self.now = now
+        resolver = CredentialResolver(kube=client, environ=dict(os.environ))
+        self.checker = ImageChecker(
+            regconf.Registries(), resolver, cache_ttl=interval, platforms=platforms,
+            transport=registry_transport,
+        )  # fmt: skip
+        self._stop = asyncio.Event()
+
+    async def aclose(self) -> None:
+        """Close registry connections."""
+        await self.checker.aclose()
+
+    def stop(self) -> None:
+        """End :meth:`run` after the current cycle."""
+        self._stop.set()
+
+    async def run(self) -> None:
+        """Check every interval until :meth:`stop`."""
+        while not self._stop.is_set():
+            try:
+                await self.run_once()
+            except (kerrors.KubeError, ImageUpdaterError) as exc:
+                log.error("image updater cycle failed: %s", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.interval)
+
+    async def _kube(self, call: Any) -> Any:
+        self.metrics.add("k8s_api_requests_total")
+        try:
+            return await call
+        except kerrors.KubeError:
+            self.metrics.add("k8s_api_errors_total")
+            raise
+
+    async def _config(self) -> dict[str, str]:
+        try:
+            cm = await self._kube(self.client.get("v1", "ConfigMap", CONFIG_MAP, self.namespace))
+        except kerrors.NotFound:
+            return {}
+        return {str(k): str(v) for k, v in (cm.get("data") or {}).items()}
+
+    async def _resources(self) -> list[iuresource.UpdaterResource]:
+        try:
+            found = await self._kube(
+                self.client.list(iuresource.API_VERSION, iuresource.KIND, self.namespace)
+            )
+        except (kerrors.NotFound, kerrors.KubeError) as exc:
+            log.debug("no ImageUpdater resources: %s", exc)
+            return []
+        parsed = []
+        for obj in found.items:
+            try:
+                parsed.append(iuresource.parse(obj))
+            except ImageUpdaterError as exc:
+                log.error("ImageUpdater %s: %s", obj["metadata"].get("name"), exc)
+        return parsed
+
+    async def run_once(self) -> list[AppOutcome]:
+        """One check cycle over every watched Application."""
+        config = await self._config()
+        self.checker.registries = regconf.from_configmap(config)
+        resources = await self._resources()
+        apps = (await self._kube(self.client.list(*APP_API, self.namespace))).items
+        sem = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(app: dict[str, Any]) -> AppOutcome | None:
+            async with sem:
+                return await self.process(app, resources, config)
+
+        outcomes = [o for o in await asyncio.gather(*(one(a) for a in apps)) if o is not None]
+        self.metrics.set("applications_watched_total", len(outcomes))
+        for (prefix, _scope), c in self.checker._clients.items():
+            self.metrics.set("registry_requests_total", c.requests, registry=prefix)
+        return outcomes
+
+    async def process(
+        self, app: dict[str, Any], resources: Sequence[iuresource.UpdaterResource],
+        config: Mapping[str, str],
+    ) -> AppOutcome | None:  # fmt: skip
+        """Check and update one Application; None when nothing watches it."""
+        name = app["metadata"]["name"]
+        try:
+            images = select(app, resources)
+        except ImageUpdaterError as exc:
+            return await self._finish(app, record.build(self.now(), [], errors=[str(exc)]), {})
+        if images is None:
+            return None
+        self.metrics.set("images_watched_total", len(images.images), application=name)
+        pins, notes, pin_patch = self._pins(app, images)
+        decisions = await self._decide(app, images, pins)
+        updates = [d for d in decisions if d.action is Action.UPDATE]
+        patch: dict[str, Any] = {}
+        write_back: dict[str, Any] = {}
+        errors = list(notes)
+        if updates:
+            try:
+                write_back, patch = await self._write_back(app, images.write_back, updates, config)
+            except (ImageUpdaterError, kerrors.KubeError) as exc:
+                errors.append(f"write-back failed, nothing changed: {exc}")
+                write_back = {"method": images.write_back.method, "error": str(exc)}
+        failed = sum(d.action is Action.ERROR for d in decisions) + bool(
+            write_back.get("error"))  # fmt: skip
+        if failed:
+            self.metrics.add("images_errors_total", failed, application=name)
+        if updates and not write_back.get("error") and not self.dry_run:
+            self.metrics.add("images_updated_total", len(updates), application=name)
+        rec = record.build(self.now(), decisions, pinned=pins, write_back=write_back,
+                           errors=errors)  # fmt: skip
+        return await self._finish(app, rec, patch, pin_patch)
+
+    def _pins(
+        self, app: dict[str, Any], images: AppImages
+    ) -> tuple[dict[str, str], list[str], dict[str, str]]:
+        annotations = app["metadata"].get("annotations") or {}
+        pins = record.pins(annotations)
+        rb = record.rollback(app)
+        if rb is None or annotations.get(record.ROLLBACK_SEEN) == rb.history_id:
+            return pins, [], {}
+        added: dict[str, str] = {record.ROLLBACK_SEEN: rb.history_id}
+        live = live_images(app)
+        for spec in images.images:
+            key = record.pin_key(spec)
+            if key not in pins:
+                current = running(spec, live)
+                pins[key] = current.tag if current and current.tag else ""
+                added[record.PIN_PREFIX + key] = pins[key]
+        note = (
+            f"rolled back by {rb.username} to {rb.revision or 'an earlier sync'}: images pinned "
+            f"(kaiun image-updater unpin {app['metadata']['name']} to resume updates)"
+        )
+        return pins, [note], added
+
+    async def _decide(
+        self, app: dict[str, Any], images: AppImages, pins: Mapping[str, str]
+    ) -> list[Decision]:
+        live = live_images(app)
+        app_name = app["metadata"]["name"]
+
+        async def one(spec: ImageSpec) -> Decision:
+            key = record.pin_key(spec)
+            if key in pins:
+                held = f" at {pins[key]}" if pins[key] else ""
+                return Decision(
+                    spec, Action.SKIPPED,
+                    f"pinned{held}: not updated until `kaiun image-updater unpin {app_name} "
+                    f"{key}`", running(spec, live),
+                )  # fmt: skip
+            result = await self.checker.check(spec)
+            if not result.ok:
+                self.metrics.add("registry_requests_failed_total", registry=result.registry)
+            error = f"{result.step}: {result.error}" if result.error else ""
+            return decide(spec, live, result.choice, error)
+
+        return list(await asyncio.gather(*(one(s) for s in images.images)))
+
+    async def _write_back(
+        self, app: dict[str, Any], wb: WriteBack, updates: Sequence[Decision],
+        config: Mapping[str, str],
+    ) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
+        changes = [d.change for d in updates if d.change is not None]
+        if wb.method == "argocd":
+            patch = argocdwriteback.application_patch(app, changes)
+            return {"method": "argocd", "where": _argocd_where(patch)}, patch
+        if self.dry_run:
+            target = gitwrite.target_source(app, wb)
+            where = f"{target.repo_url} at {target.path} ({wb.target_kind or '.argocd-source'})"
+            return {"method": "git", "where": where, "dryRun": True}, {}
+        annotations = app["metadata"].get("annotations") or {}
+        settings = gitwrite.GitSettings(
+            user=config.get("git.user") or gitwrite.DEFAULT_USER,
+            email=config.get("git.email") or gitwrite.DEFAULT_EMAIL,
+            message_template=config.get("git.commit-message-template", ""),
+            pull_request=annotations.get(PULL_REQUEST, "").strip().lower(),
+            pull_request_api=annotations.get(PULL_REQUEST_API, "").strip(),
+        )
+        target = gitwrite.target_source(app, wb)
+        cred = await self._git_credential(wb, target.repo_url)
+        result = await gitwrite.write(
+            app, wb, updates, settings=settings, credential=cred,
+            control_namespace=self.namespace, transport=self.forge_transport,
+        )  # fmt: skip
+        return result, {}
+
+    async def _git_credential(self, wb: WriteBack, repo_url: str) -> RepoCredential | None:
+        if wb.git_credentials.startswith("secret:"):
+            ns, _, name = wb.git_credentials[len("secret:") :].partition("/")
+            try:
+                secret = await self._kube(self.client.get("v1", "Secret", name, ns))
+            except kerrors.NotFound:
+                raise gitwrite.GitWriteError(
+                    f"git credentials Secret {ns}/{name} does not exist"
+                ) from None
+            data = {k: base64.b64decode(v).decode() for k, v in (secret.get("data") or {}).items()}
+            return RepoCredential(
+                url=repo_url, username=data.get("username", ""),
+                password=data.get("password", ""), ssh_private_key=data.get("sshPrivateKey", ""),
+            )  # fmt: skip
+        found = await self._kube(
+            self.client.list("v1", "Secret", self.namespace, label_selector=SECRET_TYPE_LABEL)
+        )
+        return CredentialStore.from_secrets(found.items).lookup(repo_url)
+
+    async def _finish(
+        self, app: dict[str, Any], rec: dict[str, Any], patch: dict[str, Any],
+        extra_annotations: Mapping[str, str] | None = None,
+    ) -> AppOutcome:  # fmt: skip
+        meta = app["metadata"]
+        old = record.decode(app) or {}
+        unchanged = {k: v for k, v in old.items() if k != "lastCheckedAt"} == {
+            k: v for k, v in rec.items() if k != "lastCheckedAt"
+        }
+        annotations = dict(extra_annotations or {})
+        if not unchanged:
+            # An unchanged result is not rewritten each interval: every write would wake the
+            # application controller for nothing.
+            annotations[record.STATUS_ANNOTATION] = record.encode(rec)
+        full = dict(patch)
+        if annotations:
+            full["metadata"] = {"annotations": annotations}
+        outcome = AppOutcome(meta["name"], rec, full)
+        if full and not self.dry_run:
+            await self._kube(
+                self.client.patch(*APP_API, meta["name"], full, namespace=meta.get("namespace"))
+            )
+            outcome.written = True
+        return outcome
+
+
+def select(
+    app: Mapping[str, Any], resources: Sequence[iuresource.UpdaterResource]
+) -> AppImages | None:
+    """The configuration watching ``app``: the first ImageUpdater resource that selects it,
+    else its own ``image-list`` annotation (0.x)."""
+    for res in resources:
+        found = res.for_application(app)
+        if found is not None:
+            return found
+    return appannotations.parse((app.get("metadata") or {}).get("annotations") or {})
+
+
+def _argocd_where(patch: Mapping[str, Any]) -> str:
+    spec = patch["spec"]
+    if "source" in spec:
+        at, source = "spec.source", spec["source"]
+    else:
+        index = next(i for i, s in enumerate(spec["sources"]) if "helm" in s or "kustomize" in s)
+        at, source = f"spec.sources[{index}]", spec["sources"][index]
+    if "helm" in source:
+        names = ", ".join(p["name"] for p in source["helm"].get("parameters") or [])
+        return f"{at}.helm.parameters ({names})"
+    return f"{at}.kustomize.images ({', '.join(source['kustomize'].get('images') or [])})"
