@@ -55,6 +55,8 @@ PURE_MODULES = {
         "filewriteback",
         "gitmessages",
         "updateplan",
+        "record",
+        "metrics",
     ),
 }
 # Modules whose mere import means sockets, processes, files, clocks or an event loop.
