@@ -160,6 +160,7 @@ class _Git:
     def __init__(self, cred: RepoCredential | None, url: str, scratch: Path) -> None:
         secrets = scratch / "secrets"
         secrets.mkdir(mode=0o700)
+        (scratch / "tools").mkdir(mode=0o700)
         self.env = git_environment(
             dict(os.environ), cred, tools_dir=scratch / "tools", secrets_dir=secrets, url=url
         )

@@ -178,7 +178,7 @@ class Updater:
         if updates:
             try:
                 write_back, patch = await self._write_back(app, images.write_back, updates, config)
-            except (ImageUpdaterError, kerrors.KubeError) as exc:
+            except (ImageUpdaterError, kerrors.KubeError, OSError) as exc:
                 errors.append(f"write-back failed, nothing changed: {exc}")
                 write_back = {"method": images.write_back.method, "error": str(exc)}
         failed = sum(d.action is Action.ERROR for d in decisions) + bool(
