@@ -119,8 +119,8 @@ class Forge:
             return 201, {"number": 7, "html_url": "https://github.example/team/config/pull/7",
                          "state": "open", "head": {"ref": body["head"]}}  # fmt: skip
         if self.kind == "gitlab" and method == "POST" and path.endswith("/merge_requests"):
-            return 201, {"iid": 3, "id": 99, "state": "opened",
-                         "web_url": "https://gitlab.example/team/config/-/merge_requests/3"}  # fmt: skip
+            web = "https://gitlab.example/team/config/-/merge_requests/3"
+            return 201, {"iid": 3, "id": 99, "state": "opened", "web_url": web}
         return 404, {"message": "Not Found"}
 
 
@@ -143,7 +143,7 @@ def forge(kind: str) -> Iterator[Forge]:
             self.end_headers()
             self.wfile.write(data)
 
-        do_GET = do_POST = _serve  # noqa: N815
+        do_GET = do_POST = _serve
 
     state.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=state.server.serve_forever, daemon=True)

@@ -208,7 +208,8 @@ def test_a_users_rollback_pins_and_unpin_resumes(
     local_cluster: LocalCluster, kubectl: Kubectl, registry: Registry, control: str
 ) -> None:
     app = _helm_app(control, registry)
-    newer = dict(app["spec"]["source"], helm={"parameters": [{"name": "image.tag", "value": "1.2.0"}]})
+    params = [{"name": "image.tag", "value": "1.2.0"}]
+    newer = dict(app["spec"]["source"], helm={"parameters": params})
     app["status"]["history"] = _history(newer)
     apply(kubectl, app)
     run_once(local_cluster, control)

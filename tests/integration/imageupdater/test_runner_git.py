@@ -102,11 +102,14 @@ def control(local_cluster: LocalCluster, kubectl: Kubectl, registry: Registry) -
     )  # fmt: skip
     apply(kubectl, {"apiVersion": "v1", "kind": "Secret",
                     "metadata": {"name": "gitcreds", "namespace": ns},
-                    "data": {"username": b64(GIT_USER), "password": b64(GIT_PASSWORD)}})  # fmt: skip
+                    "data": {"username": b64(GIT_USER),
+                             "password": b64(GIT_PASSWORD)}})  # fmt: skip
     return ns
 
 
-def _app(ns: str, url: str, registry: Registry, *, path: str, kind: str, **ann: str) -> dict[str, Any]:
+def _app(
+    ns: str, url: str, registry: Registry, *, path: str, kind: str, **ann: str
+) -> dict[str, Any]:
     source: dict[str, Any] = {"repoURL": url, "path": path, "targetRevision": "main"}
     source["kustomize" if kind == "Kustomize" else "helm"] = {}
     return application(
