@@ -8,6 +8,7 @@ from kaiun import __version__
 from kaiun.cli import (
     admin_initial_password,
     admin_rbac,
+    controller,
     imageupdater,
     imageupdater_run,
     localcluster,
@@ -32,6 +33,7 @@ def version() -> None:
 
 cli.add_command(localcluster.group)
 cli.add_command(up.up)
+cli.add_command(controller.controller)
 cli.add_command(repo_render.repo_group)
 cli.add_command(repo_render.repo_server)
 cli.add_command(admin)
