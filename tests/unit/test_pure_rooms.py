@@ -57,6 +57,7 @@ PURE_MODULES = {
         "updateplan",
         "record",
         "metrics",
+        "charts",
     ),
 }
 # Modules whose mere import means sockets, processes, files, clocks or an event loop.

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from kaiun.cli.imageupdater import group
-from kaiun.controllers.imageupdater import record
+from kaiun.controllers.imageupdater import charts, record
 from kaiun.controllers.imageupdater.check import DEFAULT_INTERVAL
 from kaiun.controllers.imageupdater.errors import ImageUpdaterError
 from kaiun.controllers.imageupdater.metrics import Metrics
@@ -109,11 +109,14 @@ async def _pin_keys(client: KubeClient, app: dict[str, Any], which: str) -> list
     except kube_errors.KubeError:
         resources = []
     images = select(app, resources)
-    if images is None:
+    tracks_chart = charts.VERSION in (app["metadata"].get("annotations") or {})
+    if images is None and not tracks_chart:
         raise ImageUpdaterError(f"application {app['metadata']['name']} watches no images")
-    keys = {record.pin_key(s): s for s in images.images}
+    keys = {record.pin_key(s): s for s in (images.images if images else ())}
     if not which:
-        return list(keys)
+        return list(keys) + ([charts.PIN_KEY] if tracks_chart else [])
+    if which == charts.PIN_KEY and tracks_chart:
+        return [charts.PIN_KEY]
     for key, spec in keys.items():
         if which in (key, spec.alias, spec.image.name):
             return [key]

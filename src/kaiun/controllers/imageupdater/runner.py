@@ -19,13 +19,21 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from kaiun.controllers.imageupdater import appannotations, argocdwriteback, gitwrite, record
+from kaiun.controllers.imageupdater import (
+    appannotations,
+    argocdwriteback,
+    charts,
+    gitwrite,
+    record,
+)
 from kaiun.controllers.imageupdater import registries as regconf
 from kaiun.controllers.imageupdater import resource as iuresource
 from kaiun.controllers.imageupdater.check import DEFAULT_INTERVAL, ImageChecker
@@ -36,7 +44,9 @@ from kaiun.controllers.imageupdater.model import AppImages, ImageSpec, Platform,
 from kaiun.controllers.imageupdater.updateplan import Action, Decision, decide, live_images, running
 from kaiun.kube import KubeClient
 from kaiun.kube import errors as kerrors
+from kaiun.repo import HelmRepos
 from kaiun.repo.credentials import SECRET_TYPE_LABEL, CredentialStore, RepoCredential
+from kaiun.repo.errors import RepoError
 
 log = logging.getLogger("kaiun.imageupdater")
 
@@ -87,6 +97,9 @@ class Updater:
             regconf.Registries(), resolver, cache_ttl=interval, platforms=platforms,
             transport=registry_transport,
         )  # fmt: skip
+        self.helm = HelmRepos(
+            Path(tempfile.gettempdir()) / "kaiun-imageupdater-charts", index_cache_seconds=interval
+        )
         self._stop = asyncio.Event()
 
     async def aclose(self) -> None:
@@ -167,7 +180,9 @@ class Updater:
         except ImageUpdaterError as exc:
             return await self._finish(app, record.build(self.now(), [], errors=[str(exc)]), {})
         if images is None:
-            return None
+            if charts.VERSION not in (app["metadata"].get("annotations") or {}):
+                return None
+            images = AppImages(())
         self.metrics.set("images_watched_total", len(images.images), application=name)
         pins, notes, pin_patch = self._pins(app, images)
         decisions = await self._decide(app, images, pins)
@@ -175,18 +190,27 @@ class Updater:
         patch: dict[str, Any] = {}
         write_back: dict[str, Any] = {}
         errors = list(notes)
+        chart = await self._chart(app, pins, errors)
         if updates:
             try:
                 write_back, patch = await self._write_back(app, images.write_back, updates, config)
             except (ImageUpdaterError, kerrors.KubeError, OSError) as exc:
                 errors.append(f"write-back failed, nothing changed: {exc}")
                 write_back = {"method": images.write_back.method, "error": str(exc)}
+        if chart is not None:
+            decisions.append(chart[0])
+            if chart[1]:
+                patch = _merged(patch, chart[1])
+                write_back.setdefault("method", images.write_back.method)
+                write_back["chart"] = _argocd_chart_where(chart[1])
         failed = sum(d.action is Action.ERROR for d in decisions) + bool(
             write_back.get("error"))  # fmt: skip
         if failed:
             self.metrics.add("images_errors_total", failed, application=name)
-        if updates and not write_back.get("error") and not self.dry_run:
-            self.metrics.add("images_updated_total", len(updates), application=name)
+        done = len(updates) if not write_back.get("error") else 0
+        done += bool(chart and chart[1])
+        if done and not self.dry_run:
+            self.metrics.add("images_updated_total", done, application=name)
         rec = record.build(self.now(), decisions, pinned=pins, write_back=write_back,
                            errors=errors)  # fmt: skip
         return await self._finish(app, rec, patch, pin_patch)
@@ -212,6 +236,37 @@ class Updater:
             f"(kaiun image-updater unpin {app['metadata']['name']} to resume updates)"
         )
         return pins, [note], added
+
+    async def _chart(
+        self, app: dict[str, Any], pins: Mapping[str, str], errors: list[str]
+    ) -> tuple[Decision, dict[str, Any]] | None:
+        annotations = app["metadata"].get("annotations") or {}
+        if charts.VERSION not in annotations:
+            return None
+        try:
+            source = charts.chart_source(app)
+            spec = charts.chart_spec(annotations, source.chart)
+        except ImageUpdaterError as exc:
+            errors.append(f"chart: {exc}")
+            return None
+        assert spec is not None
+        if charts.PIN_KEY in pins:
+            held = f" at {pins[charts.PIN_KEY]}" if pins[charts.PIN_KEY] else ""
+            name = app["metadata"]["name"]
+            return Decision(spec, Action.SKIPPED, f"pinned{held}: not updated until `kaiun "
+                            f"image-updater unpin {name} chart`"), {}  # fmt: skip
+        try:
+            secrets = await self._kube(
+                self.client.list("v1", "Secret", self.namespace, label_selector=SECRET_TYPE_LABEL)
+            )
+            self.helm.credentials = CredentialStore.from_secrets(secrets.items)
+            index = await self.helm.index(source.repo_url)
+        except (RepoError, kerrors.KubeError) as exc:
+            return Decision(spec, Action.ERROR, f"chart-index: {exc}"), {}
+        decision = charts.decide_chart(spec, source, charts.index_versions(index, source.chart))
+        if decision.change is None:
+            return decision, {}
+        return decision, charts.chart_patch(app, source, decision.change.tag)
 
     async def _decide(
         self, app: dict[str, Any], images: AppImages, pins: Mapping[str, str]
@@ -319,6 +374,33 @@ def select(
         if found is not None:
             return found
     return appannotations.parse((app.get("metadata") or {}).get("annotations") or {})
+
+
+def _merged(first: dict[str, Any], chart: dict[str, Any]) -> dict[str, Any]:
+    # The chart patch carries whole sources; replay the image changes onto them.
+    if not first:
+        return chart
+    spec = first["spec"]
+    if "source" in spec:
+        return {
+            "spec": {
+                "source": {
+                    **spec["source"],
+                    "targetRevision": chart["spec"]["source"]["targetRevision"],
+                }
+            }
+        }
+    sources = [dict(s) for s in spec["sources"]]
+    for i, s in enumerate(chart["spec"]["sources"]):
+        sources[i]["targetRevision"] = s.get("targetRevision")
+    return {"spec": {"sources": sources}}
+
+
+def _argocd_chart_where(patch: Mapping[str, Any]) -> str:
+    spec = patch["spec"]
+    if "source" in spec:
+        return f"spec.source.targetRevision ({spec['source']['targetRevision']})"
+    return "spec.sources[].targetRevision"
 
 
 def _argocd_where(patch: Mapping[str, Any]) -> str:
