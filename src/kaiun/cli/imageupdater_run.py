@@ -24,7 +24,7 @@ from kaiun.controllers.imageupdater.runner import APP_API, AppOutcome, Updater, 
 from kaiun.kube import KubeClient, from_kubeconfig
 from kaiun.kube import errors as kube_errors
 
-__all__ = ["pin", "run", "unpin"]
+__all__ = ["metrics_server", "pin", "run", "unpin"]
 
 
 def _print(outcomes: list[AppOutcome], dry_run: bool) -> None:
@@ -44,7 +44,9 @@ def _print(outcomes: list[AppOutcome], dry_run: bool) -> None:
             click.echo(f"  would patch: {json.dumps({'spec': o.patch['spec']})}")
 
 
-async def _metrics_server(metrics: Metrics, port: int) -> asyncio.Server:
+async def metrics_server(metrics: Metrics, port: int, host: str = "0.0.0.0") -> asyncio.Server:
+    """Serve ``metrics`` as Prometheus text on every path of ``host:port``."""
+
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readline()
         body = metrics.render().encode()
@@ -56,7 +58,7 @@ async def _metrics_server(metrics: Metrics, port: int) -> asyncio.Server:
         await writer.drain()
         writer.close()
 
-    return await asyncio.start_server(handle, "0.0.0.0", port)
+    return await asyncio.start_server(handle, host, port)
 
 
 async def _run(kubeconfig: str | None, namespace: str, interval: float, once: bool,
@@ -67,7 +69,7 @@ async def _run(kubeconfig: str | None, namespace: str, interval: float, once: bo
         if once:
             _print(await updater.run_once(), dry_run)
             return
-        server = await _metrics_server(updater.metrics, metrics_port) if metrics_port else None
+        server = await metrics_server(updater.metrics, metrics_port) if metrics_port else None
         try:
             await updater.run()
         finally:

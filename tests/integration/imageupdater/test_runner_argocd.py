@@ -3,14 +3,18 @@ record, dry-run, failures that change nothing, pins and rollback pins."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
+from kaiun.cli.imageupdater_run import metrics_server
 from kaiun.cli.main import cli
+from kaiun.controllers.imageupdater.metrics import Metrics
 from kaiun.localcluster import LocalCluster
 from tests.integration.imageupdater.conftest import USERS
 from tests.integration.imageupdater.runner_kit import (
@@ -65,8 +69,13 @@ def test_argocd_write_back_sets_helm_parameters_and_records_it(
     local_cluster: LocalCluster, kubectl: Kubectl, registry: Registry, control: str
 ) -> None:
     apply(kubectl, _helm_app(control, registry))
-    outcomes = run_once(local_cluster, control)
+    metrics = Metrics()
+    outcomes = run_once(local_cluster, control, metrics=metrics)
     assert [o.name for o in outcomes] == ["web"]
+    assert metrics.get("images_updated_total", application="web") == 1
+    assert metrics.get("images_watched_total", application="web") == 1
+    assert metrics.get("registry_requests_total", registry=registry.host) >= 1
+    assert metrics.get("k8s_api_requests_total") >= 3
     app = get_app(kubectl, control, "web")
     params = app["spec"]["source"]["helm"]["parameters"]
     assert params == [
@@ -250,3 +259,24 @@ def test_an_image_updater_resource_selects_applications(
     run_once(local_cluster, control)
     params = get_app(kubectl, control, "web-eu")["spec"]["source"]["helm"]["parameters"]
     assert {"name": "img.tag", "value": "1.1.0", "forceString": True} in params
+
+
+def test_metrics_are_served_in_prometheus_text() -> None:
+    metrics = Metrics()
+    metrics.add("images_errors_total", 2, application="web")
+
+    async def scrape() -> str:
+        server = await metrics_server(metrics, 0, host="127.0.0.1")
+        try:
+            port = server.sockets[0].getsockname()[1]
+            async with httpx.AsyncClient() as client:
+                resp = await client.get(f"http://127.0.0.1:{port}/metrics")
+            assert resp.status_code == 200
+            assert resp.headers["content-type"].startswith("text/plain")
+            return resp.text
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    text = asyncio.run(scrape())
+    assert 'argocd_image_updater_images_errors_total{application="web"} 2' in text
