@@ -146,8 +146,12 @@ def test_kustomization_target_commits_with_author_message_and_formatting(
     assert wb["branch"] == "main"
     assert wb["commit"] == git(bare, "rev-parse", "main").strip()
     assert "app/kustomization.yaml images[api] (the override that wins" in wb["where"]
-    assert "spec" in app and "kustomize" in app["spec"]["source"]
     assert app["spec"]["source"]["kustomize"] == {}
+    # Not deployed yet (the summary still says 1.0.0): the next cycle does not push again.
+    head = git(bare, "rev-parse", "main")
+    (outcome,) = run_once(local_cluster, control)
+    assert git(bare, "rev-parse", "main") == head
+    assert outcome.record["writeBack"]["note"].startswith("already pushed in ")
 
 
 def test_helmvalues_target_keeps_comments_and_quotes(

@@ -140,7 +140,7 @@ class Updater:
             found = await self._kube(
                 self.client.list(iuresource.API_VERSION, iuresource.KIND, self.namespace)
             )
-        except (kerrors.NotFound, kerrors.KubeError) as exc:
+        except kerrors.KubeError as exc:
             log.debug("no ImageUpdater resources: %s", exc)
             return []
         parsed = []
@@ -161,12 +161,17 @@ class Updater:
 
         async def one(app: dict[str, Any]) -> AppOutcome | None:
             async with sem:
-                return await self.process(app, resources, config)
+                try:
+                    return await self.process(app, resources, config)
+                except kerrors.KubeError as exc:
+                    # One Application's failed patch must not end the cycle for the others.
+                    log.error("application %s: %s", app["metadata"]["name"], exc)
+                    return None
 
         outcomes = [o for o in await asyncio.gather(*(one(a) for a in apps)) if o is not None]
         self.metrics.set("applications_watched_total", len(outcomes))
-        for (prefix, _scope), c in self.checker._clients.items():
-            self.metrics.set("registry_requests_total", c.requests, registry=prefix)
+        for prefix, count in self.checker.requests_by_registry().items():
+            self.metrics.set("registry_requests_total", count, registry=prefix)
         return outcomes
 
     async def process(
@@ -303,6 +308,9 @@ class Updater:
             target = gitwrite.target_source(app, wb)
             where = f"{target.repo_url} at {target.path} ({wb.target_kind or '.argocd-source'})"
             return {"method": "git", "where": where, "dryRun": True}, {}
+        previous = _already_pushed(app, updates)
+        if previous is not None:
+            return previous, {}
         annotations = app["metadata"].get("annotations") or {}
         settings = gitwrite.GitSettings(
             user=config.get("git.user") or gitwrite.DEFAULT_USER,
@@ -362,6 +370,19 @@ class Updater:
             )
             outcome.written = True
         return outcome
+
+
+def _already_pushed(app: Mapping[str, Any], updates: Sequence[Decision]) -> dict[str, Any] | None:
+    """The previous git write-back when it pushed exactly these changes (not yet deployed, or
+    waiting in a pull request): pushing them again each interval would only churn the branch."""
+    old = record.decode(app) or {}
+    wb = old.get("writeBack") or {}
+    if wb.get("method") != "git" or not wb.get("commit") or wb.get("error"):
+        return None
+    new = record.build("", updates).get("changes")
+    if old.get("changes") != new:
+        return None
+    return {**wb, "note": f"already pushed in {wb['commit'][:12]}; not pushed again"}
 
 
 def select(
