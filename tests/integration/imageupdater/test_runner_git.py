@@ -238,3 +238,22 @@ def test_pull_request_is_opened_from_a_write_branch(
         assert body["title"] == "chore(api): bump"
         assert "1.0.0 -> 1.3.0" in body["description"]
         assert rec["writeBack"]["pullRequest"].endswith("/merge_requests/3")
+
+
+def test_repocreds_uses_argo_cds_repository_secret(
+    local_cluster: LocalCluster, kubectl: Kubectl, registry: Registry, control: str,
+    server: tuple[GitHttpServer, Path],
+) -> None:  # fmt: skip
+    srv, bare = server
+    url = srv.base_url + "/team/config.git"
+    apply(kubectl, {"apiVersion": "v1", "kind": "Secret",
+                    "metadata": {"name": "repo-config", "namespace": control,
+                                 "labels": {"argocd.argoproj.io/secret-type": "repository"}},
+                    "data": {"url": b64(url), "username": b64(GIT_USER),
+                             "password": b64(GIT_PASSWORD)}})  # fmt: skip
+    before = git(bare, "rev-parse", "main")
+    apply(kubectl, _app(control, url, registry, path="chart", kind="Helm",
+                        **{PREFIX + "write-back-method": "git:repocreds"}))  # fmt: skip
+    run_once(local_cluster, control)
+    assert git(bare, "rev-parse", "main") != before
+    assert "1.3.0" in _show(bare, "main", "chart/.argocd-source-api.yaml")
