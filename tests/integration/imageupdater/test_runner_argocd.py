@@ -229,7 +229,11 @@ def test_a_users_rollback_pins_and_unpin_resumes(
     assert len(after["spec"]["source"]["helm"]["parameters"]) == 1
     rec = status_record(after)
     assert rec["images"][0]["action"] == "skipped"
-    assert any("rolled back by admin" in e for e in rec["errors"])
+    assert rec["notes"] == [
+        "rolled back by admin to 1.0.0: images pinned (kaiun image-updater unpin web to resume "
+        "updates)"
+    ]
+    assert "errors" not in rec
     # The pin holds on later cycles, and unpinning is not undone by the same rollback.
     run_once(local_cluster, control)
     assert len(get_app(kubectl, control, "web")["spec"]["source"]["helm"]["parameters"]) == 1

@@ -96,6 +96,7 @@ def build(
     pinned: Mapping[str, str] | None = None,
     write_back: Mapping[str, Any] | None = None,
     errors: Sequence[str] = (),
+    notes: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The record for one check of one Application."""
     pinned = pinned or {}
@@ -118,6 +119,8 @@ def build(
         record["writeBack"] = dict(write_back)
     if all_errors:
         record["errors"] = all_errors
+    if notes:
+        record["notes"] = list(notes)
     return record
 
 

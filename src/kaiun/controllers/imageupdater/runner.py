@@ -194,7 +194,7 @@ class Updater:
         updates = [d for d in decisions if d.action is Action.UPDATE]
         patch: dict[str, Any] = {}
         write_back: dict[str, Any] = {}
-        errors = list(notes)
+        errors: list[str] = []
         chart = await self._chart(app, pins, errors)
         if updates:
             try:
@@ -217,7 +217,7 @@ class Updater:
         if done and not self.dry_run:
             self.metrics.add("images_updated_total", done, application=name)
         rec = record.build(self.now(), decisions, pinned=pins, write_back=write_back,
-                           errors=errors)  # fmt: skip
+                           errors=errors, notes=notes)  # fmt: skip
         return await self._finish(app, rec, patch, pin_patch)
 
     def _pins(
@@ -236,6 +236,12 @@ class Updater:
                 current = running(spec, live)
                 pins[key] = current.tag if current and current.tag else ""
                 added[record.PIN_PREFIX + key] = pins[key]
+        if charts.VERSION in annotations and charts.PIN_KEY not in pins:
+            try:
+                pins[charts.PIN_KEY] = charts.chart_source(app).current
+            except ImageUpdaterError:
+                pins[charts.PIN_KEY] = ""
+            added[record.PIN_PREFIX + charts.PIN_KEY] = pins[charts.PIN_KEY]
         note = (
             f"rolled back by {rb.username} to {rb.revision or 'an earlier sync'}: images pinned "
             f"(kaiun image-updater unpin {app['metadata']['name']} to resume updates)"
