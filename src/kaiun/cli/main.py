@@ -9,7 +9,9 @@ from kaiun.cli import account as account_cli
 from kaiun.cli import (
     admin_initial_password,
     admin_rbac,
+    controller,
     imageupdater,
+    imageupdater_run,
     localcluster,
     proj,
     repo_render,
@@ -34,12 +36,14 @@ def version() -> None:
 
 cli.add_command(localcluster.group)
 cli.add_command(up.up)
+cli.add_command(controller.controller)
 cli.add_command(repo_render.repo_group)
 cli.add_command(repo_render.repo_server)
 cli.add_command(admin)
 admin_settings.add_command(admin_rbac.rbac)
 admin.add_command(admin_initial_password.initial_password)
 cli.add_command(imageupdater.group)
+assert imageupdater_run.run.name == "run"  # registers run/pin/unpin on the group
 cli.add_command(proj.proj)
 cli.add_command(server_cli.server)
 cli.add_command(login_cli.login)
