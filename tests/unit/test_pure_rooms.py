@@ -55,6 +55,9 @@ PURE_MODULES = {
         "filewriteback",
         "gitmessages",
         "updateplan",
+        "record",
+        "metrics",
+        "charts",
     ),
 }
 # Modules whose mere import means sockets, processes, files, clocks or an event loop.

@@ -5,16 +5,20 @@ from __future__ import annotations
 import click
 
 from kaiun import __version__
+from kaiun.cli import account as account_cli
 from kaiun.cli import (
     admin_initial_password,
     admin_rbac,
     controller,
     imageupdater,
+    imageupdater_run,
     localcluster,
     proj,
     repo_render,
     up,
 )
+from kaiun.cli import login as login_cli
+from kaiun.cli import server as server_cli
 from kaiun.cli.admin import admin
 from kaiun.cli.admin import settings as admin_settings
 
@@ -39,7 +43,13 @@ cli.add_command(admin)
 admin_settings.add_command(admin_rbac.rbac)
 admin.add_command(admin_initial_password.initial_password)
 cli.add_command(imageupdater.group)
+assert imageupdater_run.run.name == "run"  # registers run/pin/unpin on the group
 cli.add_command(proj.proj)
+cli.add_command(server_cli.server)
+cli.add_command(login_cli.login)
+cli.add_command(login_cli.logout)
+cli.add_command(login_cli.context)
+cli.add_command(account_cli.account)
 
 
 def main() -> None:

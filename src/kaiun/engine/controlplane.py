@@ -20,12 +20,13 @@ from kaiun.kube import errors as kerrors
 
 DEFAULT_NAMESPACE = "argocd"
 FIELD_MANAGER = "kaiun"
-CRD_FILES = ("application.yaml", "appproject.yaml", "applicationset.yaml")
+CRD_FILES = ("application.yaml", "appproject.yaml", "applicationset.yaml", "imageupdater.yaml")
 PART_OF = {"app.kubernetes.io/part-of": "argocd"}
 
 
 def crd_manifests() -> list[dict[str, Any]]:
-    """The CRDs kaiun installs (Application, AppProject, ApplicationSet), as dicts."""
+    """The CRDs kaiun installs (Application, AppProject, ApplicationSet, ImageUpdater), as
+    dicts."""
     root = importlib.resources.files("kaiun.engine") / "crds"
     return [yaml.safe_load((root / name).read_text(encoding="utf-8")) for name in CRD_FILES]
 

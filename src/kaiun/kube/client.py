@@ -101,6 +101,11 @@ class KubeClient:
             )
         except httpx.TransportError as exc:
             raise errors.Unreachable(self.config.server, _describe(exc)) from exc
+        except httpx.InvalidURL:
+            # A name with characters no URL can carry (control characters...): the API
+            # server would refuse it too, so answer as it would rather than crash the caller.
+            status = {"reason": "BadRequest", "message": "invalid characters in resource name"}
+            raise errors.BadRequest(400, status, where=f"{method} request") from None
         if resp.status_code >= 400:
             raise _status_error(resp, f"{method} {path}")
         return orjson.loads(resp.content) if resp.content else {}

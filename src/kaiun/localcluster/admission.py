@@ -331,7 +331,10 @@ def admit_update(
         meta["managedFields"] = managed
     else:
         old_copy = copy.deepcopy(old)
-        meta["managedFields"] = old_meta.get("managedFields", [])
+        # A writer may replace managedFields (kubectl's client-side-apply migration does);
+        # a status write may not, as in the API server's field manager.
+        if subresource == "status" or not meta.get("managedFields"):
+            meta["managedFields"] = old_meta.get("managedFields", [])
         recorded = fieldmanager.record_update(
             old_copy,
             new,

@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from kaiun.server import applications, projects, stream
+from kaiun.server import (
+    account,
+    applications,
+    appresources,
+    appsource,
+    badge,
+    certificates,
+    clusters,
+    metrics,
+    projects,
+    projroles,
+    repositories,
+    session,
+    settings,
+    stream,
+    webhook,
+)
 from kaiun.server.context import ServerContext
-from kaiun.server.errors import ApiError, InvalidArgument
+from kaiun.server.errors import ApiError, InvalidArgument, UnsupportedMediaType
 
 log = logging.getLogger(__name__)
+_BODY_METHODS = ("POST", "PUT", "PATCH")
 
 
 def create_app(ctx: ServerContext) -> FastAPI:
@@ -29,6 +47,37 @@ def create_app(ctx: ServerContext) -> FastAPI:
     app.include_router(applications.router)
     app.include_router(stream.router)
     app.include_router(projects.router)
+    app.include_router(projroles.router)
+    app.include_router(session.router)
+    app.include_router(account.router)
+    app.include_router(settings.router)
+
+    @app.middleware("http")
+    async def _json_only(request: Request, call_next: Any) -> Any:
+        # CSRF (GHSA-92mw-q256-5vwg): a cross-site form can send cookies with a text/plain
+        # or form body, never with application/json; so writes must be JSON.
+        # Webhooks are authenticated by their signatures, not cookies, and some providers
+        # post forms.
+        path = request.url.path
+        if (
+            request.method in _BODY_METHODS
+            and path.startswith("/api/")
+            and not path.startswith("/api/webhook")
+        ):
+            kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if kind != "application/json":
+                err = UnsupportedMediaType("request body must be application/json")
+                return JSONResponse(err.body(), status_code=err.status)
+        return await call_next(request)
+
+    app.include_router(repositories.router)
+    app.include_router(webhook.router)
+    app.include_router(clusters.router)
+    app.include_router(certificates.router)
+    app.include_router(appresources.router)
+    app.include_router(appsource.router)
+    app.include_router(badge.router)
+    metrics.install(app)
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -49,10 +98,6 @@ def create_app(ctx: ServerContext) -> FastAPI:
     @app.get("/healthz", response_class=PlainTextResponse, tags=["health"])
     async def healthz() -> str:
         return "ok"
-
-    @app.get("/api/version", tags=["VersionService"])
-    async def version() -> dict[str, str]:
-        return {"Version": ctx.version}
 
     return app
 

@@ -48,6 +48,10 @@ class AlreadyExists(ApiError):
     status, code = 409, 6
 
 
+class UnsupportedMediaType(ApiError):
+    status, code = 415, 3
+
+
 class Unavailable(ApiError):
     status, code = 503, 14
 

@@ -48,7 +48,10 @@ def _shape(project: dict[str, Any], namespace: str) -> dict[str, Any]:
     return {"apiVersion": API_VERSION, "kind": KIND, "metadata": clean_meta, "spec": spec}
 
 
-async def _load(ctx: ServerContext, caller: Caller, name: str, action: str) -> dict[str, Any]:
+async def load_project(
+    ctx: ServerContext, caller: Caller, name: str, action: str
+) -> dict[str, Any]:
+    """The AppProject if the caller may ``action`` it (403 first: no enumeration)."""
     if not ctx.security.enforce(caller, "projects", action, name):
         raise permission_denied("projects", action, name)
     try:
@@ -78,13 +81,13 @@ async def list_projects(ctx: Ctx, caller: Who, name: str | None = None) -> dict[
 @router.get("/projects/{name}")
 async def get_project(ctx: Ctx, caller: Who, name: str) -> dict[str, Any]:
     """One project."""
-    return await _load(ctx, caller, name, "get")
+    return await load_project(ctx, caller, name, "get")
 
 
 @router.get("/projects/{name}/syncwindows")
 async def get_sync_windows(ctx: Ctx, caller: Who, name: str) -> dict[str, Any]:
     """The project's sync windows (``{"windows": [...]}``)."""
-    project = await _load(ctx, caller, name, "get")
+    project = await load_project(ctx, caller, name, "get")
     return {"windows": (project.get("spec") or {}).get("syncWindows") or []}
 
 
@@ -97,7 +100,7 @@ async def create_project(ctx: Ctx, caller: Who, request: ProjectCreateRequest) -
     try:
         return await ctx.client.create(project)
     except kerrors.AlreadyExists:
-        existing = await _load(ctx, caller, name, "get")
+        existing = await load_project(ctx, caller, name, "get")
         if existing.get("spec") == project["spec"]:
             return existing
         if not request.upsert:
@@ -118,7 +121,7 @@ async def update_project(
     project = _shape(request.project, ctx.namespace)
     if project["metadata"]["name"] != name:
         raise InvalidArgument("metadata.name does not match the name in the path")
-    existing = await _load(ctx, caller, name, "update")
+    existing = await load_project(ctx, caller, name, "update")
     merged = {**existing, "spec": project["spec"]}
     merged["metadata"] = {**existing["metadata"]}
     for key in ("labels", "annotations"):
@@ -132,7 +135,7 @@ async def delete_project(
     ctx: Ctx, caller: Who, name: str, _body: Annotated[Any, Body()] = None
 ) -> dict[str, Any]:
     """Delete a project no application uses."""
-    await _load(ctx, caller, name, "delete")
+    await load_project(ctx, caller, name, "delete")
     try:
         apps = await ctx.client.list(API_VERSION, "Application", ctx.namespace)
     except kerrors.KubeError as exc:

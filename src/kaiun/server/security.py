@@ -15,18 +15,21 @@ from kaiun.server.errors import Unauthenticated, permission_denied
 
 @dataclass(frozen=True)
 class Caller:
-    """An authenticated caller: the token's subject, its groups and raw claims."""
+    """A caller: the token's subject, its groups and raw claims; ``anonymous`` when no
+    token was presented and anonymous access is on (RBAC gives it ``policy.default`` only)."""
 
     subject: str
     groups: tuple[str, ...] = ()
     claims: Mapping[str, Any] = field(default_factory=dict)
+    anonymous: bool = False
 
 
 class Security(Protocol):
     """Authentication and RBAC, provided by ``kaiun.auth`` (or a test double in tests)."""
 
     async def authenticate(self, token: str) -> Caller | None:
-        """The caller a bearer token or session cookie value stands for; None if invalid."""
+        """The caller a bearer token or session cookie value stands for; None if invalid.
+        An empty token asks for the anonymous caller (None unless anonymous access is on)."""
         ...
 
     def enforce(self, caller: Caller | None, resource: str, action: str, obj: str) -> bool:
@@ -46,7 +49,7 @@ def bearer_token(authorization: str | None, cookie: str | None) -> str:
 async def identify(security: Security, authorization: str | None, cookie: str | None) -> Caller:
     """The caller of a request; 401 when there is no valid token."""
     token = bearer_token(authorization, cookie)
-    caller = await security.authenticate(token) if token else None
+    caller = await security.authenticate(token)
     if caller is None:
         raise Unauthenticated("no session information" if not token else "invalid session")
     return caller

@@ -3,36 +3,46 @@
 Each event is Argo CD's ``ApplicationWatchEvent`` wrapped as its gateway streams it:
 ``data: {"result": {"type": "ADDED|MODIFIED|DELETED", "application": {...}}}``. Current
 applications come first as ``ADDED``; every event is filtered by the caller's RBAC.
+All subscribers share one cluster watch (``kaiun.server.watchhub``); a stream ends once its
+caller's token stops being valid (logout, revocation, expiry).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Cookie, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from kaiun.kube import errors as kerrors
 from kaiun.server.applications import API_VERSION, KIND, Ctx, Who, rbac_object
 from kaiun.server.context import ServerContext
-from kaiun.server.security import Caller
+from kaiun.server.security import Caller, bearer_token
+from kaiun.server.watchhub import CLOSED, WatchHub, hub_of
 
 router = APIRouter(prefix="/api/v1/stream", tags=["ApplicationService"])
+RECHECK_SECONDS = 5.0
+_ENDED = b'data: {"error": {"code": 16, "message": "session ended: log in again"}}\n\n'
 
 
 @router.get("/applications")
 async def watch_applications(
+    request: Request,
     ctx: Ctx,
     caller: Who,
     name: str | None = None,
     projects: Annotated[list[str] | None, Query()] = None,
+    authorization: Annotated[str | None, Header()] = None,
+    argocd_token: Annotated[str | None, Cookie(alias="argocd.token")] = None,
 ) -> StreamingResponse:
-    """Stream application changes the caller may see (SSE)."""
+    """Stream application changes the caller may see (SSE) while its token stays valid."""
     wanted = AppFilter(name=name, projects=frozenset(projects or ()))
+    session = Session(ctx, caller, bearer_token(authorization, argocd_token))
     return StreamingResponse(
-        _events(ctx, caller, wanted),
+        _events(ctx, session, wanted, hub_of(request, ctx.client, ctx.namespace)),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -53,44 +63,64 @@ class AppFilter:
         return not self.projects or project in self.projects
 
 
+class Session:
+    """The subscriber's identity, re-checked at most every ``RECHECK_SECONDS`` while events
+    flow, so a revoked or expired token stops receiving them (the class of
+    GHSA-c8xw-vjgf-94hr: a long-lived connection outliving its token)."""
+
+    def __init__(self, ctx: ServerContext, caller: Caller, token: str) -> None:
+        self.ctx = ctx
+        self.initial = caller
+        self.caller: Caller | None = caller
+        self.token = token
+        self._checked = time.monotonic()
+
+    async def current(self) -> Caller | None:
+        """The caller now, or None once its token is no longer accepted."""
+        if self.caller is not None and time.monotonic() - self._checked >= RECHECK_SECONDS:
+            self._checked = time.monotonic()
+            self.caller = await self.ctx.security.authenticate(self.token)
+        return self.caller
+
+
 def _event(kind: str, app: dict[str, Any]) -> bytes:
     body = orjson.dumps({"result": {"type": kind, "application": app}})
     return b"data: " + body + b"\n\n"
 
 
-async def _events(ctx: ServerContext, caller: Caller, wanted: AppFilter) -> AsyncIterator[bytes]:
+async def _events(
+    ctx: ServerContext, session: Session, wanted: AppFilter, hub: WatchHub
+) -> AsyncIterator[bytes]:
+    caller = session.initial
+
     def visible(app: dict[str, Any]) -> bool:
         return wanted.matches(app) and ctx.security.enforce(
             caller, "applications", "get", rbac_object(app)
         )
 
+    # Subscribe before listing so no change falls between the two (a change seen twice
+    # arrives as a harmless repeat).
+    queue = await hub.subscribe()
     try:
-        listed = await ctx.client.list(API_VERSION, KIND, ctx.namespace)
-    except kerrors.KubeError:
-        yield b'data: {"error": {"message": "cluster API unavailable"}}\n\n'
-        return
-    for app in listed.items:
-        if visible(app):
-            yield _event("ADDED", app)
-    info = await ctx.client.info(API_VERSION, KIND)
-    rv = listed.resource_version
-    while True:
         try:
-            async for event in ctx.client.watch(info, namespace=ctx.namespace, resource_version=rv):
-                obj = event.get("object") or {}
-                rv = (obj.get("metadata") or {}).get("resourceVersion", rv)
-                if event.get("type") == "BOOKMARK":
-                    yield b": keep-alive\n\n"
-                    continue
-                if visible(obj):
-                    yield _event(str(event.get("type")), obj)
-        except kerrors.Gone:
-            # Too far behind: start over from a fresh list, as a client would relist.
             listed = await ctx.client.list(API_VERSION, KIND, ctx.namespace)
-            rv = listed.resource_version
-            for app in listed.items:
-                if visible(app):
-                    yield _event("MODIFIED", app)
         except kerrors.KubeError:
             yield b'data: {"error": {"message": "cluster API unavailable"}}\n\n'
             return
+        for app in listed.items:
+            if visible(app):
+                yield _event("ADDED", app)
+        while True:
+            event = await queue.get()
+            if event is CLOSED:
+                return
+            current = await session.current()
+            if current is None:
+                yield _ENDED
+                return
+            caller = current
+            obj = event.get("object") or {}
+            if visible(obj):
+                yield _event(str(event.get("type")), obj)
+    finally:
+        hub.unsubscribe(queue)

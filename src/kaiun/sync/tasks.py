@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from kaiun import diff
@@ -66,12 +67,12 @@ class SyncTask:
         assert obj is not None, "a task has a target or a live object"
         return obj
 
-    @property
+    @cached_property
     def key(self) -> ResourceKey:
         """The object's identity."""
         return key_of(self.obj)
 
-    @property
+    @cached_property
     def result_key(self) -> str:
         """Key of this task's entry in the operation's results (object and phase)."""
         return f"{self.key}:{self.phase.value}"
@@ -251,6 +252,13 @@ def _hook_tasks(data: PlanInput, target: Obj) -> list[SyncTask]:
         finalizers = list(meta.get("finalizers") or [])
         if hooks.HOOK_FINALIZER not in finalizers:
             meta["finalizers"] = [*finalizers, hooks.HOOK_FINALIZER]
+        annotations = meta.get("annotations")
+        if isinstance(annotations, dict) and tracking.TRACKING_ID_ANNOTATION in annotations:
+            # Tracking was set before the generated name was known.
+            app = data.app_name or str(annotations[tracking.TRACKING_ID_ANNOTATION]).split(":")[0]
+            annotations[tracking.TRACKING_ID_ANNOTATION] = tracking.tracking_id_for(
+                app, obj
+            ).format()
         key = key_of(obj)
         out.append(
             SyncTask(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import uuid
 from typing import Any
+
+import httpx
 
 from tests.integration.server.conftest import ApiServer
 from tests.support import Kubectl
@@ -53,3 +56,55 @@ def test_stream_sends_current_apps_then_changes(api_server: ApiServer, kubectl: 
     assert [e["type"] for e in events] == ["ADDED", "MODIFIED"]
     assert all(e["application"]["metadata"]["name"] == name for e in events)
     assert events[1]["application"]["metadata"]["annotations"]["touched"] == "yes"
+
+
+def test_many_subscribers_share_one_watch_and_all_see_a_change(
+    api_server: ApiServer, kubectl: Kubectl
+) -> None:
+    name = f"fan-{uuid.uuid4().hex[:6]}"
+    app = {
+        "metadata": {"name": name},
+        "spec": {
+            "project": "default",
+            "source": {"repoURL": "https://example.com/r.git", "path": "p"},
+            "destination": {"server": "https://kubernetes.default.svc", "namespace": "x"},
+        },
+    }
+    with api_server.client() as c:
+        assert c.post("/api/v1/applications", json=app).status_code == 200
+    subscribers = 120  # over httpx's default pool of 100 connections per client
+
+    async def main() -> list[str]:
+        ready = asyncio.Semaphore(0)
+        seen: list[str] = []
+
+        async def reader(http: httpx.AsyncClient) -> None:
+            params = {"name": name}
+            async with http.stream("GET", "/api/v1/stream/applications", params=params) as r:
+                first = True
+                async for line in r.aiter_lines():
+                    if not line.startswith("data: "):
+                        continue
+                    if first:
+                        first = False
+                        ready.release()
+                        continue
+                    result = json.loads(line[len("data: ") :])["result"]
+                    seen.append(result["type"])
+                    return
+
+        headers = {"Authorization": "Bearer admin-token"}
+        limits = httpx.Limits(max_connections=subscribers + 5)
+        async with httpx.AsyncClient(
+            base_url=api_server.url, headers=headers, limits=limits, timeout=60
+        ) as http:
+            tasks = [asyncio.create_task(reader(http)) for _ in range(subscribers)]
+            for _ in range(subscribers):
+                await asyncio.wait_for(ready.acquire(), 60)
+            await asyncio.to_thread(
+                kubectl, "annotate", "application", name, "-n", api_server.namespace, "x=y"
+            )
+            await asyncio.wait_for(asyncio.gather(*tasks), 60)
+        return seen
+
+    assert asyncio.run(main()) == ["MODIFIED"] * subscribers

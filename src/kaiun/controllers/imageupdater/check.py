@@ -133,6 +133,13 @@ class ImageChecker:
         """HTTP requests sent to registries so far."""
         return sum(c.requests for c in self._clients.values())
 
+    def requests_by_registry(self) -> dict[str, int]:
+        """HTTP requests sent so far, per registry prefix."""
+        out: dict[str, int] = {}
+        for (prefix, _scope), client in self._clients.items():
+            out[prefix] = out.get(prefix, 0) + client.requests
+        return out
+
     async def _credentials(self, endpoint: RegistryConfig, reference: str) -> Credentials | None:
         if not reference:
             return None

@@ -1,0 +1,353 @@
+"""An application's live resources: resource tree, managed resources, events, one resource.
+
+Only objects the application tracks (``kaiun.model.tracking``, the method argocd-cm names)
+and their children by ``ownerReferences`` are reachable, so a caller with rights on an app
+cannot read or change anything else on its cluster (GHSA-2f5v-8r3f-8pww). Secrets are
+always masked (``kaiun.diff.redact_secrets``). RBAC as Argo CD 3.x: ``applications, get``
+to read, ``update/<group>/<kind>/<ns>/<name>`` and ``delete/...`` to change a resource.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import orjson
+from fastapi import APIRouter, Body, Request
+
+from kaiun.diff import redact_secrets
+from kaiun.health import assess
+from kaiun.kube import KubeClient
+from kaiun.kube import errors as kerrors
+from kaiun.model.tracking import DEFAULT_INSTANCE_LABEL, TrackingMethod, owning_app
+from kaiun.server.applications import Ctx, Who, load_app, rbac_object
+from kaiun.server.appsource import target_objects
+from kaiun.server.clusters import client_for, find
+from kaiun.server.context import ServerContext, translate
+from kaiun.server.errors import InvalidArgument, NotFound
+from kaiun.server.security import require
+
+router = APIRouter(prefix="/api/v1", tags=["ApplicationService"])
+# Kinds whose children (by ownerReferences) the tree follows, and the kinds of children.
+CHILD_KINDS = (("apps/v1", "ReplicaSet"), ("v1", "Pod"), ("batch/v1", "Job"))
+
+
+def _gv(group: str, version: str) -> str:
+    return f"{group}/{version}" if group else version
+
+
+async def _tracking(ctx: ServerContext) -> tuple[TrackingMethod, str]:
+    try:
+        cm = await ctx.client.get("v1", "ConfigMap", "argocd-cm", ctx.namespace)
+    except kerrors.KubeError:
+        return TrackingMethod.ANNOTATION, DEFAULT_INSTANCE_LABEL
+    data = cm.get("data") or {}
+    try:
+        method = TrackingMethod.parse(data.get("application.resourceTrackingMethod"))
+    except ValueError:
+        method = TrackingMethod.ANNOTATION
+    return method, data.get("application.instanceLabelKey") or DEFAULT_INSTANCE_LABEL
+
+
+async def destination(ctx: ServerContext, app: dict[str, Any]) -> tuple[dict[str, str], Any]:
+    """The cluster entry (fields, secret) of the app's destination."""
+    dest = (app.get("spec") or {}).get("destination") or {}
+    ident, by_name = (dest["name"], True) if dest.get("name") else (dest.get("server", ""), False)
+    found = await find(ctx, str(ident), by_name)
+    if found is None:
+        raise InvalidArgument(f"destination cluster {ident!r} is not known to this server")
+    return found
+
+
+def _tracked(obj: dict[str, Any], app: str, method: TrackingMethod, label: str) -> bool:
+    methods = (
+        [TrackingMethod.ANNOTATION, TrackingMethod.LABEL]
+        if method is TrackingMethod.ANNOTATION_AND_LABEL
+        else [method]
+    )
+    return any(owning_app(obj, m, label) == app for m in methods)
+
+
+async def live_objects(
+    ctx: ServerContext, client: KubeClient, app: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The app's tracked live objects (from status.resources) and their owned children."""
+    method, label = await _tracking(ctx)
+    name = app["metadata"]["name"]
+    top: list[dict[str, Any]] = []
+    for res in (app.get("status") or {}).get("resources") or []:
+        try:
+            obj = await client.get(
+                _gv(res.get("group", ""), res.get("version", "v1")), res["kind"],
+                res["name"], res.get("namespace") or None,
+            )  # fmt: skip
+        except (kerrors.KubeError, KeyError):
+            continue
+        if _tracked(obj, name, method, label):
+            top.append(obj)
+    return top + await _children(client, top)
+
+
+async def _children(client: KubeClient, parents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    uids = {p["metadata"].get("uid") for p in parents}
+    namespaces = {p["metadata"].get("namespace") for p in parents if p["metadata"].get("namespace")}
+    found: list[dict[str, Any]] = []
+    candidates: list[dict[str, Any]] = []
+    for ns in sorted(namespaces):
+        for api_version, kind in CHILD_KINDS:
+            try:
+                candidates.extend((await client.list(api_version, kind, ns)).items)
+            except kerrors.KubeError:
+                continue
+    # Two levels cover Deployment -> ReplicaSet -> Pod and CronJob -> Job -> Pod.
+    for _ in range(3):
+        new = [
+            c
+            for c in candidates
+            if c["metadata"].get("uid") not in uids
+            and any(o.get("uid") in uids for o in c["metadata"].get("ownerReferences") or [])
+        ]
+        if not new:
+            break
+        found.extend(new)
+        uids.update(c["metadata"].get("uid") for c in new)
+    return found
+
+
+def node(obj: dict[str, Any], by_uid: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Argo CD's ``ResourceNode`` for one live object."""
+    meta = obj.get("metadata") or {}
+    group, _, version = str(obj.get("apiVersion", "")).rpartition("/")
+    parents = []
+    for ref in meta.get("ownerReferences") or []:
+        parent = by_uid.get(ref.get("uid"))
+        if parent is not None:
+            pgroup = str(parent.get("apiVersion", "")).rpartition("/")[0]
+            pmeta = parent["metadata"]
+            parents.append(
+                {
+                    "group": pgroup,
+                    "kind": parent.get("kind"),
+                    "namespace": pmeta.get("namespace", ""),
+                    "name": pmeta.get("name"),
+                    "uid": pmeta.get("uid"),
+                }
+            )
+    out: dict[str, Any] = {
+        "group": group,
+        "version": version,
+        "kind": obj.get("kind"),
+        "namespace": meta.get("namespace", ""),
+        "name": meta.get("name"),
+        "uid": meta.get("uid"),
+        "resourceVersion": meta.get("resourceVersion"),
+        "createdAt": meta.get("creationTimestamp"),
+        "parentRefs": parents,
+        "info": _info(obj),
+        "images": _images(obj),
+    }
+    health = assess(obj)
+    if health is not None:
+        out["health"] = {"status": str(health.status), "message": health.message}
+    return out
+
+
+def _images(obj: dict[str, Any]) -> list[str]:
+    spec = obj.get("spec") or {}
+    pod = spec if obj.get("kind") == "Pod" else ((spec.get("template") or {}).get("spec") or {})
+    containers = [*(pod.get("initContainers") or []), *(pod.get("containers") or [])]
+    return sorted(
+        {str(c.get("image")) for c in containers if isinstance(c, dict) and c.get("image")}
+    )
+
+
+def _info(obj: dict[str, Any]) -> list[dict[str, str]]:
+    if obj.get("kind") == "Pod":
+        status = obj.get("status") or {}
+        statuses = status.get("containerStatuses") or []
+        ready = sum(1 for s in statuses if s.get("ready"))
+        return [
+            {"name": "Status Reason", "value": str(status.get("phase") or "Unknown")},
+            {"name": "Containers", "value": f"{ready}/{len(statuses)}"},
+        ]
+    if obj.get("kind") == "ReplicaSet":
+        return [{"name": "Revision", "value": str(
+            (obj["metadata"].get("annotations") or {}).get("deployment.kubernetes.io/revision", "")
+        )}]  # fmt: skip
+    return []
+
+
+async def _app_client(ctx: ServerContext, app: dict[str, Any]) -> Any:
+    fields, secret = await destination(ctx, app)
+    return client_for(ctx, fields, secret)
+
+
+@router.get("/applications/{applicationName}/resource-tree")
+async def resource_tree(
+    ctx: Ctx, caller: Who, applicationName: str, appNamespace: str | None = None
+) -> dict[str, Any]:
+    """Argo CD's ``ApplicationTree``: tracked objects and their owned children."""
+    app = await load_app(ctx, caller, applicationName, "get", appNamespace)
+    async with await _app_client(ctx, app) as client:
+        objects = await live_objects(ctx, client, app)
+    by_uid = {o["metadata"].get("uid"): o for o in objects}
+    nodes = [node(o, by_uid) for o in objects]
+    nodes.sort(key=lambda n: (n["group"], n["kind"], n["namespace"], n["name"]))
+    return {"nodes": nodes, "orphanedNodes": [], "hosts": []}
+
+
+@router.get("/applications/{applicationName}/managed-resources")
+async def managed_resources(
+    request: Request, ctx: Ctx, caller: Who, applicationName: str,
+    appNamespace: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Each resource of ``status.resources`` with its live and target state (JSON strings)."""
+    app = await load_app(ctx, caller, applicationName, "get", appNamespace)
+    targets = await target_objects(request, ctx, app)
+    async with await _app_client(ctx, app) as client:
+        items = []
+        for res in (app.get("status") or {}).get("resources") or []:
+            key = (res.get("group", ""), res.get("kind"), res.get("namespace", ""), res.get("name"))
+            try:
+                live: Any = await client.get(
+                    _gv(res.get("group", ""), res.get("version", "v1")), str(res.get("kind")),
+                    str(res.get("name")), res.get("namespace") or None,
+                )  # fmt: skip
+            except kerrors.KubeError:
+                live = None
+            target = targets.get(key)
+            live, target = redact_secrets(live, target)
+            items.append(
+                {
+                    "group": key[0],
+                    "kind": key[1],
+                    "namespace": key[2],
+                    "name": key[3],
+                    "liveState": orjson.dumps(live).decode(),
+                    "targetState": orjson.dumps(target).decode(),
+                    "hook": bool(res.get("hook")),
+                }
+            )
+    return {"items": items}
+
+
+@router.get("/applications/{name}/events")
+async def events(
+    ctx: Ctx, caller: Who, name: str, resourceNamespace: str | None = None,
+    resourceName: str | None = None, resourceUID: str | None = None,
+    appNamespace: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Events of the application, or of one of its resources (``resourceUID``...)."""
+    app = await load_app(ctx, caller, name, "get", appNamespace)
+    if not resourceUID and not resourceName:
+        return await _events(ctx.client, ctx.namespace, app["metadata"].get("uid"))
+    async with await _app_client(ctx, app) as client:
+        objects = await live_objects(ctx, client, app)
+        match = next(
+            (o for o in objects
+             if (not resourceUID or o["metadata"].get("uid") == resourceUID)
+             and (not resourceName or o["metadata"].get("name") == resourceName)
+             and (not resourceNamespace or o["metadata"].get("namespace") == resourceNamespace)),
+            None,
+        )  # fmt: skip
+        if match is None:
+            raise NotFound("resource is not part of the application")
+        return await _events(client, match["metadata"].get("namespace"), match["metadata"]["uid"])
+
+
+async def _events(client: KubeClient, namespace: str | None, uid: str | None) -> dict[str, Any]:
+    try:
+        listed = await client.list("v1", "Event", namespace or None)
+    except kerrors.KubeError as exc:
+        raise translate(exc, "events") from exc
+    items = [e for e in listed.items if (e.get("involvedObject") or {}).get("uid") == uid]
+    return {"metadata": {"resourceVersion": listed.resource_version}, "items": items}
+
+
+async def _find_resource(
+    ctx: ServerContext, client: KubeClient, app: dict[str, Any], q: dict[str, str]
+) -> dict[str, Any]:
+    for obj in await live_objects(ctx, client, app):
+        group, _, _ = str(obj.get("apiVersion", "")).rpartition("/")
+        meta = obj["metadata"]
+        if (
+            group == q["group"] and obj.get("kind") == q["kind"] and meta.get("name") == q["name"]
+            and (meta.get("namespace") or "") == q["namespace"]
+        ):  # fmt: skip
+            return obj
+    raise NotFound(f"{q['kind']} {q['namespace']}/{q['name']} is not part of the application")
+
+
+def _query(namespace: str, resourceName: str, kind: str, group: str) -> dict[str, str]:
+    return {"namespace": namespace, "name": resourceName, "kind": kind, "group": group}
+
+
+def _action(verb: str, q: dict[str, str]) -> str:
+    return f"{verb}/{q['group']}/{q['kind']}/{q['namespace']}/{q['name']}"
+
+
+@router.get("/applications/{name}/resource")
+async def get_resource(
+    ctx: Ctx, caller: Who, name: str, resourceName: str, kind: str, namespace: str = "",
+    group: str = "", version: str = "", appNamespace: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """One live resource of the app as ``{"manifest": "<json>"}`` (Secrets masked)."""
+    app = await load_app(ctx, caller, name, "get", appNamespace)
+    q = _query(namespace, resourceName, kind, group)
+    async with await _app_client(ctx, app) as client:
+        obj = await _find_resource(ctx, client, app, q)
+    (masked,) = redact_secrets(obj)
+    return {"manifest": orjson.dumps(masked).decode()}
+
+
+@router.post("/applications/{name}/resource")
+@router.patch("/applications/{name}/resource")
+async def patch_resource(
+    ctx: Ctx, caller: Who, name: str, resourceName: str, kind: str,
+    patch: Annotated[str, Body()], namespace: str = "", group: str = "", version: str = "",
+    patchType: Literal["application/merge-patch+json", "application/json-patch+json",
+                       "merge", "json"] = "application/merge-patch+json",
+    appNamespace: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Patch one resource of the app (``update/<group>/<kind>/<ns>/<name>`` needed)."""
+    app = await load_app(ctx, caller, name, "get", appNamespace)
+    q = _query(namespace, resourceName, kind, group)
+    require(ctx.security, caller, "applications", _action("update", q), rbac_object(app))
+    try:
+        body = orjson.loads(patch)
+    except orjson.JSONDecodeError:
+        raise InvalidArgument("patch is not valid JSON") from None
+    as_json = "json-patch" in patchType or patchType == "json"
+    kind_of_patch: Literal["json", "merge"] = "json" if as_json else "merge"
+    async with await _app_client(ctx, app) as client:
+        obj = await _find_resource(ctx, client, app, q)
+        try:
+            result = await client.patch(
+                obj["apiVersion"], kind, resourceName, body,
+                namespace=namespace or None, patch_type=kind_of_patch,
+            )  # fmt: skip
+        except kerrors.KubeError as exc:
+            raise translate(exc, f"{kind} {resourceName}") from exc
+    (masked,) = redact_secrets(result)
+    return {"manifest": orjson.dumps(masked).decode()}
+
+
+@router.delete("/applications/{name}/resource")
+async def delete_resource(
+    ctx: Ctx, caller: Who, name: str, resourceName: str, kind: str, namespace: str = "",
+    group: str = "", version: str = "", force: bool = False, orphan: bool = False,
+    appNamespace: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Delete one resource of the app (``delete/<group>/<kind>/<ns>/<name>`` needed)."""
+    app = await load_app(ctx, caller, name, "get", appNamespace)
+    q = _query(namespace, resourceName, kind, group)
+    require(ctx.security, caller, "applications", _action("delete", q), rbac_object(app))
+    async with await _app_client(ctx, app) as client:
+        obj = await _find_resource(ctx, client, app, q)
+        try:
+            await client.delete(
+                obj["apiVersion"], kind, resourceName, namespace=namespace or None,
+                propagation="Orphan" if orphan else "Background",
+            )  # fmt: skip
+        except kerrors.KubeError as exc:
+            raise translate(exc, f"{kind} {resourceName}") from exc
+    return {}
