@@ -34,6 +34,7 @@ class AuthServer:
     kubectl: Kubectl
     ca: Path | None = None
     tokens: dict[str, str] = field(default_factory=dict)
+    scratch: dict[str, Any] = field(default_factory=dict)  # a test module's shared setup data
 
     def client(self, token: str | None = None, **kwargs: Any) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}

@@ -3,17 +3,21 @@ and an unauthenticated caller, with real accounts, tokens and argocd-rbac-cm."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
+from urllib.parse import quote
 
 import pytest
 
 from kaiun.localcluster import LocalCluster
 from kaiun.server import ServerContext, create_app
+from tests.integration.repo.repo_testkit import GitRepo
 from tests.integration.server.authserver import AuthServer, auth_server
 from tests.support import wait_for
 
@@ -66,6 +70,78 @@ def _ci_token(server: AuthServer, u: str) -> dict[str, str]:
     return {}
 
 
+def _git_repo(server: AuthServer, u: str) -> dict[str, str]:
+    """A file:// git repository with one app directory (not registered with the server)."""
+    repo = GitRepo(Path(server.scratch["repos"]) / f"r-{u}")
+    repo.commit({"guestbook/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: g\n"})
+    return {"repo": repo.url, "qrepo": quote(repo.url, safe="")}
+
+
+def _repository(server: AuthServer, u: str) -> dict[str, str]:
+    names = _git_repo(server, u)
+    _created(server, "POST", "/api/v1/repositories", {"repo": names["repo"]})
+    return names
+
+
+def _creds_url(u: str) -> str:
+    return f"https://creds-{u}.example.com/org"
+
+
+def _repocreds(server: AuthServer, u: str) -> dict[str, str]:
+    body = {"url": _creds_url(u), "username": "me", "password": "creds-pass"}
+    _created(server, "POST", "/api/v1/repocreds", body)
+    return {"qcreds": quote(_creds_url(u), safe="")}
+
+
+def _cluster_url(u: str) -> str:
+    # Port 1 on loopback refuses at once: connection probes fail fast, never hang.
+    return f"https://127.0.0.1:1/c-{u}"
+
+
+def _cluster_body(u: str) -> dict[str, Any]:
+    config = {"bearerToken": "cluster-token", "tlsClientConfig": {"insecure": True}}
+    return {"server": _cluster_url(u), "name": f"c-{u}", "config": config}
+
+
+def _cluster(server: AuthServer, u: str) -> dict[str, str]:
+    _created(server, "POST", "/api/v1/clusters", _cluster_body(u))
+    return {"qcluster": quote(_cluster_url(u), safe="")}
+
+
+def _known_host(u: str) -> dict[str, Any]:
+    key = base64.b64encode(f"ssh-ed25519-key-{u}".encode()).decode()
+    return {"items": [{"serverName": f"h-{u}.example.com", "certType": "ssh",
+                       "certSubType": "ssh-ed25519",
+                       "certData": base64.b64encode(key.encode()).decode()}]}  # fmt: skip
+
+
+def _certificate(server: AuthServer, u: str) -> dict[str, str]:
+    _created(server, "POST", "/api/v1/certificates", _known_host(u))
+    return {}
+
+
+def _app_with_resource(server: AuthServer, u: str) -> dict[str, str]:
+    """A team app from a real repository whose status lists a live ConfigMap it tracks."""
+    names = _git_repo(server, u)
+    app, ns = f"r-{u}", server.namespace
+    body = _app(app, "team")
+    body["spec"]["source"] = {"repoURL": names["repo"], "path": "guestbook",
+                              "targetRevision": "main"}  # fmt: skip
+    body["spec"]["destination"]["namespace"] = ns
+    _created(server, "POST", "/api/v1/applications", body)
+    server.apply({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": f"cm-{u}", "annotations": {
+            "argocd.argoproj.io/tracking-id": f"{app}:/ConfigMap:{ns}/cm-{u}"}},
+        "data": {"k": "v"},
+    })  # fmt: skip
+    status = {"resources": [{"group": "", "version": "v1", "kind": "ConfigMap",
+                             "namespace": ns, "name": f"cm-{u}"}]}  # fmt: skip
+    server.kubectl("patch", "applications.argoproj.io", app, "-n", ns, "--type", "merge",
+                   "-p", json.dumps({"status": status}))  # fmt: skip
+    return {"app": app, "ns": ns}
+
+
 @dataclass(frozen=True)
 class Row:
     name: str
@@ -79,6 +155,9 @@ class Row:
 
 
 SPEC = _app("x", "team")["spec"]
+RESOURCE = "/api/v1/applications/{app}/resource?resourceName=cm-{u}&kind=ConfigMap&namespace={ns}"
+LABEL_PATCH = json.dumps({"metadata": {"labels": {"patched": "yes"}}})
+PLACEHOLDERS = ("u", "app", "proj", "iat", "ns", "repo", "qrepo", "qcreds", "qcluster")
 ROWS = [
     Row("list apps", "GET", "/api/v1/applications", (200, 200, 200, 401)),
     Row("get default app", "GET", "/api/v1/applications/{app}", (200, 200, 403, 401),
@@ -141,6 +220,80 @@ ROWS = [
         body={"id": "{u}"}),
     Row("delete account token", "DELETE", "/api/v1/account/ci/token/{u}", (200, 403, 403, 401),
         setup=_ci_token),
+    # Application sub-resources: reading needs `applications, get`; changing one resource
+    # needs `update|delete/<group>/<kind>/<ns>/<name>` (Argo CD 3.x: no inheritance from
+    # `update`/`delete`), which admin's built-in role and the project role's `*` grant.
+    Row("resource tree", "GET", "/api/v1/applications/{app}/resource-tree",
+        (200, 200, 200, 401), setup=_app_with_resource),
+    Row("resource tree of default app", "GET", "/api/v1/applications/{app}/resource-tree",
+        (200, 200, 403, 401), setup=_default_app),
+    Row("managed resources", "GET", "/api/v1/applications/{app}/managed-resources",
+        (200, 200, 200, 401), setup=_app_with_resource),
+    Row("events", "GET", "/api/v1/applications/{app}/events", (200, 200, 200, 401),
+        setup=_app_with_resource),
+    Row("get resource", "GET", RESOURCE, (200, 200, 200, 401), setup=_app_with_resource),
+    Row("patch resource", "PATCH", RESOURCE, (200, 403, 200, 401), body=LABEL_PATCH,
+        setup=_app_with_resource),
+    Row("patch resource (POST)", "POST", RESOURCE, (200, 403, 200, 401), body=LABEL_PATCH,
+        setup=_app_with_resource),
+    Row("delete resource", "DELETE", RESOURCE, (200, 403, 200, 401),
+        setup=_app_with_resource),
+    Row("manifests", "GET", "/api/v1/applications/{app}/manifests", (200, 200, 200, 401),
+        setup=_app_with_resource),
+    Row("revision metadata", "GET", "/api/v1/applications/{app}/revisions/main/metadata",
+        (200, 200, 200, 401), setup=_app_with_resource),
+    # Repositories and credential templates: resource `repositories`, object the URL.
+    Row("list repositories", "GET", "/api/v1/repositories", (200, 200, 200, 401)),
+    Row("create repository", "POST", "/api/v1/repositories", (200, 403, 403, 401),
+        body={"repo": "{repo}"}, setup=_git_repo),
+    Row("get repository", "GET", "/api/v1/repositories/{qrepo}", (200, 200, 403, 401),
+        setup=_repository),
+    Row("get missing repository", "GET", "/api/v1/repositories/{qrepo}",
+        (404, 404, 403, 401), setup=_git_repo),
+    Row("repository refs", "GET", "/api/v1/repositories/{qrepo}/refs", (200, 200, 403, 401),
+        setup=_repository),
+    Row("repository apps", "GET", "/api/v1/repositories/{qrepo}/apps", (200, 200, 403, 401),
+        setup=_repository),
+    Row("repository app details", "POST", "/api/v1/repositories/{qrepo}/appdetails",
+        (200, 200, 403, 401), body={"source": {"repoURL": "{repo}", "path": "guestbook"}},
+        setup=_repository),
+    Row("update repository", "PUT", "/api/v1/repositories/{qrepo}", (200, 403, 403, 401),
+        body={"repo": "{repo}", "name": "renamed"}, setup=_repository),
+    Row("delete repository", "DELETE", "/api/v1/repositories/{qrepo}", (200, 403, 403, 401),
+        setup=_repository),
+    Row("validate repository", "POST", "/api/v1/repositories/{qrepo}/validate",
+        (200, 403, 403, 401), body={"repo": "{repo}"}, setup=_git_repo),
+    Row("list repocreds", "GET", "/api/v1/repocreds", (200, 200, 200, 401)),
+    Row("create repocreds", "POST", "/api/v1/repocreds", (200, 403, 403, 401),
+        body={"url": "https://creds-{u}.example.com/org", "username": "me", "password": "pw"}),
+    Row("update repocreds", "PUT", "/api/v1/repocreds/{qcreds}", (200, 403, 403, 401),
+        body={"url": "https://creds-{u}.example.com/org", "username": "other"},
+        setup=_repocreds),
+    Row("delete repocreds", "DELETE", "/api/v1/repocreds/{qcreds}", (200, 403, 403, 401),
+        setup=_repocreds),
+    # Clusters: resource `clusters`, object the server URL.
+    Row("list clusters", "GET", "/api/v1/clusters", (200, 200, 200, 401)),
+    Row("create cluster", "POST", "/api/v1/clusters", (200, 403, 403, 401),
+        body=_cluster_body("{u}")),
+    Row("get cluster", "GET", "/api/v1/clusters/{qcluster}", (200, 200, 403, 401),
+        setup=_cluster),
+    Row("get in-cluster", "GET", "/api/v1/clusters/https%3A%2F%2Fkubernetes.default.svc",
+        (200, 200, 403, 401)),
+    Row("update cluster", "PUT", "/api/v1/clusters/{qcluster}", (200, 403, 403, 401),
+        body={"name": "renamed-{u}"}, setup=_cluster),
+    Row("delete cluster", "DELETE", "/api/v1/clusters/{qcluster}", (200, 403, 403, 401),
+        setup=_cluster),
+    # Certificates: resource `certificates`, empty object.
+    Row("list certificates", "GET", "/api/v1/certificates", (200, 200, 403, 401)),
+    Row("create certificates", "POST", "/api/v1/certificates", (200, 403, 403, 401),
+        body=_known_host("{u}")),
+    Row("delete certificates", "DELETE", "/api/v1/certificates?hostNamePattern=h-{u}.example.com",
+        (200, 403, 403, 401), setup=_certificate),
+    # No login: a webhook is authenticated by its provider secret, the badge and metrics are
+    # public (the badge says "disabled" unless argocd-cm turns it on).
+    Row("webhook of unknown provider", "POST", "/api/webhook", (400, 400, 400, 400), body={}),
+    Row("badge", "GET", "/api/badge?name={app}", (200, 200, 200, 200), setup=_default_app),
+    Row("metrics", "GET", "/metrics", (200, 200, 200, 200)),
     Row("settings", "GET", "/api/v1/settings", (200, 200, 200, 200)),
     Row("version", "GET", "/api/version", (200, 200, 200, 200)),
     Row("healthz", "GET", "/healthz", (200, 200, 200, 200)),
@@ -161,8 +314,11 @@ def _fill(value: Any, names: dict[str, str]) -> Any:
 
 
 @pytest.fixture(scope="module")
-def server(local_cluster: LocalCluster) -> Iterator[AuthServer]:
+def server(
+    local_cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AuthServer]:
     with auth_server(local_cluster) as srv:
+        srv.scratch["repos"] = tmp_path_factory.mktemp("matrix-repos")
         srv.apply({
             "apiVersion": "argoproj.io/v1alpha1",
             "kind": "AppProject",
@@ -234,7 +390,7 @@ def test_every_route_of_the_server_is_in_the_matrix() -> None:
     the list of routes."""
     app = create_app(ServerContext(client=cast(Any, None), namespace="argocd",
                                    security=cast(Any, None)))  # fmt: skip
-    placeholders = dict.fromkeys(("u", "app", "proj", "iat"), "1")
+    placeholders = dict.fromkeys(PLACEHOLDERS, "1")
     covered = [(r.method, _fill(r.path, placeholders).split("?")[0]) for r in ROWS]
     paths = app.openapi()["paths"]
     assert len(paths) > 20
