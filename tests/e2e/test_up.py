@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import ssl
 import subprocess
 import sys
 from pathlib import Path
+
+import httpx
 
 from kaiun.localcluster.server import free_port
 from tests.support import Kubectl, wait_for
@@ -22,8 +26,27 @@ def _apps(kubectl: Kubectl) -> dict[str, tuple[str, str]]:
     }
 
 
+def _api_lists_demo_apps(data_dir: Path, kubectl: Kubectl, api_port: int) -> None:
+    """The API server of the same process answers with the demo apps after a real login."""
+    secret = json.loads(
+        kubectl("get", "secret", "argocd-initial-admin-secret", "-n", "argocd", "-o", "json")
+    )
+    password = base64.b64decode(secret["data"]["password"]).decode()
+    verify = ssl.create_default_context(cafile=str(data_dir / "server-tls" / "ca.crt"))
+    with httpx.Client(base_url=f"https://127.0.0.1:{api_port}", verify=verify) as api:
+        login = api.post("/api/v1/session", json={"username": "admin", "password": password})
+        assert login.status_code == 200, login.text
+        token = login.json()["token"]
+        apps = api.get("/api/v1/applications", headers={"Authorization": f"Bearer {token}"})
+        assert apps.status_code == 200, apps.text
+        by_name = {a["metadata"]["name"]: a for a in apps.json()["items"]}
+        assert by_name["guestbook"]["status"]["sync"]["status"] == "Synced"
+        assert password not in apps.text
+
+
 def test_up_with_demo_syncs_every_demo_app(tmp_path: Path) -> None:
     port = free_port()
+    api_port = free_port()
     with (tmp_path / "up.log").open("w") as log:
         proc = subprocess.Popen(
             [
@@ -36,6 +59,8 @@ def test_up_with_demo_syncs_every_demo_app(tmp_path: Path) -> None:
                 str(port),
                 "--data-dir",
                 str(tmp_path / "kaiun"),
+                "--api-port",
+                str(api_port),
             ],
             stdout=subprocess.PIPE,
             stderr=log,
@@ -53,6 +78,7 @@ def test_up_with_demo_syncs_every_demo_app(tmp_path: Path) -> None:
         assert "application/root-app created" in text, text
         kubeconfig = tmp_path / "kaiun" / "kubeconfig"
         assert f"export KUBECONFIG={kubeconfig}" in text
+        assert f"API server: https://127.0.0.1:{api_port}" in text
         kubectl = Kubectl(kubeconfig)
 
         def all_synced() -> dict[str, tuple[str, str]] | None:
@@ -62,6 +88,7 @@ def test_up_with_demo_syncs_every_demo_app(tmp_path: Path) -> None:
 
         apps = wait_for(all_synced, timeout=240, interval=1, what=f"demo apps {_apps(kubectl)}")
         assert {"guestbook", "helm-dev", "kustomize-prod", "jsonnet", "sync-waves"} <= set(apps)
+        _api_lists_demo_apps(tmp_path / "kaiun", kubectl, api_port)
         dep = json.loads(kubectl("get", "deploy", "guestbook-ui", "-n", "guestbook", "-o", "json"))
         uid = dep["metadata"]["uid"]
         # Drift: a deleted deployment comes back (automated selfHeal).

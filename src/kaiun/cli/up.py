@@ -1,14 +1,16 @@
 """``kaiun up``: everything in one process on the embedded local cluster.
 
-The local cluster, the repo server (in process) and the Application controller share one
-event loop; ``--demo`` seeds a local git repository of example apps and registers their
-Applications (``kaiun.cli.demo.seed_demo``), which the controller then syncs. Ctrl-C stops
-the controller first, then the cluster; state stays in the data dir for the next run.
+The local cluster, the repo server (in process), the Application controller, the API server
+and the image updater share one event loop; ``--demo`` seeds a local git repository of
+example apps and registers their Applications (``kaiun.cli.demo.seed_demo``), which the
+controller then syncs. Ctrl-C stops the API server, updater and controller first, then the
+cluster; state stays in the data dir for the next run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from pathlib import Path
@@ -17,9 +19,11 @@ import click
 
 from kaiun.cli.controller import run_control_plane
 from kaiun.cli.demo import seed_demo
+from kaiun.cli.server import run_api_server
 from kaiun.controllers.application import ApplicationController
+from kaiun.controllers.imageupdater import Updater
 from kaiun.engine import DEFAULT_NAMESPACE
-from kaiun.kube import KubeClient, from_kubeconfig
+from kaiun.kube import ClusterConfig, KubeClient, from_kubeconfig
 from kaiun.localcluster import LocalCluster, Options
 
 
@@ -44,7 +48,22 @@ from kaiun.localcluster import LocalCluster, Options
 @click.option(
     "--namespace", default=DEFAULT_NAMESPACE, show_default=True, help="Control-plane namespace."
 )
-def up(data_dir: Path, port: int, demo: bool, namespace: str) -> None:
+@click.option(
+    "--api-port",
+    type=int,
+    default=8080,
+    show_default=True,
+    help="HTTPS port of the API server on 127.0.0.1 (0 disables it).",
+)
+@click.option(
+    "--image-updater/--no-image-updater",
+    default=True,
+    show_default=True,
+    help="Run the image updater (every 2 minutes) in this process.",
+)
+def up(
+    data_dir: Path, port: int, demo: bool, namespace: str, api_port: int, image_updater: bool
+) -> None:
     """Run kaiun on the embedded local cluster until Ctrl-C."""
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -53,10 +72,17 @@ def up(data_dir: Path, port: int, demo: bool, namespace: str) -> None:
     lc = LocalCluster(
         Options(data_dir=data_dir / "cluster", port=port, kubeconfig=data_dir / "kubeconfig")
     )
-    asyncio.run(_main(lc, data_dir, demo, namespace))
+    asyncio.run(_main(lc, data_dir, demo, namespace, api_port, image_updater))
 
 
-async def _main(lc: LocalCluster, data_dir: Path, demo: bool, namespace: str) -> None:
+async def _main(
+    lc: LocalCluster,
+    data_dir: Path,
+    demo: bool,
+    namespace: str,
+    api_port: int = 0,
+    image_updater: bool = False,
+) -> None:
     ready = asyncio.Event()
     serve = asyncio.create_task(lc.serve_until_signalled(ready.set))
     waiter = asyncio.create_task(ready.wait())
@@ -71,11 +97,23 @@ async def _main(lc: LocalCluster, data_dir: Path, demo: bool, namespace: str) ->
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
+    extras: list[asyncio.Task[None]] = []
+
     async def started(client: KubeClient, controller: ApplicationController) -> None:
         if demo:
             for line in await seed_demo(client, data_dir, namespace):
                 click.echo(line)
-        _announce(lc, demo, namespace)
+        api_up = asyncio.Event()
+        config = from_kubeconfig(lc.kubeconfig)
+        extras.append(
+            asyncio.create_task(
+                _serve_extras(config, namespace, data_dir, api_port, image_updater, stop, api_up)
+            )
+        )
+        if api_port:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(api_up.wait(), 30)
+        _announce(lc, demo, namespace, api_port if api_up.is_set() else 0)
 
     try:
         await run_control_plane(
@@ -86,15 +124,68 @@ async def _main(lc: LocalCluster, data_dir: Path, demo: bool, namespace: str) ->
             on_started=started,
         )
     finally:
+        stop.set()
+        await asyncio.gather(*extras, return_exceptions=True)
         lc.request_stop()
         await serve
 
 
-def _announce(lc: LocalCluster, demo: bool, namespace: str) -> None:
+async def _serve_extras(
+    config: ClusterConfig,
+    namespace: str,
+    data_dir: Path,
+    api_port: int,
+    image_updater: bool,
+    stop: asyncio.Event,
+    api_up: asyncio.Event,
+) -> None:
+    """The API server and the image updater, on their own connection to the cluster so the
+    controller's shutdown never closes it under them."""
+    async with await KubeClient.connect(config) as client:
+        tasks: list[asyncio.Task[None]] = []
+        updater = Updater(client, namespace) if image_updater else None
+        if api_port:
+            tasks.append(
+                asyncio.create_task(
+                    run_api_server(
+                        client,
+                        namespace,
+                        port=api_port,
+                        tls_dir=data_dir / "server-tls",
+                        started=api_up,
+                        stop=stop,
+                    )
+                )
+            )
+        if updater is not None:
+            tasks.append(asyncio.create_task(updater.run()))
+        try:
+            await stop.wait()
+        finally:
+            if updater is not None:
+                updater.stop()
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+            if updater is not None:
+                await updater.aclose()
+            for result in results:
+                if isinstance(result, Exception):
+                    logging.getLogger(__name__).error(
+                        "kaiun up: %s stopped: %s", type(result).__name__, result
+                    )
+
+
+def _announce(lc: LocalCluster, demo: bool, namespace: str, api_port: int) -> None:
+    api = (
+        f"API server: https://127.0.0.1:{api_port}  (user admin; password: "
+        f"kaiun admin initial-password --kubeconfig {lc.kubeconfig} -n {namespace})\n"
+        f"  kaiun login 127.0.0.1:{api_port} --insecure --username admin --password ...\n"
+        if api_port
+        else ""
+    )
     click.echo(
-        f"\nkaiun is up. Local cluster: {lc.url}\n"
-        f"  export KUBECONFIG={lc.kubeconfig}\n"
+        f"\nkaiun is up. Local cluster: {lc.url}\n" + api + f"  export KUBECONFIG={lc.kubeconfig}\n"
         f"  kubectl get applications -n {namespace}\n"
+        f"  kaiun app list -N {namespace}\n"
         + ("  kubectl get deploy,pods,svc -n guestbook\n" if demo else "")
         + "Press Ctrl-C to stop; state is kept for the next `kaiun up`.",
         nl=True,
