@@ -7,6 +7,7 @@ import click
 from kaiun import __version__
 from kaiun.cli import localcluster, repo_render, up
 from kaiun.cli.admin import admin
+from kaiun.cli.app import app
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,6 +26,7 @@ cli.add_command(up.up)
 cli.add_command(repo_render.repo_group)
 cli.add_command(repo_render.repo_server)
 cli.add_command(admin)
+cli.add_command(app)
 
 
 def main() -> None:

@@ -1,0 +1,175 @@
+"""Plumbing shared by the ``kaiun app`` commands in core mode: the Kubernetes connection,
+Application lookup and writes, and errors turned into Argo CD's exit codes.
+
+Core mode (as ``argocd --core``) talks to the Kubernetes API directly: the CLI reads and
+writes ``Application`` objects and the controller does the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import IO, Any, TypeVar
+
+import click
+
+from kaiun.kube import KubeClient, from_kubeconfig
+from kaiun.kube import errors as kerrors
+
+T = TypeVar("T")
+
+APP_API = "argoproj.io/v1alpha1"
+APP_KIND = "Application"
+PROJECT_KIND = "AppProject"
+REFRESH_ANNOTATION = "argocd.argoproj.io/refresh"
+FINALIZER = "resources-finalizer.argocd.argoproj.io"
+BACKGROUND_FINALIZER = "resources-finalizer.argocd.argoproj.io/background"
+
+# Argo CD's CLI exit codes (util/errors): every failure is "generic" (20); `app diff` has its own.
+EXIT_GENERIC = 20
+EXIT_DIFF_ERROR = 2
+
+
+class AppError(click.ClickException):
+    """A failure a user can act on; printed as ``error: ...`` with exit code 20 (Argo CD's)."""
+
+    exit_code = EXIT_GENERIC
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True, file=file)
+
+
+class DiffFailed(AppError):
+    """``app diff`` could not compare: exit code 2, as argocd (1 means "differs")."""
+
+    exit_code = EXIT_DIFF_ERROR
+
+
+class AppNotFound(AppError):
+    """The named Application does not exist."""
+
+
+@dataclass(frozen=True)
+class Core:
+    """Connection settings of one invocation (group options of ``kaiun app``)."""
+
+    kubeconfig: str | None
+    context: str | None
+    namespace: str
+
+    def ref(self, name: str, app_namespace: str | None) -> tuple[str, str]:
+        """(namespace, name) of an app given as ``NAME`` or ``NAMESPACE/NAME``."""
+        if "/" in name:
+            ns, _, short = name.partition("/")
+            if app_namespace and app_namespace != ns:
+                raise AppError(
+                    f"application {name!r} names namespace {ns!r} but --app-namespace "
+                    f"is {app_namespace!r}: give one of them"
+                )
+            if not ns or not short:
+                raise AppError(f"invalid application name {name!r}: use NAME or NAMESPACE/NAME")
+            return ns, short
+        return app_namespace or self.namespace, name
+
+    def run(self, fn: Callable[[KubeClient], Awaitable[T]]) -> T:
+        """Connect, run ``fn(client)`` on an event loop, close; kube errors become AppErrors."""
+
+        async def main() -> T:
+            try:
+                config = from_kubeconfig(self.kubeconfig, context=self.context)
+            except kerrors.ConfigError as exc:
+                raise AppError(f"{exc} (set --kubeconfig or KUBECONFIG)") from exc
+            async with await KubeClient.connect(config) as client:
+                return await fn(client)
+
+        try:
+            return asyncio.run(main())
+        except kerrors.KubeError as exc:
+            raise AppError(str(exc)) from exc
+
+
+def username() -> str:
+    """Who starts operations (``initiatedBy.username``): the local user, as core mode has no
+    login."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "kaiun"
+
+
+def qualified(app: dict[str, Any]) -> str:
+    """``namespace/name`` as Argo CD prints an app's name."""
+    meta = app.get("metadata") or {}
+    return f"{meta.get('namespace', '')}/{meta.get('name', '')}"
+
+
+async def get_app(client: KubeClient, namespace: str, name: str) -> dict[str, Any]:
+    """The Application, or an AppError saying it does not exist."""
+    try:
+        return await client.get(APP_API, APP_KIND, name, namespace)
+    except kerrors.NotFound as exc:
+        await require_crd(client)
+        raise AppNotFound(f'application "{name}" not found in namespace "{namespace}"') from exc
+
+
+async def require_crd(client: KubeClient) -> None:
+    """Fail with advice when the cluster does not serve Applications at all."""
+    try:
+        await client.info(APP_API, APP_KIND)
+    except kerrors.NotFound as exc:
+        raise AppError(
+            "this cluster does not serve argoproj.io/v1alpha1 Applications: install the "
+            "control plane first (`kaiun up`, or kaiun.engine.install_control_plane)"
+        ) from exc
+
+
+async def patch_app(
+    client: KubeClient,
+    namespace: str,
+    name: str,
+    patch: Any,
+    *,
+    patch_type: str = "merge",
+) -> dict[str, Any]:
+    """Patch an Application; a vanished app is an AppError."""
+    try:
+        return await client.patch(
+            APP_API,
+            APP_KIND,
+            name,
+            patch,
+            namespace=namespace,
+            patch_type=patch_type,  # type: ignore[arg-type]
+            field_manager="kaiun-cli",
+        )
+    except kerrors.NotFound as exc:
+        raise AppNotFound(f'application "{name}" not found in namespace "{namespace}"') from exc
+
+
+async def replace_app(client: KubeClient, app: dict[str, Any]) -> dict[str, Any]:
+    """PUT an Application (its resourceVersion guards against lost updates)."""
+    return await client.replace(app, field_manager="kaiun-cli")
+
+
+async def project_exists(client: KubeClient, namespace: str, project: str) -> bool:
+    """Whether the AppProject exists in the control-plane namespace."""
+    try:
+        await client.get(APP_API, PROJECT_KIND, project, namespace)
+    except kerrors.NotFound:
+        return False
+    return True
+
+
+async def poll(
+    client: KubeClient,
+    namespace: str,
+    name: str,
+    *,
+    interval: float = 0.5,
+) -> AsyncIterator[dict[str, Any]]:
+    """Yield the app repeatedly (every ``interval`` seconds) until the caller stops."""
+    while True:
+        yield await get_app(client, namespace, name)
+        await asyncio.sleep(interval)
