@@ -60,7 +60,8 @@ def test_get_shows_resources_and_operation(app_cli: AppCLI, guestbook: CreateArg
                         "revision": "a" * 40,
                         "resources": [
                             {"group": "apps", "kind": "Deployment", "namespace": "default",
-                             "name": "guestbook-ui", "message": "deployment.apps/guestbook-ui created"},
+                             "name": "guestbook-ui",
+                             "message": "deployment.apps/guestbook-ui created"},
                         ],
                     },
                 },
@@ -84,8 +85,10 @@ def test_get_shows_resources_and_operation(app_cli: AppCLI, guestbook: CreateArg
         "HOOK",
         "MESSAGE",
     ]
-    assert table[1].split() == ["apps", "Deployment", "default", "guestbook-ui", "Synced", "Healthy",
-                                "deployment.apps/guestbook-ui", "created"]  # fmt: skip
+    assert table[1].split() == [
+        "apps", "Deployment", "default", "guestbook-ui", "Synced", "Healthy",
+        "deployment.apps/guestbook-ui", "created",
+    ]  # fmt: skip
     # Columns line up as argocd's tabwriter aligns them.
     assert table[0].index("KIND") == table[1].index("Deployment")
 
@@ -172,8 +175,10 @@ def test_create_with_policy_helm_kustomize_flags(app_cli: AppCLI, guestbook: Cre
     listed = app_cli("list").output.splitlines()
     assert listed[0].split() == ["NAME", "CLUSTER", "NAMESPACE", "PROJECT", "STATUS", "HEALTH",
                                  "SYNCPOLICY", "CONDITIONS", "REPO", "PATH", "TARGET"]  # fmt: skip
-    assert listed[1].split() == [f"{app_cli.namespace}/full", "https://kubernetes.default.svc",
-                                 "default", "default", "Auto-Prune", "<none>", REPO, "guestbook"]  # fmt: skip
+    assert listed[1].split() == [
+        f"{app_cli.namespace}/full", "https://kubernetes.default.svc", "default", "default",
+        "Auto-Prune", "<none>", REPO, "guestbook",
+    ]  # fmt: skip
 
 
 def test_create_from_file(app_cli: AppCLI, tmp_path: object) -> None:
