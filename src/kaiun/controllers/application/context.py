@@ -1,0 +1,125 @@
+"""What the application controller's reconcilers share: informers, clusters, settings, queues.
+
+Also the per-app derived values (normalizer, compare config, sync context) built from the
+settings and the app, and the one way status is written (a merge patch of the object).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from kaiun import diff, health
+from kaiun.controllers.application import project as policy
+from kaiun.controllers.application.clusters import Cluster, Clusters
+from kaiun.controllers.runtime import Informer, WorkQueue
+from kaiun.engine import CompareConfig, SyncContext
+from kaiun.kube import KubeClient
+from kaiun.model.application import API_VERSION, KIND, Application
+from kaiun.repo import RenderSettings
+from kaiun.settings import resource_customizations as rc
+from kaiun.settings.controller import ControllerSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Settings:
+    """Everything read from argocd-cm / argocd-cmd-params-cm at start."""
+
+    controller: ControllerSettings
+    argocd_cm: Mapping[str, str] = field(default_factory=dict)
+    overrides: Mapping[str, rc.ResourceOverride] = field(default_factory=dict)
+    render: RenderSettings = field(default_factory=RenderSettings)
+
+
+@dataclass
+class Context:
+    """Shared by the refresh and operation reconcilers of one controller."""
+
+    client: KubeClient
+    repo: Any  # kaiun.repo.RepoService or a remote client with generate_manifest
+    namespace: str
+    settings: Settings
+    apps: Informer
+    projects: Informer
+    clusters: Clusters
+    refresh_queue: WorkQueue[str]
+    operation_queue: WorkQueue[str]
+    clock: Callable[[], datetime]
+    running_operations: set[str] = field(default_factory=set)
+
+    def app(self, name: str) -> Application | None:
+        """The latest Application named ``name`` (None when gone)."""
+        obj = self.apps.get(name)
+        return Application.from_dict(obj) if obj is not None else None
+
+    def project_check(self, app: Application) -> policy.ProjectVerdict:
+        """The app's project and the InvalidSpecError messages it yields."""
+        return policy.check(
+            app,
+            self.projects.get(app.project),
+            cluster_names=self.clusters.names,
+            control_namespace=self.namespace,
+        )
+
+    def normalizer(self, app: Application) -> diff.Normalizer:
+        """argocd-cm's and the app's ignoreDifferences."""
+        rules = tuple(diff.IgnoreRule.from_spec(spec) for spec in app.ignore_differences)
+        return rc.normalizer(self.settings.argocd_cm, rules)
+
+    def compare_config(self, app: Application, verdict: policy.ProjectVerdict) -> CompareConfig:
+        """How to compare ``app`` (normalizer, health overrides, project rules)."""
+        proj = verdict.project
+        orphaned = None
+        if proj is not None and proj.spec.get("orphanedResources") is not None:
+            orphaned = dict(proj.spec.get("orphanedResources") or {})
+        return CompareConfig(
+            normalizer=self.normalizer(app),
+            health_overrides=self.settings.overrides or None,
+            render_settings=self.settings.render,
+            policy=proj,
+            orphaned=orphaned,
+        )
+
+    def sync_context(self, app: Application, cluster: Cluster) -> SyncContext:
+        """Where and how the app's operations run."""
+        cs = self.settings.controller
+        return SyncContext(
+            client=cluster.client,
+            app_name=app.name,
+            app_namespace=app.namespace,
+            destination_namespace=app.destination.namespace,
+            tracking_method=cs.tracking_method,
+            instance_label_key=cs.instance_label_key,
+            health_overrides=dict(self.settings.overrides),
+            wave_delay=cs.wave_delay,
+        )
+
+    async def patch_app(self, name: str, patch: Mapping[str, Any]) -> dict[str, Any]:
+        """Merge-patch the Application (status included: the CRD has no subresource)."""
+        return await self.client.patch(
+            API_VERSION,
+            KIND,
+            name,
+            dict(patch),
+            namespace=self.namespace,
+            field_manager="argocd-application-controller",
+        )
+
+
+def health_fn(overrides: Mapping[str, rc.ResourceOverride]) -> Callable[[dict[str, Any]], object]:
+    """The cluster cache's health hook (ignoreResourceUpdates keeps health changes)."""
+
+    def assess(obj: dict[str, Any]) -> object:
+        return health.assess(obj, overrides=overrides or None)
+
+    return assess
+
+
+def with_controller(settings: Settings, **changes: Any) -> Settings:
+    """``settings`` with some controller knobs changed (tests, the CLI's flags)."""
+    return replace(settings, controller=replace(settings.controller, **changes))
