@@ -16,6 +16,7 @@ from kaiun.cli.main import cli
 from kaiun.engine import install_control_plane
 from kaiun.kube import KubeClient, from_kubeconfig
 from kaiun.localcluster import LocalCluster
+from tests.integration.controller.conftest import plane  # noqa: F401  (a fixture, re-exported)
 from tests.support import Kubectl
 
 

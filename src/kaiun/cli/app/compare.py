@@ -1,10 +1,10 @@
 """``kaiun app diff|manifests``: render an Application's sources locally (``kaiun.repo``) and
-compare them with the live objects (``kaiun.diff``), as ``argocd app diff`` prints it.
+compare them with the live objects, as ``argocd app diff`` prints it.
 
-A small comparison of the CLI's own: desired objects get the destination namespace and the
-tracking metadata the controller would write, then each is diffed against its live object
-(app-level ``ignoreDifferences`` respected); live objects the app tracks that Git no longer
-has show as removals. Secrets are masked by ``kaiun.diff``.
+The comparison is the controller's own (``kaiun.engine.compare_app``) run in the CLI process:
+the same settings, project checks, target preparation (namespace, tracking), normalization
+and ignoreDifferences, against a cache of the destination cluster. Live objects the app
+tracks that Git no longer has show as removals; Secrets are masked by ``kaiun.diff``.
 """
 
 from __future__ import annotations
@@ -22,12 +22,23 @@ from kaiun import diff as kdiff
 from kaiun import repo
 from kaiun.cli.app.core import AppError, Core, DiffFailed, get_app
 from kaiun.cli.app.edit import app_namespace_option
-from kaiun.cli.app.views import sources_of
 from kaiun.cli.app.watch import refresh
+from kaiun.controllers.application import project as projects
+from kaiun.controllers.application.clusters import Clusters, DestinationError
+from kaiun.controllers.application.context import health_fn
+from kaiun.controllers.application.controller import load_settings
+from kaiun.engine import (
+    CompareConfig,
+    Comparison,
+    SyncContext,
+    compare_app,
+    prepare_targets,
+    render_app,
+)
 from kaiun.kube import KubeClient
 from kaiun.kube import errors as kerrors
-from kaiun.model import tracking
-from kaiun.repo.multisource import generate_sources
+from kaiun.model.application import Application
+from kaiun.settings import resource_customizations as rc
 
 
 def _work_dir() -> Path:
@@ -74,85 +85,17 @@ async def _repo_service(client: KubeClient, control_ns: str) -> repo.RepoService
 
 
 async def render(
-    client: KubeClient,
-    app: dict[str, Any],
-    control_ns: str,
-    *,
-    revision: str | None = None,
-    hard: bool = False,
+    client: KubeClient, app_obj: dict[str, Any], control_ns: str, *, revision: str | None = None
 ) -> list[dict[str, Any]]:
-    """The app's desired objects, rendered from Git (``revision`` overrides the first
-    source's target revision)."""
-    sources = [dict(s) for s in sources_of(app)]
-    if not sources:
-        raise AppError("the application has no source to render")
-    if revision:
-        sources[0]["targetRevision"] = revision
-    spec = app.get("spec") or {}
-    template = repo.ManifestRequest(
-        source=repo.ApplicationSource.from_dict(sources[0]),
-        app_name=app["metadata"]["name"],
-        namespace=str((spec.get("destination") or {}).get("namespace") or ""),
-        project=str(spec.get("project") or ""),
-        no_cache=hard,
-    )
+    """The app's manifests as the repo server renders them (at ``revision`` if given)."""
+    app = _target_app(app_obj, revision)
+    settings, _ = await load_settings(client, control_ns)
     service = await _repo_service(client, control_ns)
     try:
-        combined = await generate_sources(service, sources, template)
+        rendered = await render_app(app, service, CompareConfig(render_settings=settings.render))
     except repo.RepoError as exc:
         raise AppError(f"cannot render the application's manifests: {exc}") from exc
-    return [dict(m) for m in combined.manifests]
-
-
-async def _settings(client: KubeClient, control_ns: str) -> dict[str, str]:
-    try:
-        cm = await client.get("v1", "ConfigMap", "argocd-cm", control_ns)
-    except kerrors.NotFound:
-        return {}
-    return {str(k): str(v) for k, v in (cm.get("data") or {}).items()}
-
-
-def _instance_name(app: dict[str, Any], control_ns: str) -> str:
-    meta = app["metadata"]
-    if meta.get("namespace") in (None, "", control_ns):
-        return str(meta["name"])
-    return f"{meta['namespace']}_{meta['name']}"
-
-
-async def prepare(
-    client: KubeClient, app: dict[str, Any], objs: list[dict[str, Any]], control_ns: str
-) -> list[dict[str, Any]]:
-    """Desired objects as the controller applies them: destination namespace defaulted on
-    namespaced kinds, tracking annotation and/or label set."""
-    settings = await _settings(client, control_ns)
-    method = tracking.TrackingMethod.parse(settings.get("application.resourceTrackingMethod"))
-    label_key = settings.get("application.instanceLabelKey") or tracking.DEFAULT_INSTANCE_LABEL
-    dest_ns = ((app.get("spec") or {}).get("destination") or {}).get("namespace") or ""
-    instance = _instance_name(app, control_ns)
-    out = []
-    for obj in objs:
-        obj = {**obj, "metadata": dict(obj.get("metadata") or {})}
-        meta = obj["metadata"]
-        try:
-            namespaced = (
-                await client.info(str(obj.get("apiVersion")), str(obj.get("kind")))
-            ).namespaced
-        except kerrors.NotFound:
-            namespaced = True
-        if namespaced and not meta.get("namespace") and dest_ns:
-            meta["namespace"] = dest_ns
-        if not namespaced:
-            meta.pop("namespace", None)
-        if method is not tracking.TrackingMethod.LABEL:
-            tid = tracking.tracking_id_for(instance, obj).format()
-            meta["annotations"] = {
-                **(meta.get("annotations") or {}),
-                tracking.TRACKING_ID_ANNOTATION: tid,
-            }
-        if method is not tracking.TrackingMethod.ANNOTATION:
-            meta["labels"] = {**(meta.get("labels") or {}), label_key: instance}
-        out.append(obj)
-    return out
+    return rendered.manifests
 
 
 async def _live(client: KubeClient, key: Key, api_version: str) -> dict[str, Any] | None:
@@ -162,40 +105,103 @@ async def _live(client: KubeClient, key: Key, api_version: str) -> dict[str, Any
         return None
 
 
-def _normalizer(app: dict[str, Any]) -> kdiff.Normalizer:
-    specs = (app.get("spec") or {}).get("ignoreDifferences") or []
+def _target_app(app: dict[str, Any], revision: str | None) -> Application:
+    """The Application to compare; ``revision`` replaces the first source's target."""
+    if not revision:
+        return Application.from_dict(app)
+    spec = dict(app.get("spec") or {})
+    if spec.get("sources"):
+        spec["sources"] = [{**spec["sources"][0], "targetRevision": revision}, *spec["sources"][1:]]
+    else:
+        spec["source"] = {**(spec.get("source") or {}), "targetRevision": revision}
+    return Application.from_dict({**app, "spec": spec})
+
+
+async def _project(client: KubeClient, namespace: str, name: str) -> dict[str, Any] | None:
     try:
-        rules = tuple(kdiff.IgnoreRule.from_spec(s) for s in specs)
-    except kdiff.DiffError as exc:
-        raise AppError(f"invalid ignoreDifferences in the application: {exc}") from exc
-    return kdiff.Normalizer(rules=rules)
+        return await client.get("argoproj.io/v1alpha1", "AppProject", name, namespace)
+    except kerrors.NotFound:
+        return None
 
 
-async def compute_diffs(
-    client: KubeClient, app: dict[str, Any], desired: list[dict[str, Any]]
-) -> list[tuple[Key, str]]:
-    """(key, unified diff) of every resource that differs, in a stable order."""
-    normalizer = _normalizer(app)
-    results: list[tuple[Key, str]] = []
-    seen: set[Key] = set()
-    for obj in desired:
-        key = Key.of(obj)
-        seen.add(key)
-        live = await _live(client, key, str(obj.get("apiVersion", "")))
-        result = kdiff.diff(obj, live, normalizer=normalizer)
-        if result.modified:
-            results.append((key, result.unified_diff))
-    for res in (app.get("status") or {}).get("resources") or []:
-        key = Key(res.get("group", ""), res.get("kind", ""), res.get("namespace", ""), res["name"])
-        if key in seen:
-            continue
-        api_version = (
-            f"{key.group}/{res.get('version', '')}" if key.group else res.get("version", "v1")
+async def compare(
+    client: KubeClient,
+    app_obj: dict[str, Any],
+    control_ns: str,
+    *,
+    revision: str | None = None,
+    hard: bool = False,
+) -> Comparison:
+    """The controller's comparison of the app (``kaiun.engine.compare_app``), run here:
+    settings and project from the control plane, a cache of the destination cluster."""
+    app = _target_app(app_obj, revision)
+    settings, cache_settings = await load_settings(client, control_ns)
+    clusters = Clusters(
+        client,
+        control_ns,
+        cache_settings,
+        lambda _event: None,
+        health=health_fn(settings.overrides),
+    )
+    try:
+        await clusters.load_secrets()
+        verdict = projects.check(
+            app,
+            await _project(client, control_ns, app.project),
+            cluster_names=clusters.names,
+            control_namespace=control_ns,
         )
-        live = await _live(client, key, api_version)
-        if live is not None:
-            results.append((key, kdiff.diff(None, live, normalizer=normalizer).unified_diff))
-    return sorted(results, key=lambda r: (r[0].group, r[0].kind, r[0].namespace, r[0].name))
+        if verdict.problems:
+            raise AppError("; ".join(verdict.problems))
+        try:
+            cluster = await clusters.get(app.destination)
+        except DestinationError as exc:
+            raise AppError(str(exc)) from exc
+        cs = settings.controller
+        sync_ctx = SyncContext(
+            client=cluster.client,
+            app_name=app.name,
+            app_namespace=app.namespace,
+            destination_namespace=app.destination.namespace,
+            tracking_method=cs.tracking_method,
+            instance_label_key=cs.instance_label_key,
+            health_overrides=dict(settings.overrides),
+        )
+
+        async def prepare(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return await prepare_targets(sync_ctx, manifests)
+
+        rules = tuple(kdiff.IgnoreRule.from_spec(spec) for spec in app.ignore_differences)
+        config = CompareConfig(
+            normalizer=rc.normalizer(settings.argocd_cm, rules),
+            health_overrides=settings.overrides or None,
+            render_settings=settings.render,
+            policy=verdict.project,
+        )
+        return await compare_app(
+            app,
+            repo=await _repo_service(client, control_ns),
+            cache=cluster.cache,
+            prepare=prepare,
+            config=config,
+            hard_refresh=hard,
+        )
+    finally:
+        await clusters.close()
+
+
+def differences(comparison: Comparison) -> list[tuple[Key, str]]:
+    """(key, unified diff) of every out-of-sync resource, in the comparison's order."""
+    if not comparison.rendered:
+        errors = [c.message for c in comparison.conditions if c.type == "ComparisonError"]
+        raise AppError("; ".join(errors) or "the application could not be rendered")
+    out = []
+    for res in comparison.resources:
+        if res.status != "OutOfSync" or res.hook:
+            continue
+        result = res.diff if res.diff is not None else kdiff.diff(res.target, res.live)
+        out.append((Key(res.group, res.kind, res.namespace, res.name), result.unified_diff))
+    return out
 
 
 @click.command("diff")
@@ -220,10 +226,10 @@ def diff(core: Core, /, name: str, app_namespace: str | None, **opts: Any) -> No
         app = await get_app(client, ns, short)
         if opts["refresh_"]:
             app = await refresh(client, ns, short, hard=False)
-        objs = await render(
+        comparison = await compare(
             client, app, core.namespace, revision=opts["revision"], hard=opts["hard_refresh"]
         )
-        return await compute_diffs(client, app, await prepare(client, app, objs, core.namespace))
+        return differences(comparison)
 
     try:
         found = core.run(run)

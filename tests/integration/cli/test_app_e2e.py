@@ -1,0 +1,132 @@
+"""``kaiun app`` end to end with the real Application controller on the local cluster: diff,
+manifests, sync, wait, history, rollback and cascading delete, checked with real kubectl."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from kaiun.cli.main import cli
+from tests.integration.controller.conftest import Plane, configmap
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run(plane: Plane, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("KAIUN_REPO_WORK_DIR", str(tmp_path / "cli-repo"))
+    kubeconfig = plane.runner.kubeconfig
+
+    def invoke(*args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(
+            cli,
+            ["app", "--kubeconfig", str(kubeconfig), "-n", plane.namespace, *args],
+            input=input,
+            catch_exceptions=False,
+        )
+
+    return invoke
+
+
+def _create(plane: Plane, run, name: str = "web", *extra: str) -> None:
+    result = run(
+        "create", name, "--repo", plane.repo.url, "--path", "app", "--revision", "main",
+        "--dest-server", "https://kubernetes.default.svc", "--dest-namespace", plane.dest,
+        *extra,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+
+
+def _value(plane: Plane, name: str = "settings") -> str | None:
+    obj = plane.get("configmap", name)
+    return None if obj is None else str(obj["data"]["key"])
+
+
+def test_diff_sync_wait_and_drift(plane: Plane, run) -> None:
+    plane.repo.commit({"app/cm.yaml": configmap("settings", "v1")})
+    _create(plane, run)
+    rendered = run("manifests", "web")
+    assert rendered.exit_code == 0, rendered.output
+    assert "name: settings" in rendered.output
+    before = run("diff", "web")
+    assert before.exit_code == 1, before.output
+    assert f"===== /ConfigMap {plane.dest}/settings ======" in before.output
+    assert "+  key: v1" in before.output
+
+    synced = run("sync", "web", "--timeout", "120")
+    assert synced.exit_code == 0, synced.output
+    assert "Phase:              Succeeded" in synced.output
+    assert _value(plane) == "v1"
+    waited = run("wait", "web", "--sync", "--health", "--timeout", "120")
+    assert waited.exit_code == 0, waited.output
+    assert "Sync Status:        Synced to main" in waited.output
+    after = run("diff", "web")
+    assert after.exit_code == 0, after.output
+    assert after.output == ""
+
+    plane.kubectl(
+        "patch", "configmap", "settings", "-n", plane.dest, "-p", '{"data": {"key": "drift"}}'
+    )
+    drifted = run("diff", "web")
+    assert drifted.exit_code == 1
+    assert "-  key: drift" in drifted.output
+    assert "+  key: v1" in drifted.output
+    live = run("manifests", "web", "--source", "live")
+    assert "key: drift" in live.output
+    got = run("get", "web", "--refresh")
+    assert got.exit_code == 0, got.output
+    assert "ConfigMap" in got.output.split("GROUP")[-1]
+
+
+def test_diff_errors_exit_2(plane: Plane, run) -> None:
+    plane.repo.commit({"app/cm.yaml": "kind: [unclosed\n"})
+    _create(plane, run)
+    result = run("diff", "web")
+    assert result.exit_code == 2, result.output
+    assert "error:" in result.output
+    assert run("diff", "nope").exit_code == 2
+
+
+def test_history_and_rollback(plane: Plane, run) -> None:
+    plane.repo.commit({"app/cm.yaml": configmap("settings", "v1")})
+    _create(plane, run)
+    assert run("sync", "web", "--timeout", "120").exit_code == 0
+    plane.repo.commit({"app/cm.yaml": configmap("settings", "v2")})
+    second = run("sync", "web", "--timeout", "120")
+    assert second.exit_code == 0, second.output
+    assert _value(plane) == "v2"
+    ids = run("history", "web", "-o", "id").output.split()
+    assert len(ids) == 2
+    table = run("history", "web").output
+    assert table.startswith(f"SOURCE  {plane.repo.url}\n")
+    run("set", "web", "--sync-policy", "automated")
+    rolled = run("rollback", "web", ids[0], "--timeout", "120")
+    assert rolled.exit_code == 0, rolled.output
+    assert _value(plane) == "v1"
+    app = plane.app("web")
+    assert "automated" not in (app["spec"].get("syncPolicy") or {})
+
+
+def test_delete_cascade_removes_resources(plane: Plane, run) -> None:
+    plane.repo.commit({"app/cm.yaml": configmap("settings", "v1")})
+    _create(plane, run)
+    assert run("sync", "web", "--timeout", "120").exit_code == 0
+    assert _value(plane) == "v1"
+    result = run("delete", "web", "--cascade", "-y", "--wait", "--timeout", "120")
+    assert result.exit_code == 0, result.output
+    assert (
+        plane.kubectl.run(
+            "get", "application", "web", "-n", plane.namespace, check=False
+        ).returncode
+        != 0
+    )
+    deadline = time.monotonic() + 30
+    while _value(plane) is not None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _value(plane) is None
+    assert json.loads(run("list", "-o", "json").output) == []
