@@ -296,3 +296,28 @@ def test_delete_without_cascade_removes_finalizer(app_cli: AppCLI, guestbook: Cr
     assert not app_cli.exists("gone")
     missing = app_cli("delete", "gone", "-y")
     assert missing.exit_code == 20
+
+
+def test_project_policy_and_sync_window(app_cli: AppCLI, guestbook: CreateArgs) -> None:
+    app_cli.kubectl(
+        "apply", "-f", "-",
+        input=f"""
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {{name: team, namespace: {app_cli.namespace}}}
+spec:
+  sourceRepos: ["{REPO}"]
+  destinations: [{{server: https://kubernetes.default.svc, namespace: "team-*"}}]
+  syncWindows: [{{kind: deny, schedule: "* * * * *", duration: 1h, applications: ["*"]}}]
+""",
+    )  # fmt: skip
+    refused = app_cli(*guestbook("x", "--project", "team"))
+    assert refused.exit_code == 20
+    assert "application spec for x is invalid: InvalidSpecError" in refused.output
+    assert "default" in refused.output
+    ok = app_cli(*guestbook("x", "--project", "team", "--dest-namespace", "team-a"))
+    assert ok.exit_code == 0, ok.output
+    assert "SyncWindow:         Sync Denied" in app_cli("get", "x").output
+    moved = app_cli("set", "x", "--dest-namespace", "elsewhere")
+    assert moved.exit_code == 20
+    assert app_cli.app("x")["spec"]["destination"]["namespace"] == "team-a"

@@ -153,15 +153,6 @@ async def replace_app(client: KubeClient, app: dict[str, Any]) -> dict[str, Any]
     return await client.replace(app, field_manager="kaiun-cli")
 
 
-async def project_exists(client: KubeClient, namespace: str, project: str) -> bool:
-    """Whether the AppProject exists in the control-plane namespace."""
-    try:
-        await client.get(APP_API, PROJECT_KIND, project, namespace)
-    except kerrors.NotFound:
-        return False
-    return True
-
-
 async def poll(
     client: KubeClient,
     namespace: str,

@@ -11,6 +11,7 @@ import click
 import orjson
 import yaml
 
+from kaiun.cli.app import policy
 from kaiun.cli.app import spec as specs
 from kaiun.cli.app.core import (
     APP_API,
@@ -20,7 +21,6 @@ from kaiun.cli.app.core import (
     Core,
     get_app,
     patch_app,
-    project_exists,
     replace_app,
 )
 from kaiun.cli.app.views import dump
@@ -97,12 +97,7 @@ def _labels(meta: dict[str, Any], opts: dict[str, Any]) -> None:
 
 async def _create_one(client: KubeClient, core: Core, app: dict[str, Any], upsert: bool) -> str:
     meta = app["metadata"]
-    project = app["spec"]["project"]
-    if not await project_exists(client, core.namespace, project):
-        raise AppError(
-            f"application references project {project} which does not exist "
-            f'(in namespace "{core.namespace}")'
-        )
+    await policy.validate(client, core.namespace, app)
     try:
         await client.create(app, field_manager="kaiun-cli")
         return "created"
@@ -165,10 +160,7 @@ def set_(core: Core, /, name: str, app_namespace: str | None, **opts: Any) -> No
         specs.apply_spec_options(app["spec"], opts)
         specs.validate_spec(app["spec"])
         if app["spec"] != before:
-            if opts.get("project") and not await project_exists(
-                client, core.namespace, opts["project"]
-            ):
-                raise AppError(f"project {opts['project']} does not exist")
+            await policy.validate(client, core.namespace, app)
             await replace_app(client, app)
 
     core.run(run)

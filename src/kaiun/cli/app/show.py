@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from kaiun.cli.app import policy
 from kaiun.cli.app.core import APP_API, APP_KIND, Core, get_app, require_crd
 from kaiun.cli.app.edit import app_namespace_option
 from kaiun.cli.app.orphans import orphaned_resources
@@ -43,17 +44,22 @@ def get(
     """Get application details."""
     ns, short = core.ref(name, app_namespace)
 
-    async def run(client: KubeClient) -> dict[str, Any]:
+    async def run(client: KubeClient) -> tuple[dict[str, Any], str]:
+        app = await get_app(client, ns, short)
         if refresh_ or hard_refresh:
-            await get_app(client, ns, short)
-            return await refresh(client, ns, short, hard=hard_refresh)
-        return await get_app(client, ns, short)
+            app = await refresh(client, ns, short, hard=hard_refresh)
+        if output in ("json", "yaml"):
+            return app, ""
+        return app, await policy.sync_window_status(client, core.namespace, app)
 
-    app = core.run(run)
+    app, window = core.run(run)
     if output in ("json", "yaml"):
         click.echo(dump(app, output), nl=False)
         return
-    click.echo(app_details(app, show_operation=show_operation, tree=output == "tree"), nl=False)
+    details = app_details(
+        app, show_operation=show_operation, tree=output == "tree", sync_window=window
+    )
+    click.echo(details, nl=False)
     if show_params:
         click.echo(_params(app), nl=False)
 

@@ -248,9 +248,15 @@ def operation_result(state: dict[str, Any] | None, *, now: datetime | None = Non
     return "\n".join(out) + "\n"
 
 
-def app_details(app: dict[str, Any], *, show_operation: bool = False, tree: bool = False) -> str:
+def app_details(
+    app: dict[str, Any],
+    *,
+    show_operation: bool = False,
+    tree: bool = False,
+    sync_window: str = "Sync Allowed",
+) -> str:
     """Everything ``app get`` prints in its text forms."""
-    parts = [summary(app)]
+    parts = [summary(app, sync_window=sync_window)]
     conditions = conditions_table(app)
     if conditions:
         parts.append("\n" + conditions + "\n")
