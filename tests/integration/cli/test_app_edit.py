@@ -321,3 +321,35 @@ spec:
     moved = app_cli("set", "x", "--dest-namespace", "elsewhere")
     assert moved.exit_code == 20
     assert app_cli.app("x")["spec"]["destination"]["namespace"] == "team-a"
+
+
+def test_resources_lists_managed_and_orphaned(
+    app_cli: AppCLI, guestbook: CreateArgs, namespace: str
+) -> None:
+    app_cli(*guestbook("web", "--dest-namespace", namespace))
+    app_cli.patch(
+        "web",
+        {"status": {"resources": [{"version": "v1", "kind": "ConfigMap", "namespace": namespace,
+                                   "name": "managed", "status": "Synced"}]}},
+    )  # fmt: skip
+    tracked = f"web:/ConfigMap:{namespace}/managed"
+    app_cli.kubectl(
+        "apply", "-f", "-",
+        input=f"""
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: managed
+  namespace: {namespace}
+  annotations: {{argocd.argoproj.io/tracking-id: "{tracked}"}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: stray, namespace: {namespace}}}
+""",
+    )  # fmt: skip
+    managed = app_cli("resources", "web").output.splitlines()
+    assert managed[0].split() == ["GROUP", "KIND", "NAMESPACE", "NAME", "ORPHANED"]
+    assert managed[1:] == [f"       ConfigMap  {namespace}  managed  No"]
+    orphaned = app_cli("resources", "web", "--orphaned").output.splitlines()
+    assert orphaned[1:] == [f"       ConfigMap  {namespace}  stray  Yes"]
