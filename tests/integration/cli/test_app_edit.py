@@ -234,6 +234,9 @@ def test_set_and_unset(app_cli: AppCLI, guestbook: CreateArgs) -> None:
     assert source["helm"] == {"parameters": [{"name": "b", "value": "2"}]}
     assert "kustomize" not in source
 
+    # argocd's --flag=false spelling works for every on/off flag.
+    assert app_cli("set", "guestbook", "--self-heal=false").exit_code == 0
+    assert app_cli.app("guestbook")["spec"]["syncPolicy"]["automated"] == {"selfHeal": False}
     app_cli("set", "guestbook", "--sync-policy", "none")
     assert "syncPolicy" not in app_cli.app("guestbook")["spec"]
     missing = app_cli("set", "nope", "--revision", "x")

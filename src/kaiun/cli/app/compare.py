@@ -20,7 +20,7 @@ import yaml
 
 from kaiun import diff as kdiff
 from kaiun import repo
-from kaiun.cli.app.core import AppError, Core, DiffFailed, get_app
+from kaiun.cli.app.core import AppError, ArgoCommand, Core, DiffFailed, get_app
 from kaiun.cli.app.edit import app_namespace_option
 from kaiun.cli.app.watch import refresh
 from kaiun.controllers.application import project as projects
@@ -204,7 +204,7 @@ def differences(comparison: Comparison) -> list[tuple[Key, str]]:
     return out
 
 
-@click.command("diff")
+@click.command("diff", cls=ArgoCommand)
 @click.argument("name", metavar="APPNAME")
 @app_namespace_option
 @click.option("--revision", help="Compare live with this revision instead of the target.")
@@ -242,7 +242,7 @@ def diff(core: Core, /, name: str, app_namespace: str | None, **opts: Any) -> No
         sys.exit(opts["diff_exit_code"])
 
 
-@click.command("manifests")
+@click.command("manifests", cls=ArgoCommand)
 @click.argument("name", metavar="APPNAME")
 @app_namespace_option
 @click.option(

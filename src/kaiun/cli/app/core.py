@@ -90,6 +90,39 @@ class Core:
             raise AppError(str(exc)) from exc
 
 
+_TRUE = {"true", "1", "yes", "t", "y", "on"}
+_FALSE = {"false", "0", "no", "f", "n", "off"}
+
+
+class ArgoCommand(click.Command):
+    """A command that also takes argocd's ``--flag=true|false`` spelling of on/off flags
+    (``--cascade=false``, ``--self-heal=false``), rewritten to click's ``--flag`` /
+    ``--no-flag`` (or nothing) before parsing."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Rewrite ``--flag=VALUE`` for boolean flags, then parse as usual."""
+        spellings: dict[str, tuple[str, str | None]] = {}
+        for param in self.params:
+            if isinstance(param, click.Option) and param.is_flag and param.is_bool_flag:
+                off = param.secondary_opts[0] if param.secondary_opts else None
+                for opt in param.opts:
+                    spellings[opt] = (opt, off)
+        out: list[str] = []
+        for i, arg in enumerate(args):
+            if arg == "--":
+                out.extend(args[i:])
+                break
+            name, sep, value = arg.partition("=")
+            if sep and name in spellings and value.lower() in _TRUE | _FALSE:
+                on, off = spellings[name]
+                chosen = on if value.lower() in _TRUE else off
+                if chosen:
+                    out.append(chosen)
+                continue
+            out.append(arg)
+        return super().parse_args(ctx, out)
+
+
 def username() -> str:
     """Who starts operations (``initiatedBy.username``): the local user, as core mode has no
     login."""

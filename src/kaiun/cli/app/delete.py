@@ -20,6 +20,7 @@ from kaiun.cli.app.core import (
     FINALIZER,
     AppError,
     AppNotFound,
+    ArgoCommand,
     Core,
     get_app,
     patch_app,
@@ -54,16 +55,13 @@ def _confirm(names: tuple[str, ...], cascade: bool | None) -> bool:
     return str(answer).strip().lower() in ("y", "yes")
 
 
-@click.command("delete")
+@click.command("delete", cls=ArgoCommand)
 @click.argument("names", metavar="APPNAME...", nargs=-1, required=True)
 @app_namespace_option
 @click.option(
-    "--cascade",
-    type=click.BOOL,
-    is_flag=False,
-    flag_value=True,
+    "--cascade/--no-cascade",
     default=None,
-    help="Delete the app's resources too (--cascade=false keeps them).",
+    help="Delete the app's resources too (--cascade=false or --no-cascade keeps them).",
 )
 @click.option(
     "-p",

@@ -18,6 +18,7 @@ from kaiun.cli.app.core import (
     APP_KIND,
     FINALIZER,
     AppError,
+    ArgoCommand,
     Core,
     get_app,
     patch_app,
@@ -123,7 +124,7 @@ async def _create_one(client: KubeClient, core: Core, app: dict[str, Any], upser
     return "updated"
 
 
-@click.command("create")
+@click.command("create", cls=ArgoCommand)
 @click.argument("name", metavar="APPNAME", required=False)
 @app_namespace_option
 @click.option("-f", "--file", help="Application manifest file (- for stdin).")
@@ -145,7 +146,7 @@ def create(core: Core, /, name: str | None, file: str | None, upsert: bool, **op
     core.run(run)
 
 
-@click.command("set")
+@click.command("set", cls=ArgoCommand)
 @click.argument("name", metavar="APPNAME")
 @app_namespace_option
 @specs.spec_options
@@ -253,7 +254,7 @@ def _unset_options(fn: Any) -> Any:
     return fn
 
 
-@click.command("unset")
+@click.command("unset", cls=ArgoCommand)
 @click.argument("name", metavar="APPNAME")
 @app_namespace_option
 @_unset_options
@@ -272,7 +273,7 @@ def unset(core: Core, /, name: str, app_namespace: str | None, **opts: Any) -> N
     core.run(run)
 
 
-@click.command("patch")
+@click.command("patch", cls=ArgoCommand)
 @click.argument("name", metavar="APPNAME")
 @app_namespace_option
 @click.option("--patch", "patch_text", required=True, help="The patch body (JSON).")

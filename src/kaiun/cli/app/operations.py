@@ -13,6 +13,7 @@ from kaiun.cli.app.core import (
     APP_API,
     APP_KIND,
     AppError,
+    ArgoCommand,
     Core,
     get_app,
     patch_app,
@@ -147,7 +148,7 @@ def _operation_options(fn: Any) -> Any:
     return fn
 
 
-@click.command("sync")
+@click.command("sync", cls=ArgoCommand)
 @click.argument("names", metavar="[APPNAME...]", nargs=-1)
 @click.option("-l", "--selector", help="Sync apps matching this label selector.")
 @click.option("--revision", help="Sync to this revision (default: the target revision).")
@@ -188,7 +189,7 @@ def sync(core: Core, /, names: tuple[str, ...], selector: str | None, **opts: An
     core.run(run)
 
 
-@click.command("wait")
+@click.command("wait", cls=ArgoCommand)
 @click.argument("names", metavar="APPNAME...", nargs=-1, required=True)
 @app_namespace_option
 @click.option("--sync", "w_sync", is_flag=True, help="Wait for Synced.")
@@ -256,7 +257,7 @@ def rollback_operation(entry: dict[str, Any], *, prune: bool, dry_run: bool) -> 
     return {"sync": sync, "initiatedBy": {"username": username()}}
 
 
-@click.command("rollback")
+@click.command("rollback", cls=ArgoCommand)
 @click.argument("name", metavar="APPNAME")
 @click.argument("history_id", metavar="[ID]", type=int, required=False)
 @click.option("--prune", is_flag=True, help="Delete resources not in that deployment.")
@@ -289,7 +290,7 @@ def rollback(core: Core, /, name: str, history_id: int | None, **opts: Any) -> N
     core.run(run)
 
 
-@click.command("terminate-op")
+@click.command("terminate-op", cls=ArgoCommand)
 @click.argument("name", metavar="APPNAME")
 @app_namespace_option
 @click.pass_obj

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from kaiun.cli.app import policy
-from kaiun.cli.app.core import APP_API, APP_KIND, Core, get_app, require_crd
+from kaiun.cli.app.core import APP_API, APP_KIND, ArgoCommand, Core, get_app, require_crd
 from kaiun.cli.app.edit import app_namespace_option
 from kaiun.cli.app.orphans import orphaned_resources
 from kaiun.cli.app.views import app_details, dump, history_table, list_table, table
@@ -15,7 +15,7 @@ from kaiun.cli.app.watch import refresh
 from kaiun.kube import KubeClient
 
 
-@click.command("get")
+@click.command("get", cls=ArgoCommand)
 @click.argument("name", metavar="APPNAME")
 @app_namespace_option
 @click.option(
@@ -72,7 +72,7 @@ def _params(app: dict[str, Any]) -> str:
     return "\n" + table(rows)
 
 
-@click.command("list")
+@click.command("list", cls=ArgoCommand)
 @app_namespace_option
 @click.option(
     "-o",
@@ -129,7 +129,7 @@ def _matches(
     return not cluster or cluster in (dest.get("server"), dest.get("name"))
 
 
-@click.command("history")
+@click.command("history", cls=ArgoCommand)
 @click.argument("name", metavar="APPNAME")
 @app_namespace_option
 @click.option("-o", "--output", type=click.Choice(["wide", "id"]), default="wide")
@@ -145,7 +145,7 @@ def history(core: Core, /, name: str, app_namespace: str | None, output: str) ->
     click.echo(history_table(app), nl=False)
 
 
-@click.command("resources")
+@click.command("resources", cls=ArgoCommand)
 @click.argument("name", metavar="APPNAME")
 @app_namespace_option
 @click.option("--orphaned", is_flag=True, help="List only orphaned resources.")
