@@ -117,7 +117,7 @@ def _finish(
             _fold_string_data(obj)
         defaults.apply_defaults(obj)
         if rt.kind == "Service" and not rt.group:
-            _allocate_service(cluster, obj, old)
+            _allocate_service(cluster, rt, obj, old)
         causes = validation.validate_object(obj, namespaced=rt.namespaced, old=old)
     if causes:
         raise invalid(rt, obj["metadata"].get("name", ""), causes)
@@ -166,23 +166,70 @@ def crd_status(crd: dict[str, Any]) -> None:
     }
 
 
-def _allocate_service(cluster: Cluster, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
-    spec = obj.setdefault("spec", {})
+NODE_PORT_RANGE = range(30000, 32768)
+
+
+def _allocate_service(
+    cluster: Cluster, rt: ResourceType, obj: dict[str, Any], old: dict[str, Any] | None
+) -> None:
+    """Allocate what the API server's Service registry allocates: a cluster IP, node ports for
+    NodePort/LoadBalancer ports and a health-check node port; an update keeps what it had."""
     if old is not None:
-        old_spec = old.get("spec") or {}
-        for f in ("clusterIP", "clusterIPs"):
-            if f in old_spec and f not in spec:
-                spec[f] = old_spec[f]
-    if spec.get("type") == "ExternalName" or spec.get("clusterIP"):
-        if spec.get("clusterIP") and "clusterIPs" not in spec:
-            spec["clusterIPs"] = [spec["clusterIP"]]
-        return
+        defaults.carry_over_service_allocation(old, obj)
+    spec = obj.setdefault("spec", {})
+    if spec.get("clusterIP") and "clusterIPs" not in spec:
+        spec["clusterIPs"] = [spec["clusterIP"]]
+    uid = (obj.get("metadata") or {}).get("uid", "")
+    _refuse_taken_node_ports(cluster, rt, obj, uid)
+    wanted = defaults.service_allocation_request(obj)
+    taken = set(cluster.node_ports) | defaults.service_node_ports(obj)
+    ports: dict[int, int] = {}
+    for index in wanted["node_port_indexes"]:
+        ports[index] = _free_node_port(taken)
+    health = _free_node_port(taken) if wanted["health_check_node_port"] else None
+    defaults.apply_service_allocation(
+        obj,
+        cluster_ip=_free_cluster_ip(cluster) if wanted["cluster_ip"] else None,
+        node_ports=ports,
+        health_check_node_port=health,
+    )
+
+
+def _refuse_taken_node_ports(
+    cluster: Cluster, rt: ResourceType, obj: dict[str, Any], uid: str
+) -> None:
+    spec = obj.get("spec") or {}
+    causes = []
+    for i, port in enumerate(spec.get("ports") or ()):
+        number = port.get("nodePort") if isinstance(port, dict) else None
+        holder = cluster.node_ports.get(number) if isinstance(number, int) else None
+        if holder is not None and holder != uid:
+            causes.append(
+                fielderrors.invalid(
+                    f"spec.ports[{i}].nodePort",
+                    number,
+                    "provided port is already allocated",
+                )
+            )
+    if causes:
+        raise invalid(rt, (obj.get("metadata") or {}).get("name", ""), causes)
+
+
+def _free_node_port(taken: set[int]) -> int:
+    for port in NODE_PORT_RANGE:
+        if port not in taken:
+            taken.add(port)
+            return port
+    raise Invalid("range of valid node ports (30000-32767) is full")
+
+
+def _free_cluster_ip(cluster: Cluster) -> str | None:
     for host in SERVICE_CIDR.hosts():
         ip = str(host)
         if ip.endswith(".0") or ip.endswith(".1") or ip in cluster.cluster_ips:
             continue
-        spec["clusterIP"], spec["clusterIPs"] = ip, [ip]
-        return
+        return ip
+    return None
 
 
 def admit_create(

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from kaiun.localcluster import admission, fielderrors, reviews
+from kaiun.localcluster import admission, defaults, fielderrors, reviews
 from kaiun.localcluster.errors import (
     BadRequest,
     Conflict,
@@ -74,6 +74,9 @@ class Cluster:
         self.dependents: dict[str, set[str]] = {}
         self._owners_of: dict[str, tuple[str, ...]] = {}
         self.cluster_ips: set[str] = set()
+        # node port -> uid of the Service holding it (node ports and healthCheckNodePorts).
+        self.node_ports: dict[int, str] = {}
+        self._ports_of: dict[str, frozenset[int]] = {}
         self.ca_pem = ""
         for skey in list(store.keys()):
             for (ns, name), entry in store.items(skey):
@@ -113,9 +116,20 @@ class Cluster:
         for o in owners:
             self.dependents.setdefault(o, set()).add(uid)
         self._owners_of[uid] = owners
-        ip = (obj.get("spec") or {}).get("clusterIP") if skey == "/services" else None
-        if ip and ip != "None":
-            self.cluster_ips.add(ip)
+        if skey == "/services":
+            ip = (obj.get("spec") or {}).get("clusterIP")
+            if ip and ip != "None":
+                self.cluster_ips.add(ip)
+            self._hold_node_ports(uid, defaults.service_node_ports(obj))
+
+    def _hold_node_ports(self, uid: str, ports: frozenset[int]) -> None:
+        for port in self._ports_of.pop(uid, frozenset()) - ports:
+            if self.node_ports.get(port) == uid:
+                del self.node_ports[port]
+        for port in ports:
+            self.node_ports[port] = uid
+        if ports:
+            self._ports_of[uid] = ports
 
     def _unindex(self, obj: dict[str, Any]) -> None:
         meta = obj.get("metadata", {})
@@ -126,6 +140,7 @@ class Cluster:
         ip = (obj.get("spec") or {}).get("clusterIP")
         if ip:
             self.cluster_ips.discard(ip)
+        self._hold_node_ports(uid, frozenset())
 
     def by_uid(self, uid: str) -> dict[str, Any] | None:
         loc = self.uids.get(uid)

@@ -582,3 +582,11 @@ def carry_over_service_allocation(old: Mapping[str, Any], new: JsonObject) -> No
     local = spec.get("externalTrafficPolicy") == "Local"
     if local and not spec.get("healthCheckNodePort") and old_spec.get("healthCheckNodePort"):
         spec["healthCheckNodePort"] = old_spec["healthCheckNodePort"]
+
+
+def service_node_ports(service: Mapping[str, Any]) -> frozenset[int]:
+    """The node ports (and health-check node port) a stored Service holds."""
+    spec = service.get("spec") or {}
+    ports = {p.get("nodePort") for p in spec.get("ports") or () if isinstance(p, dict)}
+    ports.add(spec.get("healthCheckNodePort"))
+    return frozenset(p for p in ports if isinstance(p, int) and p > 0)
