@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from kaiun import __version__
-from kaiun.cli import localcluster, repo_render, up
+from kaiun.cli import controller, localcluster, proj, repo_render, up
 from kaiun.cli.admin import admin
 from kaiun.cli.app import app
 
@@ -23,10 +23,12 @@ def version() -> None:
 
 cli.add_command(localcluster.group)
 cli.add_command(up.up)
+cli.add_command(controller.controller)
 cli.add_command(repo_render.repo_group)
 cli.add_command(repo_render.repo_server)
 cli.add_command(admin)
 cli.add_command(app)
+cli.add_command(proj.proj)
 
 
 def main() -> None:

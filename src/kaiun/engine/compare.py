@@ -265,7 +265,7 @@ def _check_permitted(
         base.conditions.append(
             Condition(
                 "InvalidSpecError",
-                f"Resource {key.group}:{key.kind} is not permitted in project {app.project}.",
+                f"resource {key.group}:{key.kind} is not permitted in project {app.project}",
             )
         )
 

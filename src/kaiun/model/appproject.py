@@ -34,6 +34,7 @@ __all__ = [
     "OrphanedResources",
     "ResourceRef",
     "normalize_git_url",
+    "project_problems",
 ]
 
 DEFAULT_PROJECT = "default"
@@ -355,3 +356,32 @@ def _namespace_pattern_match(pattern: str, value: str) -> bool:
         except re.error:
             return False
     return globmatch.match(pattern, value)
+
+
+def project_problems(spec: Mapping[str, Any]) -> list[str]:
+    """What Argo CD's ``ValidateProject`` refuses in a project spec; [] when fine."""
+    found: list[str] = []
+    seen_dest: set[str] = set()
+    for d in spec.get("destinations") or ():
+        dest = Destination.from_dict(d)
+        dest_key = f"{dest.server or dest.name}/{dest.namespace}"
+        if dest_key in seen_dest:
+            found.append(f"destination '{dest_key}' already added")
+        seen_dest.add(dest_key)
+    seen_src: set[str] = set()
+    for src in spec.get("sourceRepos") or ():
+        if src in seen_src:
+            found.append(f"source repository '{src}' already added")
+        seen_src.add(str(src))
+    seen_win: set[tuple[str, str, str]] = set()
+    for raw in spec.get("syncWindows") or ():
+        window = SyncWindow.from_dict(raw)
+        key = (window.kind, window.schedule, window.duration)
+        if key in seen_win:
+            found.append(
+                f"window '{window.kind}':'{window.schedule}':'{window.duration}' already "
+                "exists, update or edit"
+            )
+        seen_win.add(key)
+        found.extend(window.problems())
+    return found

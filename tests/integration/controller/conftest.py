@@ -204,8 +204,9 @@ def plane(local_cluster: LocalCluster, kubectl: Kubectl, tmp_path: Path) -> Iter
     repo = GitRepo(tmp_path / "origin")
     runner = ControllerRunner(local_cluster.kubeconfig, namespace, tmp_path / "work", fast)
     runner.start()
+    plane = Plane(namespace, dest, repo, kubectl, runner)
     try:
-        yield Plane(namespace, dest, repo, kubectl, runner)
+        yield plane
     finally:
-        runner.stop()
+        plane.runner.stop()  # the test may have replaced it (restart scenarios)
         gc.collect()

@@ -21,6 +21,7 @@ from kaiun.controllers.runtime import Done, Outcome, Requeue
 from kaiun.engine import live_objects, prepare_targets, render_app, run_operation
 from kaiun.kube import errors as kerrors
 from kaiun.model.application import Application
+from kaiun.model.appproject import AppProject
 from kaiun.repo import RepoError
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,9 @@ class OperationReconciler:
             )
         sync_ctx = ctx.sync_context(app, cluster)
         desired = await prepare_targets(sync_ctx, rendered.manifests)
+        refused = _unpermitted(verdict.project, desired)
+        if refused:
+            return await self._finish(app, _failed(started, refused, ctx))
         live = list(live_objects(cluster.cache, app.name).values())
 
         async def persist(snapshot: dict[str, Any]) -> None:
@@ -142,6 +146,22 @@ class OperationReconciler:
 def _failed(started: Mapping[str, Any], message: str, ctx: Context) -> dict[str, Any]:
     return {**started, "phase": "Failed", "message": message,
             "finishedAt": st.timestamp(ctx.clock())}  # fmt: skip
+
+
+def _unpermitted(project: AppProject | None, desired: list[dict[str, Any]]) -> str:
+    """Argo CD's refusal for the first desired object the project does not permit."""
+    if project is None:
+        return ""
+    for obj in desired:
+        meta = obj.get("metadata") or {}
+        group = str(obj.get("apiVersion", "")).rpartition("/")[0]
+        kind = str(obj.get("kind", ""))
+        namespaced = bool(meta.get("namespace"))
+        if not project.resource_permitted(
+            group, kind, namespaced=namespaced, name=str(meta.get("name") or "")
+        ):
+            return project.resource_message(group, kind)
+    return ""
 
 
 def _what_to_sync(

@@ -1,0 +1,157 @@
+"""``kaiun controller``: install the control plane and run the Application controller.
+
+Also ``run_control_plane``, the coroutine ``kaiun up`` uses to run the repo server (in
+process) and the controller next to its local cluster.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kaiun.controllers.application import ApplicationController
+from kaiun.engine import DEFAULT_NAMESPACE, install_control_plane
+from kaiun.kube import ClusterConfig, KubeClient, from_kubeconfig, in_cluster
+from kaiun.kube import errors as kerrors
+from kaiun.repo import RepoService
+
+INSTALL_WAIT = 120.0
+OnStarted = Callable[[KubeClient, ApplicationController], Awaitable[None]]
+
+
+def _config(kubeconfig: Path | None) -> ClusterConfig:
+    """The kubeconfig given, else ``$KUBECONFIG`` / ``~/.kube/config``, else in-cluster."""
+    try:
+        return from_kubeconfig(kubeconfig)
+    except kerrors.ConfigError:
+        if kubeconfig is not None:
+            raise
+        return in_cluster()
+
+
+def _repo(work_dir: Path, repo_server: str | None) -> Any:
+    if repo_server:
+        from kaiun.repo.http import RemoteRepoService  # the web stack only when asked for
+
+        return RemoteRepoService(repo_server)
+    return RepoService(work_dir)
+
+
+async def run_control_plane(
+    config: ClusterConfig,
+    *,
+    namespace: str = DEFAULT_NAMESPACE,
+    work_dir: Path,
+    stop: asyncio.Event,
+    status_processors: int | None = None,
+    operation_processors: int | None = None,
+    repo_server: str | None = None,
+    on_started: OnStarted | None = None,
+) -> None:
+    """Install the control plane, run the controller until ``stop`` is set."""
+    async with await KubeClient.connect(config) as client:
+        async with asyncio.timeout(INSTALL_WAIT):
+            await install_control_plane(client, namespace)
+        repo = _repo(work_dir, repo_server)
+        controller = ApplicationController(
+            client,
+            repo,
+            namespace,
+            status_processors=status_processors,
+            operation_processors=operation_processors,
+        )
+        await controller.start()
+        try:
+            if on_started is not None:
+                await on_started(client, controller)
+            await stop.wait()
+        finally:
+            await controller.stop()
+            if hasattr(repo, "aclose"):
+                await repo.aclose()
+
+
+@click.command("controller")
+@click.option(
+    "--kubeconfig",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Kubeconfig of the control-plane cluster (default: $KUBECONFIG, ~/.kube/config, "
+    "then the pod's service account).",
+)
+@click.option(
+    "--namespace",
+    default=DEFAULT_NAMESPACE,
+    show_default=True,
+    help="Control-plane namespace (Applications, AppProjects, settings).",
+)
+@click.option(
+    "--status-processors",
+    type=int,
+    default=None,
+    help="Refresh workers (default: controller.status.processors, 20).",
+)
+@click.option(
+    "--operation-processors",
+    type=int,
+    default=None,
+    help="Operation workers (default: controller.operation.processors, 10).",
+)
+@click.option(
+    "--repo-server",
+    default=None,
+    help="URL of a `kaiun repo-server` (default: render in this process).",
+)
+@click.option(
+    "--work-dir",
+    type=click.Path(path_type=Path),
+    default=Path(".kaiun/controller"),
+    show_default=True,
+    help="Git mirrors and render scratch space of the in-process repo server.",
+)
+def controller(
+    kubeconfig: Path | None,
+    namespace: str,
+    status_processors: int | None,
+    operation_processors: int | None,
+    repo_server: str | None,
+    work_dir: Path,
+) -> None:
+    """Run the Application controller until SIGTERM/SIGINT."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    work_dir = work_dir.resolve()
+    try:
+        config = _config(kubeconfig)
+    except kerrors.ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+
+        async def announce(client: KubeClient, ctl: ApplicationController) -> None:
+            click.echo(f"controller running against {client.config.server} namespace={namespace}")
+
+        await run_control_plane(
+            config,
+            namespace=namespace,
+            work_dir=work_dir,
+            stop=stop,
+            status_processors=status_processors,
+            operation_processors=operation_processors,
+            repo_server=repo_server,
+            on_started=announce,
+        )
+
+    try:
+        asyncio.run(main())
+    except kerrors.KubeError as exc:
+        raise click.ClickException(str(exc)) from exc

@@ -1,0 +1,520 @@
+"""``kaiun proj``: manage AppProjects with ``argocd proj``'s commands, flags and output.
+
+Core mode only: each command reads and writes ``AppProject`` objects through the Kubernetes
+API (see ``proj_support``), validating specs the way Argo CD's API server does. Sync windows
+live in ``proj_windows``.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import click
+
+from kaiun.cli import proj_windows
+from kaiun.cli.proj_support import (
+    API_VERSION,
+    EXIT_COMMAND,
+    EXIT_GENERIC,
+    KIND,
+    CommandError,
+    CoreOptions,
+    check_spec,
+    clean,
+    core_options,
+    get_project,
+    output_option,
+    print_resource,
+    print_table,
+    read_manifest,
+    run,
+    update_project,
+)
+from kaiun.kube import KubeClient
+from kaiun.kube import errors as kube_errors
+from kaiun.model.appproject import DEFAULT_PROJECT, normalize_git_url
+
+
+@click.group("proj")
+def proj() -> None:
+    """Manage projects."""
+
+
+proj.add_command(proj_windows.windows)
+
+
+# -- create ------------------------------------------------------------------------------
+
+
+def _group_kinds(values: tuple[str, ...], flag: str) -> list[dict[str, str]]:
+    out = []
+    for value in values:
+        for item in filter(None, value.split(",")):
+            group, sep, kind = item.rpartition("/")
+            if not sep or not kind:
+                raise click.BadParameter(f"{item!r} is not <group>/<kind>", param_hint=flag)
+            out.append({"group": group, "kind": kind})
+    return out
+
+
+def _destinations(values: tuple[str, ...]) -> list[dict[str, str]]:
+    out = []
+    for value in values:
+        server, sep, namespace = value.partition(",")
+        if not sep:
+            raise click.BadParameter(f"{value!r} is not <server>,<namespace>", param_hint="--dest")
+        out.append({"server": server, "namespace": namespace})
+    return out
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [v for value in values for v in value.split(",") if v]
+
+
+def _spec_from_flags(opts: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = {}
+    if opts["description"]:
+        spec["description"] = opts["description"]
+    pairs: list[tuple[str, Any]] = [
+        ("sourceRepos", list(opts["src"])),
+        ("destinations", _destinations(opts["dest"])),
+        ("sourceNamespaces", _split(opts["source_namespaces"])),
+        (
+            "clusterResourceWhitelist",
+            _group_kinds(opts["allow_cluster"], "--allow-cluster-resource"),
+        ),
+        ("clusterResourceBlacklist", _group_kinds(opts["deny_cluster"], "--deny-cluster-resource")),
+        (
+            "namespaceResourceWhitelist",
+            _group_kinds(opts["allow_ns"], "--allow-namespaced-resource"),
+        ),
+        (
+            "namespaceResourceBlacklist",
+            _group_kinds(opts["deny_ns"], "--deny-namespaced-resource"),
+        ),
+        ("signatureKeys", [{"keyID": k} for k in _split(opts["signature_keys"])]),
+    ]
+    spec.update({k: v for k, v in pairs if v})
+    if opts["orphaned"] or opts["orphaned_warn"]:
+        spec["orphanedResources"] = {"warn": bool(opts["orphaned_warn"])}
+    return spec
+
+
+@proj.command("create")
+@click.argument("name", required=False)
+@click.option("--file", "-f", "file_", help="Filename of a Kubernetes manifest for the project.")
+@click.option("--upsert", is_flag=True, help="Override an existing project with the same name.")
+@click.option("--description", "-d", default="", help="Project description.")
+@click.option("--dest", multiple=True, help="Permitted destination server,namespace (repeatable).")
+@click.option("--src", "-s", multiple=True, help="Permitted source repository URL (repeatable).")
+@click.option("--source-namespaces", multiple=True, help="Namespaces apps may live in.")
+@click.option("--signature-keys", multiple=True, help="GnuPG key IDs commits must be signed with.")
+@click.option("--allow-cluster-resource", "allow_cluster", multiple=True, help="<group>/<kind>.")
+@click.option("--deny-cluster-resource", "deny_cluster", multiple=True, help="<group>/<kind>.")
+@click.option("--allow-namespaced-resource", "allow_ns", multiple=True, help="<group>/<kind>.")
+@click.option("--deny-namespaced-resource", "deny_ns", multiple=True, help="<group>/<kind>.")
+@click.option("--orphaned-resources", "orphaned", is_flag=True, help="Monitor orphaned resources.")
+@click.option("--orphaned-resources-warn", "orphaned_warn", is_flag=True, help="Warn on orphans.")
+@core_options
+def create(
+    name: str | None, file_: str | None, upsert: bool, core: CoreOptions, **opts: Any
+) -> None:
+    """Create a project (from flags, or from a manifest with -f)."""
+    if file_:
+        obj = read_manifest(file_)
+        if name:
+            obj.setdefault("metadata", {})["name"] = name
+    elif name:
+        obj = {"apiVersion": API_VERSION, "kind": KIND, "metadata": {"name": name}}
+        obj["spec"] = _spec_from_flags(opts)
+    else:
+        raise click.UsageError("give a project NAME or a manifest with -f")
+    obj.setdefault("apiVersion", API_VERSION)
+    meta = obj.setdefault("metadata", {})
+    if not meta.get("name"):
+        raise CommandError("the project has no metadata.name", EXIT_GENERIC)
+    meta["namespace"] = core.namespace
+    check_spec(obj.setdefault("spec", {}))
+
+    async def action(client: KubeClient) -> None:
+        try:
+            await client.create(obj, field_manager="kaiun-cli")
+            return
+        except kube_errors.AlreadyExists:
+            existing = await get_project(client, core.namespace, meta["name"])
+        if (existing.get("spec") or {}) == obj["spec"]:
+            return
+        if not upsert:
+            raise CommandError(
+                "existing project spec is different, use upsert flag to force update",
+                EXIT_GENERIC,
+            )
+        existing["spec"] = obj["spec"]
+        await client.replace(existing, field_manager="kaiun-cli")
+
+    run(core, action)
+
+
+# -- read --------------------------------------------------------------------------------
+
+
+def _dest_text(d: dict[str, Any]) -> str:
+    return f"{d.get('server') or d.get('name') or ''},{d.get('namespace', '')}"
+
+
+def _gk_text(r: dict[str, Any]) -> str:
+    return f"{r.get('group', '')}/{r.get('kind', '')}"
+
+
+def _count(items: list[Any], one: str, many: str) -> str:
+    if not items:
+        return "<none>"
+    return one if len(items) == 1 else f"{len(items)} {many}"
+
+
+def orphaned_text(spec: dict[str, Any]) -> str:
+    """Argo CD's ORPHANED-RESOURCES cell."""
+    orphaned = spec.get("orphanedResources")
+    if orphaned is None:
+        return "disabled"
+    warn = orphaned.get("warn")
+    details = f"warn={'true' if warn is None or warn else 'false'}"
+    if orphaned.get("ignore"):
+        details += f", ignored {len(orphaned['ignore'])}"
+    return f"enabled ({details})"
+
+
+def project_row(p: dict[str, Any]) -> list[str]:
+    """One ``proj list`` line."""
+    spec = p.get("spec") or {}
+    dests = spec.get("destinations") or []
+    srcs = spec.get("sourceRepos") or []
+    white = spec.get("clusterResourceWhitelist") or []
+    return [
+        p["metadata"]["name"],
+        spec.get("description", ""),
+        _count(dests, _dest_text(dests[0]) if dests else "", "destinations"),
+        _count(srcs, srcs[0] if srcs else "", "repos"),
+        _count(white, _gk_text(white[0]) if white else "", "resources"),
+        _count(spec.get("namespaceResourceBlacklist") or [], "1 resources", "resources"),
+        _count(spec.get("signatureKeys") or [], "1 key(s)", "key(s)"),
+        orphaned_text(spec),
+        _count(spec.get("destinationServiceAccounts") or [], "1 service accounts", "accounts"),
+    ]
+
+
+LIST_HEADER = [
+    "NAME",
+    "DESCRIPTION",
+    "DESTINATIONS",
+    "SOURCES",
+    "CLUSTER-RESOURCE-WHITELIST",
+    "NAMESPACE-RESOURCE-BLACKLIST",
+    "SIGNATURE-KEYS",
+    "ORPHANED-RESOURCES",
+    "DESTINATION-SERVICE-ACCOUNTS",
+]
+
+
+@proj.command("list")
+@output_option(("wide", "json", "yaml", "name"))
+@core_options
+def list_(output: str, core: CoreOptions) -> None:
+    """List projects."""
+
+    async def action(client: KubeClient) -> list[dict[str, Any]]:
+        return (await client.list(API_VERSION, KIND, core.namespace)).items
+
+    items = sorted(run(core, action), key=lambda p: p["metadata"]["name"])
+    if output in ("json", "yaml"):
+        print_resource([clean(p) for p in items], output)
+    elif output == "name":
+        for p in items:
+            click.echo(p["metadata"]["name"])
+    else:
+        print_table(LIST_HEADER, [project_row(p) for p in items])
+
+
+def _lines(label: str, values: list[str]) -> list[tuple[str, str]]:
+    values = values or ["<none>"]
+    return [(label if i == 0 else "", v) for i, v in enumerate(values)]
+
+
+def describe(p: dict[str, Any], scoped_repos: list[str], scoped_clusters: list[str]) -> str:
+    """``proj get`` text: Argo CD's ``%-29s%s`` label/value lines."""
+    spec = p.get("spec") or {}
+    keys = [k.get("keyID", "") for k in spec.get("signatureKeys") or []]
+    rows: list[tuple[str, str]] = [
+        ("Name:", p["metadata"]["name"]),
+        ("Description:", spec.get("description", "")),
+        *_lines("Destinations:", [_dest_text(d) for d in spec.get("destinations") or []]),
+        *_lines("Repositories:", list(spec.get("sourceRepos") or [])),
+        *_lines("Scoped Repositories:", scoped_repos),
+        *_lines(
+            "Allowed Cluster Resources:",
+            [_gk_text(r) for r in spec.get("clusterResourceWhitelist") or []],
+        ),
+        *_lines("Scoped Clusters:", scoped_clusters),
+        *_lines(
+            "Denied Namespaced Resources:",
+            [_gk_text(r) for r in spec.get("namespaceResourceBlacklist") or []],
+        ),
+        ("Signature keys:", ", ".join(keys) or "<none>"),
+        ("Orphaned Resources:", orphaned_text(spec)),
+    ]
+    return "\n".join(f"{label:<29}{value}".rstrip() for label, value in rows)
+
+
+async def _scoped(client: KubeClient, namespace: str, name: str, kind: str, key: str) -> list[str]:
+    # Repository and cluster Secrets scoped to a project carry data.project = <name>.
+    secrets = await client.list(
+        "v1", "Secret", namespace, label_selector=f"argocd.argoproj.io/secret-type={kind}"
+    )
+    out = []
+    for s in secrets.items:
+        data = s.get("data") or {}
+        if _b64(data.get("project")) == name:
+            out.append(_b64(data.get(key)))
+    return sorted(out)
+
+
+def _b64(value: Any) -> str:
+    try:
+        return base64.b64decode(str(value or "")).decode()
+    except (ValueError, UnicodeDecodeError):
+        return ""
+
+
+@proj.command("get")
+@click.argument("name")
+@output_option(("wide", "json", "yaml"))
+@core_options
+def get(name: str, output: str, core: CoreOptions) -> None:
+    """Get project details."""
+
+    async def action(client: KubeClient) -> tuple[dict[str, Any], list[str], list[str]]:
+        p = await get_project(client, core.namespace, name)
+        if output != "wide":
+            return p, [], []
+        repos = await _scoped(client, core.namespace, name, "repository", "url")
+        clusters = await _scoped(client, core.namespace, name, "cluster", "server")
+        return p, repos, clusters
+
+    p, repos, clusters = run(core, action)
+    if output in ("json", "yaml"):
+        print_resource(clean(p), output)
+    else:
+        click.echo(describe(p, repos, clusters))
+
+
+@proj.command("delete")
+@click.argument("names", nargs=-1, required=True)
+@core_options
+def delete(names: tuple[str, ...], core: CoreOptions) -> None:
+    """Delete projects (refused while Applications still use them)."""
+
+    async def action(client: KubeClient) -> None:
+        apps = (await client.list(API_VERSION, "Application", core.namespace)).items
+        for name in names:
+            if name == DEFAULT_PROJECT:
+                raise CommandError(f"name '{name}' is reserved and cannot be deleted", EXIT_GENERIC)
+            users = [
+                a for a in apps if ((a.get("spec") or {}).get("project") or DEFAULT_PROJECT) == name
+            ]
+            if users:
+                raise CommandError(
+                    f"project is referenced by {len(users)} applications", EXIT_GENERIC
+                )
+            await get_project(client, core.namespace, name)
+            await client.delete(API_VERSION, KIND, name, namespace=core.namespace)
+
+    run(core, action)
+
+
+# -- sources and destinations ------------------------------------------------------------
+
+
+@proj.command("add-source")
+@click.argument("name")
+@click.argument("url")
+@core_options
+def add_source(name: str, url: str, core: CoreOptions) -> None:
+    """Add project source repository."""
+
+    def mutate(spec: dict[str, Any]) -> bool:
+        for item in spec.get("sourceRepos") or []:
+            if item == url or (item != "*" and normalize_git_url(item) == normalize_git_url(url)):
+                click.echo(f"Source repository '{item}' already allowed in project")
+                return False
+        spec.setdefault("sourceRepos", []).append(url)
+        return True
+
+    run(core, lambda c: update_project(c, core.namespace, name, mutate))
+
+
+@proj.command("remove-source")
+@click.argument("name")
+@click.argument("url")
+@core_options
+def remove_source(name: str, url: str, core: CoreOptions) -> None:
+    """Remove project source repository."""
+
+    def mutate(spec: dict[str, Any]) -> bool:
+        repos = spec.get("sourceRepos") or []
+        if url not in repos:
+            click.echo(f"Source repository '{url}' does not exist in project")
+            return False
+        repos.remove(url)
+        _drop_empty(spec, "sourceRepos")
+        return True
+
+    run(core, lambda c: update_project(c, core.namespace, name, mutate))
+
+
+def _drop_empty(spec: dict[str, Any], key: str) -> None:
+    # Argo CD serialises these lists with omitempty: an emptied list disappears.
+    if not spec.get(key):
+        spec.pop(key, None)
+
+
+@proj.command("add-destination")
+@click.argument("name")
+@click.argument("server")
+@click.argument("dest_namespace", metavar="NAMESPACE")
+@click.option("--name", "by_name", is_flag=True, help="SERVER is a cluster name, not a URL.")
+@core_options
+def add_destination(
+    name: str, server: str, dest_namespace: str, by_name: bool, core: CoreOptions
+) -> None:
+    """Add project destination (SERVER or, with --name, cluster NAME, and NAMESPACE)."""
+    key = "name" if by_name else "server"
+
+    def mutate(spec: dict[str, Any]) -> bool:
+        for d in spec.get("destinations") or []:
+            if d.get("namespace", "") == dest_namespace and d.get(key) == server:
+                raise CommandError(
+                    "Specified destination is already defined in project", EXIT_COMMAND
+                )
+        spec.setdefault("destinations", []).append({key: server, "namespace": dest_namespace})
+        return True
+
+    run(core, lambda c: update_project(c, core.namespace, name, mutate))
+
+
+@proj.command("remove-destination")
+@click.argument("name")
+@click.argument("server")
+@click.argument("dest_namespace", metavar="NAMESPACE")
+@core_options
+def remove_destination(name: str, server: str, dest_namespace: str, core: CoreOptions) -> None:
+    """Remove project destination (matched by server URL or cluster name)."""
+
+    def mutate(spec: dict[str, Any]) -> bool:
+        dests = spec.get("destinations") or []
+        for i, d in enumerate(dests):
+            if d.get("namespace", "") == dest_namespace and server in (
+                d.get("server"),
+                d.get("name"),
+            ):
+                del dests[i]
+                _drop_empty(spec, "destinations")
+                return True
+        raise CommandError("Specified destination does not exist in project", EXIT_COMMAND)
+
+    run(core, lambda c: update_project(c, core.namespace, name, mutate))
+
+
+# -- resource allow/deny lists -----------------------------------------------------------
+
+
+def _resource_command(use: str, help_: str, *, allow: bool, namespaced: bool) -> click.Command:
+    default_list = "deny" if namespaced else "allow"
+    scope = "namespaced" if namespaced else "cluster"
+
+    @click.command(use, help=help_)
+    @click.argument("name")
+    @click.argument("group")
+    @click.argument("kind")
+    @click.option(
+        "--list",
+        "-l",
+        "list_type",
+        type=click.Choice(["allow", "deny", "white", "black"]),
+        default=default_list,
+        show_default=True,
+        help="Use deny list or allow list.",
+    )
+    @core_options
+    def command(name: str, group: str, kind: str, list_type: str, core: CoreOptions) -> None:
+        allow_list = list_type in ("allow", "white")
+        if namespaced:
+            key = "namespaceResourceWhitelist" if allow_list else "namespaceResourceBlacklist"
+        else:
+            key = "clusterResourceWhitelist" if allow_list else "clusterResourceBlacklist"
+        desc = f"{'allowed' if allow_list else 'denied'} {scope}"
+        add = allow if allow_list else not allow
+
+        def mutate(spec: dict[str, Any]) -> bool:
+            return _modify_list(spec, key, add=add, desc=desc, group=group, kind=kind)
+
+        run(core, lambda c: update_project(c, core.namespace, name, mutate))
+
+    return command
+
+
+def _modify_list(
+    spec: dict[str, Any], key: str, *, add: bool, desc: str, group: str, kind: str
+) -> bool:
+    items = spec.get(key) or []
+    index = next(
+        (i for i, r in enumerate(items) if r.get("group", "") == group and r.get("kind") == kind),
+        -1,
+    )
+    if add:
+        if index >= 0:
+            click.echo(f"Group '{group}' and kind '{kind}' already present in {desc} resources")
+            return False
+        spec.setdefault(key, []).append({"group": group, "kind": kind})
+        click.echo(f"Group '{group}' and kind '{kind}' is added to {desc} resources")
+        return True
+    if index < 0:
+        click.echo(f"Group '{group}' and kind '{kind}' not in {desc} resources")
+        return False
+    del items[index]
+    _drop_empty(spec, key)
+    click.echo(f"Group '{group}' and kind '{kind}' is removed from {desc} resources")
+    return True
+
+
+for _use, _help, _allow, _namespaced in (
+    (
+        "allow-cluster-resource",
+        "Adds a cluster-scoped API resource to the allow list (or, with -l deny, removes it "
+        "from the deny list).",
+        True,
+        False,
+    ),
+    (
+        "deny-cluster-resource",
+        "Removes a cluster-scoped API resource from the allow list (or, with -l deny, adds it "
+        "to the deny list).",
+        False,
+        False,
+    ),
+    (
+        "allow-namespace-resource",
+        "Removes a namespaced API resource from the deny list (or, with -l allow, adds it to "
+        "the allow list).",
+        True,
+        True,
+    ),
+    (
+        "deny-namespace-resource",
+        "Adds a namespaced API resource to the deny list (or, with -l allow, removes it from "
+        "the allow list).",
+        False,
+        True,
+    ),
+):
+    proj.add_command(_resource_command(_use, _help, allow=_allow, namespaced=_namespaced))
