@@ -88,7 +88,7 @@ def test_diff_errors_exit_2(plane: Plane, run) -> None:
     _create(plane, run)
     result = run("diff", "web")
     assert result.exit_code == 2, result.output
-    assert "error:" in result.output
+    assert "Error:" in result.output
     assert run("diff", "nope").exit_code == 2
 
 

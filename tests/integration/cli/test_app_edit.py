@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import yaml
+from click.testing import CliRunner
 
+from kaiun.cli.main import cli
 from tests.integration.cli.conftest import AppCLI, CreateArgs
 
 REPO = "https://github.com/argoproj/argocd-example-apps.git"
@@ -356,3 +358,15 @@ metadata: {{name: stray, namespace: {namespace}}}
     assert managed[1:] == [f"       ConfigMap  {namespace}  managed  No"]
     orphaned = app_cli("resources", "web", "--orphaned").output.splitlines()
     assert orphaned[1:] == [f"       ConfigMap  {namespace}  stray  Yes"]
+
+
+def test_connection_options_after_the_subcommand(app_cli: AppCLI, guestbook: CreateArgs) -> None:
+    app_cli(*guestbook("web"))
+    runner = CliRunner()
+    args = ["app", "get", "web", "-o", "json", "--core", "--kubeconfig", str(app_cli.lc.kubeconfig)]
+    here = runner.invoke(cli, [*args, "-n", app_cli.namespace])
+    assert here.exit_code == 0, here.output
+    assert json.loads(here.output)["metadata"]["namespace"] == app_cli.namespace
+    elsewhere = runner.invoke(cli, [*args, "-n", "argocd-missing"])
+    assert elsewhere.exit_code == 20
+    assert 'not found in namespace "argocd-missing"' in elsewhere.output

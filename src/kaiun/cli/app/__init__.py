@@ -10,37 +10,31 @@ Part of the cli room: may import every room below it.
 
 from __future__ import annotations
 
-import os
+from typing import Any
 
 import click
 
 from kaiun.cli.app import compare, delete, edit, operations, show
-from kaiun.cli.app.core import Core
+from kaiun.cli.app.core import Core, connection_options, default_namespace
 
 __all__ = ["app"]
 
 
 @click.group("app")
-@click.option(
-    "--kubeconfig",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Path to the kubeconfig (default: $KUBECONFIG or ~/.kube/config).",
-)
-@click.option("--kube-context", default=None, help="Kubeconfig context to use.")
-@click.option(
-    "--namespace",
-    "-n",
-    default=lambda: os.environ.get("KAIUN_NAMESPACE", "argocd"),
-    show_default="argocd, or $KAIUN_NAMESPACE",
-    help="Namespace of the control plane (projects, settings; default app namespace).",
-)
 @click.pass_context
-def app(
-    ctx: click.Context, kubeconfig: str | None, kube_context: str | None, namespace: str
-) -> None:
-    """Manage applications (core mode: talks to the Kubernetes API directly)."""
-    ctx.obj = Core(kubeconfig=kubeconfig, context=kube_context, namespace=namespace)
+def app(ctx: click.Context, /, **opts: Any) -> None:
+    """Manage applications (core mode: talks to the Kubernetes API directly).
+
+    The connection options may be given here or after the subcommand.
+    """
+    ctx.obj = Core(
+        kubeconfig=opts["kubeconfig"],
+        context=opts["kube_context"],
+        namespace=opts["namespace"] or default_namespace(),
+    )
+
+
+app.params.extend(connection_options())
 
 
 for command in (

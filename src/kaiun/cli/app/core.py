@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -33,12 +34,10 @@ EXIT_DIFF_ERROR = 2
 
 
 class AppError(click.ClickException):
-    """A failure a user can act on; printed as ``error: ...`` with exit code 20 (Argo CD's)."""
+    """A failure a user can act on; printed as ``Error: ...`` on stderr, exit code 20 (Argo
+    CD's generic code, which its CLI returns for every failure)."""
 
     exit_code = EXIT_GENERIC
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True, file=file)
 
 
 class DiffFailed(AppError):
@@ -94,10 +93,52 @@ _TRUE = {"true", "1", "yes", "t", "y", "on"}
 _FALSE = {"false", "0", "no", "f", "n", "off"}
 
 
+def connection_options() -> list[click.Option]:
+    """``--kubeconfig``, ``--kube-context``, ``-n/--namespace`` and argocd's ``--core``."""
+    return [
+        click.Option(
+            ["--kubeconfig"],
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="Path to the kubeconfig (default: $KUBECONFIG or ~/.kube/config).",
+        ),
+        click.Option(["--kube-context"], default=None, help="Kubeconfig context to use."),
+        click.Option(
+            ["-n", "--namespace"],
+            default=None,
+            help="Namespace of the control plane (default argocd, $KAIUN_NAMESPACE or "
+            "$ARGOCD_NAMESPACE); also the default namespace of apps.",
+        ),
+        click.Option(["--core"], is_flag=True, help="Talk to Kubernetes directly (always on)."),
+    ]
+
+
+def default_namespace() -> str:
+    """The control-plane namespace when no flag names one."""
+    return os.environ.get("KAIUN_NAMESPACE") or os.environ.get("ARGOCD_NAMESPACE") or "argocd"
+
+
 class ArgoCommand(click.Command):
-    """A command that also takes argocd's ``--flag=true|false`` spelling of on/off flags
+    """A ``kaiun app`` subcommand: takes the connection options after the command name too
+    (as argocd's global flags), and argocd's ``--flag=true|false`` spelling of on/off flags
     (``--cascade=false``, ``--self-heal=false``), rewritten to click's ``--flag`` /
     ``--no-flag`` (or nothing) before parsing."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.extend(connection_options())
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Fold connection options given here into the group's ``Core``, then run."""
+        given = {k: ctx.params.pop(k, None) for k in ("kubeconfig", "kube_context", "namespace")}
+        ctx.params.pop("core", None)
+        base = ctx.find_object(Core) or Core(None, None, default_namespace())
+        ctx.obj = Core(
+            kubeconfig=given["kubeconfig"] or base.kubeconfig,
+            context=given["kube_context"] or base.context,
+            namespace=given["namespace"] or base.namespace,
+        )
+        return super().invoke(ctx)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Rewrite ``--flag=VALUE`` for boolean flags, then parse as usual."""
