@@ -194,10 +194,14 @@ spec:
   source: {{repoURL: {REPO}, path: guestbook, targetRevision: HEAD}}
   destination: {{server: https://kubernetes.default.svc, namespace: web}}
 """
-    result = app_cli("create", "-f", "-", "--dest-namespace", "override", input=manifest)
+    stale = "status: {sync: {status: Synced}}\noperation: {sync: {revision: HEAD}}\n"
+    result = app_cli("create", "-f", "-", "--dest-namespace", "override", input=manifest + stale)
     assert result.exit_code == 0, result.output
     assert result.output == "application 'fromfile' created\n"
-    assert app_cli.app("fromfile")["spec"]["destination"]["namespace"] == "override"
+    created = app_cli.app("fromfile")
+    assert created["spec"]["destination"]["namespace"] == "override"
+    assert "operation" not in created
+    assert "status" not in created
     bad = app_cli("create", "-f", "-", input="kind: ConfigMap\n")
     assert bad.exit_code == 20
     assert "must be an argoproj.io Application" in bad.output
@@ -323,6 +327,10 @@ spec:
     ok = app_cli(*guestbook("x", "--project", "team", "--dest-namespace", "team-a"))
     assert ok.exit_code == 0, ok.output
     assert "SyncWindow:         Sync Denied" in app_cli("get", "x").output
+    blocked = app_cli("sync", "x", "--async")
+    assert blocked.exit_code == 20
+    assert "Cannot sync: blocked by sync window" in blocked.output
+    assert "operation" not in app_cli.app("x")
     moved = app_cli("set", "x", "--dest-namespace", "elsewhere")
     assert moved.exit_code == 20
     assert app_cli.app("x")["spec"]["destination"]["namespace"] == "team-a"

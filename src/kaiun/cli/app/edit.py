@@ -71,7 +71,12 @@ def _build(
             raise AppError("give an application name (APPNAME) or a file (-f)")
         apps = [_new_app(name, "")]
     for app in apps:
+        # What the controller owns never comes from a file (Argo CD's API strips it too).
+        app.pop("status", None)
+        app.pop("operation", None)
         meta = app.setdefault("metadata", {})
+        for key in ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields"):
+            meta.pop(key, None)
         app_name = name or str(meta.get("name") or "")
         ns, short = core.ref(app_name, opts.get("app_namespace") or meta.get("namespace"))
         meta["name"], meta["namespace"] = short, ns

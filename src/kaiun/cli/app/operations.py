@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from kaiun.cli.app import policy
 from kaiun.cli.app.core import (
     APP_API,
     APP_KIND,
@@ -180,6 +181,9 @@ def sync(core: Core, /, names: tuple[str, ...], selector: str | None, **opts: An
                 raise AppError(f"no apps match selector {selector}")
             targets = [(ns, a["metadata"]["name"]) for a in found.items]
         for ns, name in targets:
+            await policy.require_manual_sync(
+                client, core.namespace, await get_app(client, ns, name)
+            )
             await request_operation(client, ns, name, lambda a: (sync_operation(a, opts), {}))
             if opts["async_"]:
                 click.echo(f"Application '{ns}/{name}' sync requested")
@@ -281,6 +285,7 @@ def rollback(core: Core, /, name: str, history_id: int | None, **opts: Any) -> N
             return operation, {}
 
         entry: dict[str, Any] = {}
+        await policy.require_manual_sync(client, core.namespace, await get_app(client, ns, short))
         await request_operation(client, ns, short, build)
         if opts["async_"]:
             click.echo(f"Application '{ns}/{short}' rollback to {entry.get('id')} requested")

@@ -57,19 +57,33 @@ async def validate(client: KubeClient, control_ns: str, app_obj: dict[str, Any])
         )
 
 
-async def sync_window_status(client: KubeClient, control_ns: str, app_obj: dict[str, Any]) -> str:
-    """``Sync Allowed`` or ``Sync Denied`` for a manual sync now, as ``argocd app get``."""
+async def window_allows(
+    client: KubeClient, control_ns: str, app_obj: dict[str, Any], *, manual: bool
+) -> tuple[bool, str]:
+    """Whether the project's sync windows let the app sync now, and why not."""
     app = Application.from_dict(app_obj)
     proj_obj = await _project(client, control_ns, app.project)
     if proj_obj is None:
-        return "Sync Allowed"
+        return True, ""
     verdict = projects.check(app, proj_obj, cluster_names={}, control_namespace=control_ns)
     if verdict.project is None:
-        return "Sync Allowed"
+        return True, ""
     names = await cluster_names(client, control_ns)
     server = app.destination.server or names.get(app.destination.name, "")
     name = next((n for n, s in names.items() if s == server), server)
-    allowed, _ = projects.window_allows(
-        verdict.project, app, server=server, cluster_name=name, now=datetime.now(UTC), manual=False
+    return projects.window_allows(
+        verdict.project, app, server=server, cluster_name=name, now=datetime.now(UTC), manual=manual
     )
+
+
+async def sync_window_status(client: KubeClient, control_ns: str, app_obj: dict[str, Any]) -> str:
+    """``Sync Allowed`` or ``Sync Denied`` (automated syncs, now), as ``argocd app get``."""
+    allowed, _ = await window_allows(client, control_ns, app_obj, manual=False)
     return "Sync Allowed" if allowed else "Sync Denied"
+
+
+async def require_manual_sync(client: KubeClient, control_ns: str, app_obj: dict[str, Any]) -> None:
+    """Refuse a manual sync or rollback a sync window blocks (Argo CD's API does)."""
+    allowed, why = await window_allows(client, control_ns, app_obj, manual=True)
+    if not allowed:
+        raise AppError(f"Cannot sync: {why or 'Blocked by sync window'}")
