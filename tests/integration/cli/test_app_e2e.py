@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from kaiun.cli.main import cli
-from tests.integration.controller.conftest import Plane, configmap
+from tests.integration.controller.conftest import Plane, configmap, deployment
 
 Run = Callable[..., Result]
 
@@ -130,3 +130,17 @@ def test_delete_cascade_removes_resources(plane: Plane, run) -> None:
         time.sleep(0.2)
     assert _value(plane) is None
     assert json.loads(run("list", "-o", "json").output) == []
+
+
+def test_get_tree_shows_owned_objects(plane: Plane, run: Run) -> None:
+    plane.repo.commit({"app/web.yaml": deployment("web", replicas=1)})
+    _create(plane, run)
+    assert run("sync", "web", "--timeout", "120").exit_code == 0, "sync failed"
+    healthy = run("wait", "web", "--health", "--timeout", "120")
+    assert healthy.exit_code == 0, healthy.output
+    out = run("get", "web", "-o", "tree").output
+    rows = out.split("KIND/NAME")[1].splitlines()
+    assert rows[1].split()[:3] == ["Deployment/web", "Synced", "Healthy"]
+    assert rows[2].startswith("└─ReplicaSet/web-")
+    assert rows[2].split()[1] == "Healthy"
+    assert rows[3].startswith("  └─Pod/web-")

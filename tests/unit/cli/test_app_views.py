@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from kaiun.cli.app import views
+from kaiun.cli.app.tree import TreeNode
 
 
 def _app(**status: Any) -> dict[str, Any]:
@@ -192,4 +193,30 @@ def test_history_groups_by_source_repo() -> None:
         "SOURCE  https://two",
         "ID  DATE                           REVISION",
         "3   2026-01-01 00:00:00 +0000 UTC  v1 (bbbbbbb)",
+    ]
+
+
+def test_resources_tree_draws_owned_objects() -> None:
+    pod = TreeNode("Pod", "web-1-a", "Healthy", ())
+    old = TreeNode("ReplicaSet", "web-0", "", ())
+    new = TreeNode("ReplicaSet", "web-1", "Healthy", (pod,))
+    app = _app(
+        resources=[
+            {
+                "group": "apps",
+                "kind": "Deployment",
+                "namespace": "web",
+                "name": "web",
+                "status": "Synced",
+                "health": {"status": "Healthy"},
+            }
+        ]
+    )
+    text = views.resources_tree(app, {("apps", "Deployment", "web", "web"): (old, new)})
+    assert text.splitlines() == [
+        "KIND/NAME           STATUS  HEALTH   MESSAGE",
+        "Deployment/web      Synced  Healthy  ",
+        "├─ReplicaSet/web-0                   ",
+        "└─ReplicaSet/web-1          Healthy  ",
+        "  └─Pod/web-1-a             Healthy  ",
     ]

@@ -21,11 +21,9 @@ import yaml
 from kaiun import diff as kdiff
 from kaiun import repo
 from kaiun.cli.app.core import AppError, ArgoCommand, Core, DiffFailed, get_app
+from kaiun.cli.app.destination import open_destination
 from kaiun.cli.app.edit import app_namespace_option
 from kaiun.cli.app.watch import refresh
-from kaiun.controllers.application import project as projects
-from kaiun.controllers.application.clusters import Clusters, DestinationError
-from kaiun.controllers.application.context import health_fn
 from kaiun.controllers.application.controller import load_settings
 from kaiun.engine import (
     CompareConfig,
@@ -117,13 +115,6 @@ def _target_app(app: dict[str, Any], revision: str | None) -> Application:
     return Application.from_dict({**app, "spec": spec})
 
 
-async def _project(client: KubeClient, namespace: str, name: str) -> dict[str, Any] | None:
-    try:
-        return await client.get("argoproj.io/v1alpha1", "AppProject", name, namespace)
-    except kerrors.NotFound:
-        return None
-
-
 async def compare(
     client: KubeClient,
     app_obj: dict[str, Any],
@@ -135,37 +126,16 @@ async def compare(
     """The controller's comparison of the app (``kaiun.engine.compare_app``), run here:
     settings and project from the control plane, a cache of the destination cluster."""
     app = _target_app(app_obj, revision)
-    settings, cache_settings = await load_settings(client, control_ns)
-    clusters = Clusters(
-        client,
-        control_ns,
-        cache_settings,
-        lambda _event: None,
-        health=health_fn(settings.overrides),
-    )
-    try:
-        await clusters.load_secrets()
-        verdict = projects.check(
-            app,
-            await _project(client, control_ns, app.project),
-            cluster_names=clusters.names,
-            control_namespace=control_ns,
-        )
-        if verdict.problems:
-            raise AppError("; ".join(verdict.problems))
-        try:
-            cluster = await clusters.get(app.destination)
-        except DestinationError as exc:
-            raise AppError(str(exc)) from exc
-        cs = settings.controller
+    async with open_destination(client, control_ns, app) as dest:
+        cs = dest.settings.controller
         sync_ctx = SyncContext(
-            client=cluster.client,
+            client=dest.cluster.client,
             app_name=app.name,
             app_namespace=app.namespace,
             destination_namespace=app.destination.namespace,
             tracking_method=cs.tracking_method,
             instance_label_key=cs.instance_label_key,
-            health_overrides=dict(settings.overrides),
+            health_overrides=dict(dest.settings.overrides),
         )
 
         async def prepare(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -173,21 +143,19 @@ async def compare(
 
         rules = tuple(kdiff.IgnoreRule.from_spec(spec) for spec in app.ignore_differences)
         config = CompareConfig(
-            normalizer=rc.normalizer(settings.argocd_cm, rules),
-            health_overrides=settings.overrides or None,
-            render_settings=settings.render,
-            policy=verdict.project,
+            normalizer=rc.normalizer(dest.settings.argocd_cm, rules),
+            health_overrides=dest.settings.overrides or None,
+            render_settings=dest.settings.render,
+            policy=dest.verdict.project,
         )
         return await compare_app(
             app,
             repo=await _repo_service(client, control_ns),
-            cache=cluster.cache,
+            cache=dest.cluster.cache,
             prepare=prepare,
             config=config,
             hard_refresh=hard,
         )
-    finally:
-        await clusters.close()
 
 
 def differences(comparison: Comparison) -> list[tuple[Key, str]]:

@@ -10,6 +10,7 @@ from kaiun.cli.app import policy
 from kaiun.cli.app.core import APP_API, APP_KIND, ArgoCommand, Core, get_app, require_crd
 from kaiun.cli.app.edit import app_namespace_option
 from kaiun.cli.app.orphans import orphaned_resources
+from kaiun.cli.app.tree import resource_tree
 from kaiun.cli.app.views import app_details, dump, history_table, list_table, table
 from kaiun.cli.app.watch import refresh
 from kaiun.kube import KubeClient
@@ -44,20 +45,26 @@ def get(
     """Get application details."""
     ns, short = core.ref(name, app_namespace)
 
-    async def run(client: KubeClient) -> tuple[dict[str, Any], str]:
+    async def run(client: KubeClient) -> tuple[dict[str, Any], str, Any]:
         app = await get_app(client, ns, short)
         if refresh_ or hard_refresh:
             app = await refresh(client, ns, short, hard=hard_refresh)
         if output in ("json", "yaml"):
-            return app, ""
-        return app, await policy.sync_window_status(client, core.namespace, app)
+            return app, "", None
+        window = await policy.sync_window_status(client, core.namespace, app)
+        children = await resource_tree(client, app, core.namespace) if output == "tree" else None
+        return app, window, children
 
-    app, window = core.run(run)
+    app, window, children = core.run(run)
     if output in ("json", "yaml"):
         click.echo(dump(app, output), nl=False)
         return
     details = app_details(
-        app, show_operation=show_operation, tree=output == "tree", sync_window=window
+        app,
+        show_operation=show_operation,
+        tree=output == "tree",
+        sync_window=window,
+        children=children,
     )
     click.echo(details, nl=False)
     if show_params:

@@ -7,7 +7,7 @@ Pure formatting: functions take Application dicts and return strings.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ import yaml
 from kaiun.cli.app.core import qualified
 
 FIELD = "{:<20}{}"
+Key = tuple[str, str, str, str]
 _SHA = re.compile(r"^[0-9a-f]{7,64}$")
 
 
@@ -198,13 +199,25 @@ def resources_table(app: dict[str, Any]) -> str:
     return table([RESOURCE_HEADER, *resource_rows(app)])
 
 
-def resources_tree(app: dict[str, Any]) -> str:
-    """``app get -o tree``: managed resources as the roots of the tree (their children need
-    the controller's resource tree, which core mode does not read)."""
+def resources_tree(app: dict[str, Any], children: Mapping[Key, Sequence[Any]] | None = None) -> str:
+    """``app get -o tree``: managed resources with the objects they own beneath them
+    (``children`` maps a resource's key to ``TreeNode``s, as ``kaiun.cli.app.tree`` reads
+    them)."""
     rows = [["KIND/NAME", "STATUS", "HEALTH", "MESSAGE"]]
     for row in resource_rows(app):
         rows.append([f"{row[1]}/{row[3]}", row[4], row[5], row[7]])
+        nodes = list((children or {}).get((row[0], row[1], row[2], row[3]), ()))
+        rows.extend(_tree_rows(nodes, depth=1))
     return table(rows)
+
+
+def _tree_rows(nodes: Sequence[Any], *, depth: int) -> list[list[str]]:
+    out = []
+    for i, node in enumerate(nodes):
+        branch = "└─" if i == len(nodes) - 1 else "├─"
+        out.append([f"{'  ' * (depth - 1)}{branch}{node.kind}/{node.name}", "", node.health, ""])
+        out.extend(_tree_rows(node.children, depth=depth + 1))
+    return out
 
 
 def conditions_table(app: dict[str, Any]) -> str:
@@ -254,6 +267,7 @@ def app_details(
     show_operation: bool = False,
     tree: bool = False,
     sync_window: str = "Sync Allowed",
+    children: Mapping[Key, Sequence[Any]] | None = None,
 ) -> str:
     """Everything ``app get`` prints in its text forms."""
     parts = [summary(app, sync_window=sync_window)]
@@ -266,7 +280,7 @@ def app_details(
     if status.get("resources") or (
         ((status.get("operationState") or {}).get("syncResult") or {}).get("resources")
     ):
-        parts.append("\n" + (resources_tree(app) if tree else resources_table(app)))
+        parts.append("\n" + (resources_tree(app, children) if tree else resources_table(app)))
     return "".join(parts)
 
 
