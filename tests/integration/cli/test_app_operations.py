@@ -1,9 +1,10 @@
 """``kaiun app sync|wait|rollback|terminate-op|history|get --refresh``: what the CLI writes on
 the Application (Argo CD's core-mode protocol) and how it follows status written back.
 
-Until the controller lands, a scripted stand-in plays its part of the protocol: it picks up
-``operation``, writes ``status.operationState`` and clears ``operation``, or removes the
-refresh annotation, with real writes through kubectl.
+A scripted stand-in plays the controller's part of the protocol, so that outcomes such as a
+Failed operation are deterministic: it picks up ``operation``, writes
+``status.operationState`` and clears ``operation``, or removes the refresh annotation, with
+real writes through kubectl. ``test_app_e2e`` runs the same commands with the real controller.
 """
 
 from __future__ import annotations
