@@ -5,8 +5,17 @@ from __future__ import annotations
 import click
 
 from kaiun import __version__
-from kaiun.cli import controller, localcluster, proj, repo_render, up
+from kaiun.cli import (
+    admin_initial_password,
+    admin_rbac,
+    controller,
+    localcluster,
+    proj,
+    repo_render,
+    up,
+)
 from kaiun.cli.admin import admin
+from kaiun.cli.admin import settings as admin_settings
 from kaiun.cli.app import app
 
 
@@ -29,6 +38,8 @@ cli.add_command(repo_render.repo_server)
 cli.add_command(admin)
 cli.add_command(app)
 cli.add_command(proj.proj)
+admin_settings.add_command(admin_rbac.rbac)
+admin.add_command(admin_initial_password.initial_password)
 
 
 def main() -> None:
