@@ -45,6 +45,10 @@ class ManifestSource(Protocol):
         """Render one source."""
         ...
 
+    async def resolve_revision(self, source: ApplicationSource, *, refresh: bool = False) -> str:
+        """The commit (or chart version) a source's target revision names now."""
+        ...
+
 
 class ResourcePolicy(Protocol):
     """The AppProject's resource allow/deny lists (``kaiun.model.appproject.AppProject``)."""
@@ -94,16 +98,22 @@ async def render_app(
     sources: Sequence[Mapping[str, Any]] | None = None,
     revisions: Sequence[str] | None = None,
     no_cache: bool = False,
+    force_resolve: bool = False,
 ) -> Rendered:
     """Render the app's sources (or ``sources``), each at ``revisions[i]`` when given.
 
-    Raises the repo room's ``RepoError`` (its message is the user's ComparisonError).
+    ``force_resolve`` re-resolves branch and tag names instead of trusting the revision
+    cache (a refresh request); ``no_cache`` also re-renders (a hard refresh). Raises the
+    repo room's ``RepoError`` (its message is the user's ComparisonError).
     """
     srcs = list(sources if sources is not None else app.sources)
     if revisions:
         srcs = [_with_revision(s, r) for s, r in zip(srcs, revisions, strict=False)] + srcs[
             len(revisions) :
         ]
+    if force_resolve and not no_cache:
+        for src in srcs:
+            await repo.resolve_revision(ApplicationSource.from_dict(src), refresh=True)
     template = ManifestRequest(
         source=ApplicationSource(repo_url=""),
         app_name=app.name,
@@ -152,11 +162,14 @@ async def compare_app(
     prepare: PrepareTargets,
     config: CompareConfig,
     hard_refresh: bool = False,
+    force_resolve: bool = False,
 ) -> Comparison:
     """Compare the app's desired state (at its target revisions) with the live cluster."""
     base = _empty(app)
     try:
-        rendered = await render_app(app, repo, config, no_cache=hard_refresh)
+        rendered = await render_app(
+            app, repo, config, no_cache=hard_refresh, force_resolve=force_resolve
+        )
     except RepoError as exc:
         return _failed(base, cache, app, config, f"Failed to load target state: {exc}")
     base.revisions = rendered.revisions

@@ -67,7 +67,9 @@ class ControllerRunner:
         namespace: str,
         work_dir: Path,
         adjust: Callable[[ControllerSettings], ControllerSettings],
+        revision_cache_seconds: float = 0,
     ) -> None:
+        self.revision_cache_seconds = revision_cache_seconds
         self.kubeconfig = kubeconfig
         self.namespace = namespace
         self.work_dir = work_dir
@@ -98,7 +100,7 @@ class ControllerRunner:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         async with await KubeClient.connect(from_kubeconfig(self.kubeconfig)) as client:
-            repo = RepoService(self.work_dir, revision_cache_seconds=0)
+            repo = RepoService(self.work_dir, revision_cache_seconds=self.revision_cache_seconds)
             controller = ApplicationController(client, repo, self.namespace, settings=self.adjust)
             await controller.start()
             self._started.set()

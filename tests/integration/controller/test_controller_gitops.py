@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 from tests.integration.controller.conftest import (
+    ControllerRunner,
     Plane,
     configmap,
     deployment,
+    fast,
     synced_healthy,
 )
 from tests.support import wait_for
@@ -133,3 +135,53 @@ def test_rollback_restores_the_previous_revision(plane: Plane) -> None:
     assert plane.get("configmap", "rolled")["data"]["key"] == "one"  # type: ignore[index]
     # The app's target is still the branch head, so it now reports OutOfSync.
     plane.wait_app("rollback", lambda a: a["status"]["sync"]["status"] == "OutOfSync")
+
+
+def test_a_newer_commit_supersedes_a_failing_retrying_sync(plane: Plane) -> None:
+    bad = "apiVersion: example.com/v1\nkind: NoSuchKind\nmetadata:\n  name: nope\n"
+    plane.repo.commit({"app/cm.yaml": configmap("retried"), "app/bad.yaml": bad})
+    retry = (
+        "    retry:\n      limit: 20\n      refresh: true\n"
+        "      backoff: {duration: 1s, factor: 1, maxDuration: 1s}\n"
+    )
+    plane.apply(plane.app_yaml("retrying", automated=AUTO) + retry)
+    plane.wait_app(
+        "retrying",
+        lambda a: (a.get("status", {}).get("operationState") or {}).get("retryCount", 0) >= 1,
+    )
+    plane.repo.git("rm", "-q", "app/bad.yaml")
+    fixed = plane.repo.commit(message="fix")
+    plane.kubectl(
+        "annotate", "application", "retrying", "-n", plane.namespace,
+        "argocd.argoproj.io/refresh=normal",
+    )  # fmt: skip
+    app = plane.wait_app(
+        "retrying", lambda a: synced_healthy(a) and a["status"]["sync"]["revision"] == fixed
+    )
+    assert app["status"]["operationState"]["phase"] == "Succeeded"
+    assert app["status"]["history"][-1]["revision"] == fixed
+
+
+def test_refresh_annotation_resolves_past_the_revision_cache(plane: Plane) -> None:
+    plane.runner.stop()
+    plane.runner = ControllerRunner(
+        plane.runner.kubeconfig, plane.namespace, plane.runner.work_dir, fast,
+        revision_cache_seconds=3600,
+    )  # fmt: skip
+    plane.runner.start()
+    plane.repo.commit({"app/cm.yaml": configmap("cached", "one")})
+    plane.apply(plane.app_yaml("cached", automated=AUTO))
+    plane.wait_app("cached", synced_healthy)
+    second = plane.repo.commit({"app/cm.yaml": configmap("cached", "two")})
+    # Periodic resyncs trust the (hour-long) revision cache; a refresh request does not.
+    first = plane.app("cached")["status"]["reconciledAt"]
+    plane.wait_app("cached", lambda a: a["status"]["reconciledAt"] != first, timeout=30)
+    assert plane.app("cached")["status"]["sync"]["revision"] != second
+    plane.kubectl(
+        "annotate", "application", "cached", "-n", plane.namespace,
+        "argocd.argoproj.io/refresh=normal",
+    )  # fmt: skip
+    plane.wait_app(
+        "cached", lambda a: synced_healthy(a) and a["status"]["sync"]["revision"] == second
+    )
+    assert plane.get("configmap", "cached")["data"]["key"] == "two"  # type: ignore[index]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from kaiun import health
-from kaiun.controllers.application.autosync import decide
+from kaiun.controllers.application.autosync import decide, superseded
 from kaiun.engine.comparison import Comparison, Condition, ResourceState
 from kaiun.model.application import Application
 from kaiun.settings.controller import ControllerSettings
@@ -136,3 +136,33 @@ def test_a_new_revision_resets_self_heal_attempts() -> None:
     d = decide(a, comparison(OUT), settings=SETTINGS, now=NOW)
     assert d.operation is not None and "autoHealAttemptsCount" not in d.operation["sync"]
     assert "resources" not in d.operation["sync"]
+
+
+def retrying(revision: str, *, refresh: bool, automated: bool = True, retry_count: int = 1):
+    spec: dict[str, Any] = {
+        "source": SOURCE,
+        "syncPolicy": {"automated": {}, "retry": {"limit": 5, "refresh": refresh}},
+    }
+    initiated = {"automated": True} if automated else {"username": "u"}
+    op = {"sync": {"revision": revision}, "initiatedBy": initiated}
+    state = {"phase": "Running", "retryCount": retry_count, "operation": op}
+    return Application.from_dict(
+        {"metadata": {"name": "a"}, "spec": spec, "operation": op,
+         "status": {"operationState": state}}
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("application", "expected"),
+    [
+        (retrying("c1", refresh=True), True),
+        (retrying("c2", refresh=True), False),  # still the newest commit
+        (retrying("c1", refresh=False), False),  # retry.refresh off
+        (retrying("c1", refresh=True, automated=False), False),  # a user's sync is kept
+        (retrying("c1", refresh=True, retry_count=0), False),  # first attempt still running
+    ],
+)
+def test_a_newer_commit_supersedes_a_retrying_sync(
+    application: Application, expected: bool
+) -> None:
+    assert superseded(application, comparison(OUT)) is expected

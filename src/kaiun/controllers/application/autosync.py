@@ -158,3 +158,24 @@ def _self_heal(
             app, comparison.revisions, attempts + 1, _out_of_sync_resources(comparison)
         )
     )
+
+
+def superseded(app: Application, comparison: Comparison) -> bool:
+    """Whether a retrying automated sync should give way to a newer commit.
+
+    With ``retry.refresh`` (Argo CD 3.2+), a failing automated sync that is waiting to retry
+    is ended once the target revision has moved on; the next automated sync takes the
+    newer commit.
+    """
+    retry = app.sync_policy.retry
+    op = app.operation
+    if retry is None or not retry.refresh or op is None or not comparison.rendered:
+        return False
+    if not (op.get("initiatedBy") or {}).get("automated"):
+        return False
+    state = app.status.get("operationState") or {}
+    if state.get("phase") != "Running" or not state.get("retryCount"):
+        return False
+    sync = op.get("sync") or {}
+    wanted = list(sync.get("revisions") or ([sync["revision"]] if sync.get("revision") else []))
+    return bool(wanted) and wanted != list(comparison.revisions)

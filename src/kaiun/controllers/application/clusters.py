@@ -82,6 +82,15 @@ class Clusters:
             self._names[config.name] = config.server
             self._secrets[config.server] = secret
 
+    async def ensure_known(self, dest: Destination) -> None:
+        """Re-read cluster Secrets when a destination names a cluster not seen yet."""
+        unknown_name = dest.name and dest.name not in self._names
+        unknown_server = (
+            dest.server and dest.server != IN_CLUSTER_SERVER and dest.server not in self._secrets
+        )
+        if unknown_name or unknown_server:
+            await self.load_secrets()
+
     def server_of(self, dest: Destination) -> str:
         """The server URL a destination means; ``DestinationError`` when unknown."""
         if dest.server:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from kaiun import diff
 from kaiun.controllers.application import project as projects
 from kaiun.controllers.application import status as st
 from kaiun.controllers.application.clusters import DestinationError
@@ -20,7 +21,7 @@ from kaiun.controllers.application.context import Context
 from kaiun.controllers.runtime import Done, Outcome, Requeue
 from kaiun.engine import live_objects, prepare_targets, render_app, run_operation
 from kaiun.kube import errors as kerrors
-from kaiun.model.application import Application
+from kaiun.model.application import Application, ApplicationSpecError
 from kaiun.model.appproject import AppProject
 from kaiun.repo import RepoError
 
@@ -40,7 +41,10 @@ class OperationReconciler:
 
     async def reconcile(self, key: str) -> Outcome:
         """Run (or resume) the operation of the app named ``key``."""
-        app = self.ctx.app(key)
+        try:
+            app = self.ctx.app(key)
+        except ApplicationSpecError:
+            return Done()  # the refresh reconciler reports the spec error
         if app is None or app.operation is None or app.deleting:
             return Done()
         self.ctx.running_operations.add(key)
@@ -56,6 +60,7 @@ class OperationReconciler:
         state = dict(old) if _resumable(old, operation) else None
         started = state or {"operation": operation, "phase": "Running", "message": "",
                             "startedAt": st.timestamp(ctx.clock())}  # fmt: skip
+        await ctx.clusters.ensure_known(app.destination)
         verdict = ctx.project_check(app)
         if verdict.problems:
             return await self._finish(app, _failed(started, "; ".join(verdict.problems), ctx))
@@ -75,10 +80,11 @@ class OperationReconciler:
         sync_op = operation.get("sync") or {}
         sources, revisions = _what_to_sync(app, sync_op)
         try:
-            rendered = await render_app(
-                app, ctx.repo, ctx.compare_config(app, verdict), sources=sources,
-                revisions=revisions,
-            )  # fmt: skip
+            config = ctx.compare_config(app, verdict)
+        except diff.IgnoreRuleError as exc:
+            return await self._finish(app, _failed(started, str(exc), ctx))
+        try:
+            rendered = await render_app(app, ctx.repo, config, sources=sources, revisions=revisions)
         except RepoError as exc:
             return await self._finish(
                 app, _failed(started, f"ComparisonError: Failed to load target state: {exc}", ctx)

@@ -12,7 +12,7 @@ import logging
 import random
 from typing import Any
 
-from kaiun import health
+from kaiun import diff, health
 from kaiun.controllers.application import autosync, deletion
 from kaiun.controllers.application import project as projects
 from kaiun.controllers.application import status as st
@@ -22,7 +22,12 @@ from kaiun.controllers.runtime import Done, Outcome, Requeue, Transient
 from kaiun.engine import Comparison, Condition, compare_app, prepare_targets
 from kaiun.engine.comparison import UNKNOWN
 from kaiun.kube import errors as kerrors
-from kaiun.model.application import REFRESH_ANNOTATION, REFRESH_HARD, Application
+from kaiun.model.application import (
+    REFRESH_ANNOTATION,
+    REFRESH_HARD,
+    Application,
+    ApplicationSpecError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +62,11 @@ class RefreshReconciler:
 
     async def reconcile(self, key: str) -> Outcome:
         """Refresh the app named ``key``."""
-        app = self.ctx.app(key)
+        try:
+            app = self.ctx.app(key)
+        except ApplicationSpecError as exc:
+            await self._invalid(key, str(exc))
+            return Done()
         if app is None or app.skip_reconcile:
             return Done()
         if app.deleting:
@@ -67,7 +76,7 @@ class RefreshReconciler:
         outcome: Outcome = self._next()
         try:
             comparison, extra, outcome = await self._compare_and_decide(app, outcome)
-        except DestinationError as exc:
+        except (DestinationError, diff.IgnoreRuleError) as exc:
             comparison = _blank(app, str(exc), "InvalidSpecError")
         except kerrors.KubeError as exc:
             comparison = _blank(app, f"cannot reach the destination: {exc}", "ComparisonError")
@@ -80,6 +89,7 @@ class RefreshReconciler:
         self, app: Application, outcome: Outcome
     ) -> tuple[Comparison, list[Condition], Outcome]:
         ctx = self.ctx
+        await ctx.clusters.ensure_known(app.destination)
         verdict = ctx.project_check(app)
         if verdict.problems:
             return _blank(app, "; ".join(verdict.problems), "InvalidSpecError"), [], outcome
@@ -96,8 +106,12 @@ class RefreshReconciler:
             prepare=prepare,
             config=ctx.compare_config(app, verdict),
             hard_refresh=app.refresh == REFRESH_HARD,
+            force_resolve=app.refresh is not None,
         )
         extra: list[Condition] = []
+        if autosync.superseded(app, comparison):
+            log.info("retrying sync superseded by a new commit app=%s", app.name)
+            await ctx.patch_app(app.name, {"status": {"operationState": {"phase": "Terminating"}}})
         decision = autosync.decide(
             app, comparison, settings=ctx.settings.controller, now=ctx.clock()
         )
@@ -120,6 +134,16 @@ class RefreshReconciler:
         elif decision.requeue_after is not None:
             outcome = Requeue(decision.requeue_after)
         return comparison, extra, outcome
+
+    async def _invalid(self, name: str, message: str) -> None:
+        """An Application whose spec cannot be read: say so in its conditions."""
+        obj = self.ctx.apps.get(name) or {}
+        old = (obj.get("status") or {}).get("conditions") or []
+        conds = st.conditions([Condition("InvalidSpecError", message)], old, self.ctx.clock())
+        try:
+            await self.ctx.patch_app(name, {"status": {"conditions": conds}})
+        except kerrors.KubeError as exc:
+            log.warning("status write failed app=%s error=%s", name, exc)
 
     async def _write(
         self, app: Application, comparison: Comparison | None, extra: list[Condition]
