@@ -144,3 +144,39 @@ def test_get_tree_shows_owned_objects(plane: Plane, run: Run) -> None:
     assert rows[2].startswith("└─ReplicaSet/web-")
     assert rows[2].split()[1] == "Healthy"
     assert rows[3].startswith("  └─Pod/web-")
+
+
+def test_diff_against_a_revision_and_a_local_directory(
+    plane: Plane, run: Run, tmp_path: Path
+) -> None:
+    first = plane.repo.commit({"app/cm.yaml": configmap("settings", "v1")})
+    _create(plane, run)
+    assert run("sync", "web", "--timeout", "120").exit_code == 0
+    plane.repo.commit({"app/cm.yaml": configmap("settings", "v2")})
+    assert run("diff", "web", "--hard-refresh").exit_code == 1
+    pinned = run("diff", "web", "--revision", first)
+    assert pinned.exit_code == 0, pinned.output
+    old = run("manifests", "web", "--revision", first).output
+    assert "key: v1" in old
+
+    checkout = tmp_path / "checkout"
+    (checkout / "app").mkdir(parents=True)
+    (checkout / "app" / "cm.yaml").write_text(configmap("settings", "v1"))
+    local_same = run(
+        "diff", "web", "--local", str(checkout / "app"), "--local-repo-root", str(checkout)
+    )
+    assert local_same.exit_code == 0, local_same.output
+    (checkout / "app" / "cm.yaml").write_text(configmap("settings", "local"))
+    local_changed = run(
+        "diff", "web", "--local", str(checkout / "app"), "--local-repo-root", str(checkout)
+    )
+    assert local_changed.exit_code == 1, local_changed.output
+    assert "+  key: local" in local_changed.output
+    outside = run(
+        "diff", "web", "--local", str(checkout), "--local-repo-root", str(checkout / "app")
+    )
+    assert outside.exit_code == 2
+    assert "outside --local-repo-root" in outside.output
+    both = run("diff", "web", "--local", str(checkout / "app"), "--revision", first)
+    assert both.exit_code == 2
+    assert "mutually exclusive" in both.output

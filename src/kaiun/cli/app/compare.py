@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from kaiun import repo
 from kaiun.cli.app.core import AppError, ArgoCommand, Core, DiffFailed, get_app
 from kaiun.cli.app.destination import open_destination
 from kaiun.cli.app.edit import app_namespace_option
+from kaiun.cli.app.local import local_source
 from kaiun.cli.app.watch import refresh
 from kaiun.controllers.application.controller import load_settings
 from kaiun.engine import (
@@ -83,10 +86,14 @@ async def _repo_service(client: KubeClient, control_ns: str) -> repo.RepoService
 
 
 async def render(
-    client: KubeClient, app_obj: dict[str, Any], control_ns: str, *, revision: str | None = None
+    client: KubeClient,
+    app_obj: dict[str, Any],
+    control_ns: str,
+    *,
+    override: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The app's manifests as the repo server renders them (at ``revision`` if given)."""
-    app = _target_app(app_obj, revision)
+    """The app's manifests as the repo server renders them (first source overridden)."""
+    app = _target_app(app_obj, override)
     settings, _ = await load_settings(client, control_ns)
     service = await _repo_service(client, control_ns)
     try:
@@ -103,16 +110,31 @@ async def _live(client: KubeClient, key: Key, api_version: str) -> dict[str, Any
         return None
 
 
-def _target_app(app: dict[str, Any], revision: str | None) -> Application:
-    """The Application to compare; ``revision`` replaces the first source's target."""
-    if not revision:
+def _target_app(app: dict[str, Any], override: dict[str, str] | None) -> Application:
+    """The Application to compare; ``override`` replaces fields of its first source (a
+    revision, or a local snapshot's URL and path)."""
+    if not override:
         return Application.from_dict(app)
     spec = dict(app.get("spec") or {})
     if spec.get("sources"):
-        spec["sources"] = [{**spec["sources"][0], "targetRevision": revision}, *spec["sources"][1:]]
+        spec["sources"] = [{**spec["sources"][0], **override}, *spec["sources"][1:]]
     else:
-        spec["source"] = {**(spec.get("source") or {}), "targetRevision": revision}
+        spec["source"] = {**(spec.get("source") or {}), **override}
     return Application.from_dict({**app, "spec": spec})
+
+
+@contextmanager
+def source_override(app: dict[str, Any], opts: dict[str, Any]) -> Iterator[dict[str, str] | None]:
+    """What ``--revision`` or ``--local`` change in the app's first source (None: nothing)."""
+    if opts.get("local"):
+        if opts.get("revision"):
+            raise AppError("--local and --revision are mutually exclusive")
+        if (app.get("spec") or {}).get("sources"):
+            raise AppError("--local is not supported for multi-source applications")
+        with local_source(opts["local"], opts.get("local_repo_root") or ".") as fields:
+            yield fields
+        return
+    yield {"targetRevision": opts["revision"]} if opts.get("revision") else None
 
 
 async def compare(
@@ -120,12 +142,12 @@ async def compare(
     app_obj: dict[str, Any],
     control_ns: str,
     *,
-    revision: str | None = None,
+    override: dict[str, str] | None = None,
     hard: bool = False,
 ) -> Comparison:
     """The controller's comparison of the app (``kaiun.engine.compare_app``), run here:
     settings and project from the control plane, a cache of the destination cluster."""
-    app = _target_app(app_obj, revision)
+    app = _target_app(app_obj, override)
     async with open_destination(client, control_ns, app) as dest:
         cs = dest.settings.controller
         sync_ctx = SyncContext(
@@ -172,10 +194,28 @@ def differences(comparison: Comparison) -> list[tuple[Key, str]]:
     return out
 
 
+local_options = [
+    click.option("--local", help="Render this local directory instead of the app's repository."),
+    click.option(
+        "--local-repo-root",
+        default=".",
+        show_default=True,
+        help="Root of the repository holding --local (copied whole, for relative paths).",
+    ),
+]
+
+
+def _local_options(fn: Any) -> Any:
+    for option in reversed(local_options):
+        fn = option(fn)
+    return fn
+
+
 @click.command("diff", cls=ArgoCommand)
 @click.argument("name", metavar="APPNAME")
 @app_namespace_option
 @click.option("--revision", help="Compare live with this revision instead of the target.")
+@_local_options
 @click.option("--refresh", "refresh_", is_flag=True, help="Refresh application data first.")
 @click.option("--hard-refresh", is_flag=True, help="Render without the manifests cache.")
 @click.option(
@@ -194,9 +234,10 @@ def diff(core: Core, /, name: str, app_namespace: str | None, **opts: Any) -> No
         app = await get_app(client, ns, short)
         if opts["refresh_"]:
             app = await refresh(client, ns, short, hard=False)
-        comparison = await compare(
-            client, app, core.namespace, revision=opts["revision"], hard=opts["hard_refresh"]
-        )
+        with source_override(app, opts) as override:
+            comparison = await compare(
+                client, app, core.namespace, override=override, hard=opts["hard_refresh"]
+            )
         return differences(comparison)
 
     try:
@@ -221,28 +262,34 @@ def diff(core: Core, /, name: str, app_namespace: str | None, **opts: Any) -> No
     help="Print the manifests from git, or the live objects.",
 )
 @click.option("--revision", help="Render this revision (with --source git).")
+@_local_options
 @click.pass_obj
 def manifests(
-    core: Core, /, name: str, app_namespace: str | None, source: str, revision: str | None
+    core: Core, /, name: str, app_namespace: str | None, source: str, **opts: Any
 ) -> None:
     """Print the manifests of an application."""
-    if revision and source == "live":
-        raise AppError("--revision applies to --source git only")
+    if (opts["revision"] or opts["local"]) and source == "live":
+        raise AppError("--revision and --local apply to --source git only")
     ns, short = core.ref(name, app_namespace)
 
     async def run(client: KubeClient) -> list[dict[str, Any]]:
         app = await get_app(client, ns, short)
         if source == "git":
-            return await render(client, app, core.namespace, revision=revision)
-        objs = []
-        for res in (app.get("status") or {}).get("resources") or []:
-            group, version = res.get("group", ""), res.get("version", "v1")
-            key = Key(group, res.get("kind", ""), res.get("namespace", ""), res.get("name", ""))
-            live = await _live(client, key, f"{group}/{version}" if group else version)
-            if live is not None:
-                objs.append(live)
-        return objs
+            with source_override(app, opts) as override:
+                return await render(client, app, core.namespace, override=override)
+        return await _live_objects(client, app)
 
     for obj in core.run(run):
         click.echo("---")
         click.echo(yaml.safe_dump(obj, sort_keys=False), nl=False)
+
+
+async def _live_objects(client: KubeClient, app: dict[str, Any]) -> list[dict[str, Any]]:
+    objs = []
+    for res in (app.get("status") or {}).get("resources") or []:
+        group, version = res.get("group", ""), res.get("version", "v1")
+        key = Key(group, res.get("kind", ""), res.get("namespace", ""), res.get("name", ""))
+        live = await _live(client, key, f"{group}/{version}" if group else version)
+        if live is not None:
+            objs.append(live)
+    return objs
