@@ -59,7 +59,7 @@ def _new_app(name: str, namespace: str) -> dict[str, Any]:
 
 
 def _build(
-    core: Core, /, name: str | None, file: str | None, opts: dict[str, Any]
+    core: Core, name: str | None, file: str | None, opts: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """The Applications to create: from ``-f`` (flags on top) or from flags alone."""
     if file:
