@@ -64,6 +64,8 @@ class Executor:
 
     async def _dry_run(self, task: sync.SyncTask) -> str:
         try:
+            if _recreated(task):
+                return await self._dry_run_create(task)
             return await self._write(task, dry_run=True)
         except kube_errors.NotFound as exc:
             # The namespace is created by this very sync (an earlier wave, or CreateNamespace).
@@ -74,6 +76,16 @@ class Executor:
             ):
                 return "skipped dry run: namespace is created by this sync"
             raise
+
+    async def _dry_run_create(self, task: sync.SyncTask) -> str:
+        """Validate an object that will be deleted and created anew (an old hook, a forced
+        replace): a dry-run update could trip over immutable fields the new object may change.
+        """
+        assert task.target is not None
+        # AlreadyExists comes after validation: only the old object's name is taken.
+        with contextlib.suppress(kube_errors.AlreadyExists):
+            await self.client.create(task.target, dry_run=True, field_manager=self.field_manager)
+        return f"{_label(task)} created"
 
     async def _dry_apply(self, task: sync.SyncTask) -> str:
         message = await self._dry_run(task)
@@ -236,6 +248,14 @@ class Executor:
             except kube_errors.NotFound:
                 return "already deleted"
         raise kube_errors.KubeError(f"{_label(task)}: the object kept changing")
+
+
+def _recreated(task: sync.SyncTask) -> bool:
+    if task.live is None or task.target is None:
+        return False
+    if task.hook:
+        return sync.DeletePolicy.BEFORE_HOOK_CREATION in task.delete_policies
+    return task.options.true(opt.REPLACE) and task.options.true(opt.FORCE)
 
 
 def _label(task: sync.SyncTask) -> str:

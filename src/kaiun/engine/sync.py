@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from kaiun import diff, health, sync
 from kaiun.engine.execute import Executor
 from kaiun.engine.observe import kind_info, read_live
 from kaiun.kube import KubeClient
+from kaiun.kube import errors as kube_errors
 from kaiun.model import tracking
 from kaiun.model.tracking import TrackingMethod
 from kaiun.sync import options as opt
@@ -116,11 +118,14 @@ async def run_operation(
     terminate_requested: Callable[[], bool] = lambda: False,
     ignore_differences: Sequence[Obj] = (),
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    prune_confirmed: Callable[[], bool] = lambda: False,
 ) -> Obj:
     """Run (or resume) one sync operation to its end; return the final operationState.
 
     Retries (``operation.retry``, else ``syncPolicy.retry``) wait with the injected
-    ``sleep``; ``terminate_requested`` is checked between steps.
+    ``sleep``; ``terminate_requested`` is checked between steps, and ``prune_confirmed``
+    (the Application's ``argocd.argoproj.io/deletion-approved`` annotation is newer than
+    the operation) releases prunes held by ``Prune=confirm``.
     """
     resuming = bool(state) and (state or {}).get("phase") == "Running"
     started_at = str((state or {}).get("startedAt") or "") if resuming else ""
@@ -152,7 +157,9 @@ async def run_operation(
         async def save(current: sync.SyncState) -> None:
             await persist(snapshot(current, request, False))
 
-        sync_state, terminated = await op.run(sync_state, save, terminate_requested, sleep)
+        sync_state, terminated = await op.run(
+            sync_state, save, terminate_requested, sleep, prune_confirmed
+        )
         if (
             sync_state.phase is sync.OperationPhase.SUCCEEDED
             or terminated
@@ -214,21 +221,30 @@ class _Operation:
         save: Callable[[sync.SyncState], Awaitable[None]],
         terminate_requested: Callable[[], bool],
         sleep: Callable[[float], Awaitable[None]],
+        prune_confirmed: Callable[[], bool],
     ) -> tuple[sync.SyncState, bool]:
         """Step until the attempt ends; returns the state and whether it was terminated."""
         if self.malformed:
             message = "one or more manifests are not Kubernetes objects (expected a mapping)"
             return state.with_phase(sync.OperationPhase.FAILED, message), False
-        invalid, unknown = await self._inspect()
+        try:
+            invalid, unknown = await self._inspect()
+        except kube_errors.KubeError as exc:
+            return state.with_phase(sync.OperationPhase.ERROR, f"discovery failed: {exc}"), False
         poll = _POLL_MIN
         while True:
-            tasks = await self._tasks(invalid, unknown)
+            try:
+                tasks = await self._tasks(invalid, unknown)
+            except kube_errors.KubeError as exc:
+                message = f"failed to read the live state: {exc}"
+                return state.with_phase(sync.OperationPhase.ERROR, message), False
             if terminate_requested():
                 decided = sync.terminate(state, tasks)
-                state = await self._execute(state, decided)
+                state = await self._execute(decided.state, decided)
                 await save(state)
                 return state, True
-            decided = sync.step(state, tasks, self.config)
+            config = dataclasses.replace(self.config, prune_confirmed=prune_confirmed())
+            decided = sync.step(state, tasks, config)
             state = await self._execute(decided.state, decided)
             await save(state)
             if state.phase.completed:

@@ -251,6 +251,13 @@ def _hook_tasks(data: PlanInput, target: Obj) -> list[SyncTask]:
         finalizers = list(meta.get("finalizers") or [])
         if hooks.HOOK_FINALIZER not in finalizers:
             meta["finalizers"] = [*finalizers, hooks.HOOK_FINALIZER]
+        annotations = meta.get("annotations")
+        if isinstance(annotations, dict) and tracking.TRACKING_ID_ANNOTATION in annotations:
+            # Tracking was set before the generated name was known.
+            app = data.app_name or str(annotations[tracking.TRACKING_ID_ANNOTATION]).split(":")[0]
+            annotations[tracking.TRACKING_ID_ANNOTATION] = tracking.tracking_id_for(
+                app, obj
+            ).format()
         key = key_of(obj)
         out.append(
             SyncTask(
