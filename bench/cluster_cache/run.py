@@ -1,13 +1,16 @@
 """Cluster cache initial sync and "app touched" latency against the local cluster.
 
-Run: ``.venv/bin/python bench/cluster_cache/run.py [--objects 50000] [--runs 5]``.
+Run: ``.venv/bin/python bench/cluster_cache/run.py [--objects 50000] [--runs 5] [--gc pause]``
+(``--gc both`` runs one sync of each mode per run against the same baseline).
 
 The local cluster runs as its own process (``kaiun localcluster serve``), filled with
 ``--objects`` objects over 30 kinds (10 built-in, 20 CRDs; one in five tracked by an app).
 Each run, in order:
 - baseline: ``kubectl get --raw <collection>`` of each of the 30 kinds, one after another;
 - kaiun: a fresh Python process builds a ``ClusterCache`` (default settings: every listable
-  kind) and waits until it is synced; reports the time and its RSS growth;
+  kind; ``--gc pause``, the default here, opts into ``pause_gc=True``, ``--gc default``
+  leaves the collector alone as the cache does by default) and waits until it is synced;
+  reports the time and its RSS growth;
 - latency: in that process, a writer thread creates tracked ConfigMaps at 200/s while the
   cache watches; the time from sending a write to the "app touched" callback, p50/p99.
 """
@@ -186,11 +189,11 @@ def rss():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
 
-async def main(kubeconfig, port, ca, token, writes):
+async def main(kubeconfig, port, ca, token, writes, pause_gc):
     cfg = from_kubeconfig(kubeconfig)
     base = rss()
     client = await KubeClient.connect(cfg)
-    cache = ClusterCache(client, pause_gc=True)
+    cache = ClusterCache(client, pause_gc=pause_gc)
     t = time.perf_counter()
     await cache.start()
     status = await cache.wait_synced(600)
@@ -240,58 +243,32 @@ async def main(kubeconfig, port, ca, token, writes):
                       "p99_ms": 1000 * lat[int(len(lat) * 0.99)], "seen": len(lat),
                       "write_rate": rate}))
 
-asyncio.run(main(*sys.argv[1:5], int(sys.argv[5])))
+asyncio.run(main(*sys.argv[1:5], int(sys.argv[5]), sys.argv[6] == "pause"))
 """
 
 
-def probe(server: Server, writes: int) -> dict[str, float]:
+def probe(server: Server, writes: int, gc_mode: str) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, "-c", PROBE, str(server.kubeconfig), str(server.port),
-         str(server.dir / "pki" / "ca.crt"), server.token, str(writes)],
+         str(server.dir / "pki" / "ca.crt"), server.token, str(writes), gc_mode],
         capture_output=True, text=True, check=True, timeout=1200,
     ).stdout  # fmt: skip
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--objects", type=int, default=50_000)
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--writes", type=int, default=1000)
-    ap.add_argument("--data-dir", type=Path, help="keep the filled cluster here for reruns")
-    args = ap.parse_args()
-    results: dict[str, list[float]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        root = args.data_dir or Path(tmp)
-        root.mkdir(parents=True, exist_ok=True)
-        marker = root / f"filled-{args.objects}"
-        server = Server(root)
-        try:
-            if not marker.exists():
-                t = time.perf_counter()
-                asyncio.run(fill(server, args.objects))
-                print(f"filled {args.objects} objects in {time.perf_counter() - t:.0f} s")
-                marker.touch()
-            for run in range(args.runs):
-                results.setdefault("kubectl_s", []).append(kubectl_lists(server))
-                for key, value in probe(server, args.writes).items():
-                    results.setdefault(key, []).append(value)
-                results.setdefault("ratio", []).append(
-                    results["sync_s"][-1] / results["kubectl_s"][-1]
-                )
-                # The latency writes of this run are deleted so every run syncs the same set.
-                subprocess.run(
-                    ["kubectl", "delete", "configmap", "-n", NS, "--wait=false", "-l", "!bench"],
-                    env={**os.environ, "KUBECONFIG": str(server.kubeconfig)},
-                    capture_output=True, check=True,
-                )  # fmt: skip
-                print(
-                    f"run {run}: " + ", ".join(f"{k}={v[-1]:.3f}" for k, v in results.items()),
-                    flush=True,
-                )
-        finally:
-            server.stop()
+def clear_latency_writes(server: Server) -> None:
+    """Delete a run's latency writes so every sync lists the same set."""
+    subprocess.run(
+        ["kubectl", "delete", "configmap", "-n", NS, "--wait=false", "-l", "!bench"],
+        env={**os.environ, "KUBECONFIG": str(server.kubeconfig)},
+        capture_output=True, check=True,
+    )  # fmt: skip
+
+
+def report(mode: str, results: dict[str, list[float]]) -> None:
+    """Medians of one GC mode's runs."""
     med = {k: statistics.median(v) for k, v in results.items()}
+    print(f"--gc {mode}:")
     print(json.dumps({k: round(v, 4) for k, v in med.items()}, indent=2))
     print(
         f"initial sync of {med['objects']:.0f} objects ({med['kinds']:.0f} kinds watched):"
@@ -304,7 +281,56 @@ def main() -> None:
         f"event -> app touched at {med['write_rate']:.0f} writes/s: p50 {med['p50_ms']:.1f} ms,"
         f" p99 {med['p99_ms']:.1f} ms"
     )
-    print(f"machine: {os.cpu_count()} cores")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--objects", type=int, default=50_000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--writes", type=int, default=1000)
+    ap.add_argument("--data-dir", type=Path, help="keep the filled cluster here for reruns")
+    ap.add_argument(
+        "--gc",
+        choices=("pause", "default", "both"),
+        default="pause",
+        help="pause: ClusterCache(pause_gc=True) (opt-in); default: the collector untouched;"
+        " both: one of each per run, against the same baseline",
+    )
+    args = ap.parse_args()
+    modes = ["pause", "default"] if args.gc == "both" else [args.gc]
+    results: dict[str, dict[str, list[float]]] = {m: {} for m in modes}
+    load_start = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = args.data_dir or Path(tmp)
+        root.mkdir(parents=True, exist_ok=True)
+        marker = root / f"filled-{args.objects}"
+        server = Server(root)
+        try:
+            if not marker.exists():
+                t = time.perf_counter()
+                asyncio.run(fill(server, args.objects))
+                print(f"filled {args.objects} objects in {time.perf_counter() - t:.0f} s")
+                marker.touch()
+            for run in range(args.runs):
+                baseline = kubectl_lists(server)
+                for mode in modes:
+                    res = results[mode]
+                    res.setdefault("kubectl_s", []).append(baseline)
+                    for key, value in probe(server, args.writes, mode).items():
+                        res.setdefault(key, []).append(value)
+                    res.setdefault("ratio", []).append(res["sync_s"][-1] / baseline)
+                    clear_latency_writes(server)
+                    print(
+                        f"run {run} gc={mode}: "
+                        + ", ".join(f"{k}={v[-1]:.3f}" for k, v in res.items()),
+                        flush=True,
+                    )
+        finally:
+            server.stop()
+    for mode in modes:
+        report(mode, results[mode])
+    load = f"{load_start:.1f} -> {os.getloadavg()[0]:.1f}"
+    print(f"machine: {os.cpu_count()} cores, 1-minute load average {load}")
 
 
 if __name__ == "__main__":

@@ -136,10 +136,14 @@ def direct_vs_service(url: str, repo: Path, paths: list[str], work: Path) -> dic
         await service.cache.clear()
         await service.generate_manifest(request(url, p))
 
-    totals = dict.fromkeys(
-        ("kustomize_direct", "kustomize_service", "helm_direct", "helm_service", "helm_objects"),
-        0.0,
-    )
+    # Per-sample times; each run reports their median, so a load spike on the shared
+    # machine during a few samples moves neither side.
+    samples: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "kustomize_direct", "kustomize_service", "helm_direct", "helm_service", "helm_objects"
+        )
+    }  # fmt: skip
 
     async def measure() -> None:
         for p in kust:
@@ -147,8 +151,8 @@ def direct_vs_service(url: str, repo: Path, paths: list[str], work: Path) -> dic
             kubectl(p)
             middle = time.perf_counter()
             await through(p)
-            totals["kustomize_direct"] += middle - start
-            totals["kustomize_service"] += time.perf_counter() - middle
+            samples["kustomize_direct"].append(middle - start)
+            samples["kustomize_service"].append(time.perf_counter() - middle)
         # A Helm SDK render is sub-millisecond: more samples; the three sides take turns
         # going first, so none always runs just after another's (Go GC, cache) aftermath.
         sides = [("helm_direct", sdk), ("helm_service", None), ("helm_objects", sdk_objects)]
@@ -160,13 +164,10 @@ def direct_vs_service(url: str, repo: Path, paths: list[str], work: Path) -> dic
                         await through(p)
                     else:
                         direct(p)
-                    totals[name] += time.perf_counter() - start
+                    samples[name].append(time.perf_counter() - start)
 
     asyncio.run(measure())
-    return {
-        k: v / (len(kust) if k.startswith("kustomize") else 6 * len(helm))
-        for k, v in totals.items()
-    }
+    return {k: statistics.median(v) for k, v in samples.items()}
 
 
 def helm_engines(repo: Path, paths: list[str]) -> tuple[float, float] | None:

@@ -9,6 +9,7 @@ from kaiun.cli import (
     admin_initial_password,
     admin_rbac,
     controller,
+    imageupdater,
     localcluster,
     proj,
     repo_render,
@@ -36,10 +37,11 @@ cli.add_command(controller.controller)
 cli.add_command(repo_render.repo_group)
 cli.add_command(repo_render.repo_server)
 cli.add_command(admin)
-cli.add_command(app)
-cli.add_command(proj.proj)
 admin_settings.add_command(admin_rbac.rbac)
 admin.add_command(admin_initial_password.initial_password)
+cli.add_command(imageupdater.group)
+cli.add_command(proj.proj)
+cli.add_command(app)
 
 
 def main() -> None:

@@ -1,8 +1,8 @@
 """``kaiun proj``: manage AppProjects with ``argocd proj``'s commands, flags and output.
 
 Core mode only: each command reads and writes ``AppProject`` objects through the Kubernetes
-API (see ``proj_support``), validating specs the way Argo CD's API server does. Sync windows
-live in ``proj_windows``.
+API (see ``proj_support``), validating specs the way Argo CD's API server does. Here: create,
+get, list, delete; list edits live in ``proj_edit``, sync windows in ``proj_windows``.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from typing import Any
 
 import click
 
-from kaiun.cli import proj_windows
+from kaiun.cli import proj_edit, proj_windows
 from kaiun.cli.proj_support import (
     API_VERSION,
-    EXIT_COMMAND,
     EXIT_GENERIC,
     KIND,
     CommandError,
@@ -29,11 +28,10 @@ from kaiun.cli.proj_support import (
     print_table,
     read_manifest,
     run,
-    update_project,
 )
 from kaiun.kube import KubeClient
 from kaiun.kube import errors as kube_errors
-from kaiun.model.appproject import DEFAULT_PROJECT, normalize_git_url
+from kaiun.model.appproject import DEFAULT_PROJECT
 
 
 @click.group("proj")
@@ -332,189 +330,5 @@ def delete(names: tuple[str, ...], core: CoreOptions) -> None:
     run(core, action)
 
 
-# -- sources and destinations ------------------------------------------------------------
-
-
-@proj.command("add-source")
-@click.argument("name")
-@click.argument("url")
-@core_options
-def add_source(name: str, url: str, core: CoreOptions) -> None:
-    """Add project source repository."""
-
-    def mutate(spec: dict[str, Any]) -> bool:
-        for item in spec.get("sourceRepos") or []:
-            if item == url or (item != "*" and normalize_git_url(item) == normalize_git_url(url)):
-                click.echo(f"Source repository '{item}' already allowed in project")
-                return False
-        spec.setdefault("sourceRepos", []).append(url)
-        return True
-
-    run(core, lambda c: update_project(c, core.namespace, name, mutate))
-
-
-@proj.command("remove-source")
-@click.argument("name")
-@click.argument("url")
-@core_options
-def remove_source(name: str, url: str, core: CoreOptions) -> None:
-    """Remove project source repository."""
-
-    def mutate(spec: dict[str, Any]) -> bool:
-        repos = spec.get("sourceRepos") or []
-        if url not in repos:
-            click.echo(f"Source repository '{url}' does not exist in project")
-            return False
-        repos.remove(url)
-        _drop_empty(spec, "sourceRepos")
-        return True
-
-    run(core, lambda c: update_project(c, core.namespace, name, mutate))
-
-
-def _drop_empty(spec: dict[str, Any], key: str) -> None:
-    # Argo CD serialises these lists with omitempty: an emptied list disappears.
-    if not spec.get(key):
-        spec.pop(key, None)
-
-
-@proj.command("add-destination")
-@click.argument("name")
-@click.argument("server")
-@click.argument("dest_namespace", metavar="NAMESPACE")
-@click.option("--name", "by_name", is_flag=True, help="SERVER is a cluster name, not a URL.")
-@core_options
-def add_destination(
-    name: str, server: str, dest_namespace: str, by_name: bool, core: CoreOptions
-) -> None:
-    """Add project destination (SERVER or, with --name, cluster NAME, and NAMESPACE)."""
-    key = "name" if by_name else "server"
-
-    def mutate(spec: dict[str, Any]) -> bool:
-        for d in spec.get("destinations") or []:
-            if d.get("namespace", "") == dest_namespace and d.get(key) == server:
-                raise CommandError(
-                    "Specified destination is already defined in project", EXIT_COMMAND
-                )
-        spec.setdefault("destinations", []).append({key: server, "namespace": dest_namespace})
-        return True
-
-    run(core, lambda c: update_project(c, core.namespace, name, mutate))
-
-
-@proj.command("remove-destination")
-@click.argument("name")
-@click.argument("server")
-@click.argument("dest_namespace", metavar="NAMESPACE")
-@core_options
-def remove_destination(name: str, server: str, dest_namespace: str, core: CoreOptions) -> None:
-    """Remove project destination (matched by server URL or cluster name)."""
-
-    def mutate(spec: dict[str, Any]) -> bool:
-        dests = spec.get("destinations") or []
-        for i, d in enumerate(dests):
-            if d.get("namespace", "") == dest_namespace and server in (
-                d.get("server"),
-                d.get("name"),
-            ):
-                del dests[i]
-                _drop_empty(spec, "destinations")
-                return True
-        raise CommandError("Specified destination does not exist in project", EXIT_COMMAND)
-
-    run(core, lambda c: update_project(c, core.namespace, name, mutate))
-
-
-# -- resource allow/deny lists -----------------------------------------------------------
-
-
-def _resource_command(use: str, help_: str, *, allow: bool, namespaced: bool) -> click.Command:
-    default_list = "deny" if namespaced else "allow"
-    scope = "namespaced" if namespaced else "cluster"
-
-    @click.command(use, help=help_)
-    @click.argument("name")
-    @click.argument("group")
-    @click.argument("kind")
-    @click.option(
-        "--list",
-        "-l",
-        "list_type",
-        type=click.Choice(["allow", "deny", "white", "black"]),
-        default=default_list,
-        show_default=True,
-        help="Use deny list or allow list.",
-    )
-    @core_options
-    def command(name: str, group: str, kind: str, list_type: str, core: CoreOptions) -> None:
-        allow_list = list_type in ("allow", "white")
-        if namespaced:
-            key = "namespaceResourceWhitelist" if allow_list else "namespaceResourceBlacklist"
-        else:
-            key = "clusterResourceWhitelist" if allow_list else "clusterResourceBlacklist"
-        desc = f"{'allowed' if allow_list else 'denied'} {scope}"
-        add = allow if allow_list else not allow
-
-        def mutate(spec: dict[str, Any]) -> bool:
-            return _modify_list(spec, key, add=add, desc=desc, group=group, kind=kind)
-
-        run(core, lambda c: update_project(c, core.namespace, name, mutate))
-
-    return command
-
-
-def _modify_list(
-    spec: dict[str, Any], key: str, *, add: bool, desc: str, group: str, kind: str
-) -> bool:
-    items = spec.get(key) or []
-    index = next(
-        (i for i, r in enumerate(items) if r.get("group", "") == group and r.get("kind") == kind),
-        -1,
-    )
-    if add:
-        if index >= 0:
-            click.echo(f"Group '{group}' and kind '{kind}' already present in {desc} resources")
-            return False
-        spec.setdefault(key, []).append({"group": group, "kind": kind})
-        click.echo(f"Group '{group}' and kind '{kind}' is added to {desc} resources")
-        return True
-    if index < 0:
-        click.echo(f"Group '{group}' and kind '{kind}' not in {desc} resources")
-        return False
-    del items[index]
-    _drop_empty(spec, key)
-    click.echo(f"Group '{group}' and kind '{kind}' is removed from {desc} resources")
-    return True
-
-
-for _use, _help, _allow, _namespaced in (
-    (
-        "allow-cluster-resource",
-        "Adds a cluster-scoped API resource to the allow list (or, with -l deny, removes it "
-        "from the deny list).",
-        True,
-        False,
-    ),
-    (
-        "deny-cluster-resource",
-        "Removes a cluster-scoped API resource from the allow list (or, with -l deny, adds it "
-        "to the deny list).",
-        False,
-        False,
-    ),
-    (
-        "allow-namespace-resource",
-        "Removes a namespaced API resource from the deny list (or, with -l allow, adds it to "
-        "the allow list).",
-        True,
-        True,
-    ),
-    (
-        "deny-namespace-resource",
-        "Adds a namespaced API resource to the deny list (or, with -l allow, removes it from "
-        "the allow list).",
-        False,
-        True,
-    ),
-):
-    proj.add_command(_resource_command(_use, _help, allow=_allow, namespaced=_namespaced))
+for _command in proj_edit.COMMANDS:
+    proj.add_command(_command)

@@ -138,6 +138,16 @@ def _set_manual(value: bool) -> Callable[[list[dict[str, Any]], int], None]:
     return edit
 
 
+def _set_overrun(value: bool) -> Callable[[list[dict[str, Any]], int], None]:
+    def edit(items: list[dict[str, Any]], i: int) -> None:
+        if value:
+            items[i]["syncOverrun"] = True
+        else:
+            items[i].pop("syncOverrun", None)
+
+    return edit
+
+
 def _delete(items: list[dict[str, Any]], i: int) -> None:
     del items[i]
 
@@ -157,6 +167,51 @@ _window_command(
     'Disable manual sync for a sync window. Requires ID, shown by "proj windows list PROJECT".',
     _set_manual(False),
 )
+
+_window_command(
+    "enable-sync-overrun",
+    "Let syncs already running continue past the window's boundary. Requires ID.",
+    _set_overrun(True),
+)
+_window_command(
+    "disable-sync-overrun",
+    "Stop syncs at the window's boundary. Requires ID.",
+    _set_overrun(False),
+)
+
+
+@windows.command("update")
+@click.argument("name")
+@click.argument("window_id", metavar="ID", type=int)
+@click.option("--schedule", default="", help="New schedule in cron format.")
+@click.option("--duration", default="", help="New duration (e.g. 1h).")
+@click.option("--applications", multiple=True, help="New application globs.")
+@click.option("--namespaces", multiple=True, help="New namespace globs.")
+@click.option("--clusters", multiple=True, help="New cluster globs.")
+@click.option("--time-zone", default="", help="New time zone (unchanged when not given).")
+@click.option("--description", default="", help="New description.")
+@core_options
+def update(name: str, window_id: int, core: CoreOptions, **opts: Any) -> None:
+    """Update a project sync window. Requires ID, shown by "proj windows list PROJECT"."""
+    changes: dict[str, Any] = {
+        "schedule": opts["schedule"],
+        "duration": opts["duration"],
+        "applications": _list(opts["applications"]),
+        "namespaces": _list(opts["namespaces"]),
+        "clusters": _list(opts["clusters"]),
+    }
+    if not any(changes.values()):
+        raise CommandError(
+            "cannot update: require one or more of schedule, duration, application, "
+            "namespace, or cluster",
+            EXIT_COMMAND,
+        )
+    changes.update(timeZone=opts["time_zone"], description=opts["description"])
+
+    def edit(items: list[dict[str, Any]], i: int) -> None:
+        items[i].update({k: v for k, v in changes.items() if v})
+
+    _by_id(edit)(name, window_id, core)
 
 
 def _cells(values: tuple[str, ...]) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 Obj = Mapping[str, Any]
 
@@ -38,16 +39,23 @@ def integer(obj: object, *keys: str, default: int = 0) -> int:
     """The integer at ``keys`` (JSON numbers may arrive as floats); ``default`` if absent."""
     *head, last = keys
     value = mapping(obj, *head).get(last)
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not _number(value):
         return default
     return int(value)
+
+
+def _number(value: object) -> TypeGuard[int | float]:
+    # NaN and infinities (YAML's .inf) are no count of anything; int() would raise on them.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return not isinstance(value, float) or math.isfinite(value)
 
 
 def optional_int(obj: object, *keys: str) -> int | None:
     """The integer at ``keys``, or None when absent (``spec.replicas`` style pointers)."""
     *head, last = keys
     value = mapping(obj, *head).get(last)
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not _number(value):
         return None
     return int(value)
 

@@ -3,8 +3,9 @@
 Pure: from the last applied configuration, the new configuration and the live object,
 compute the patch that sets what the new configuration says, removes what the previous apply
 set and the new one dropped, and leaves everything else (defaults, other writers) alone.
-Built-in kinds get a strategic merge patch (lists with merge keys are merged by key);
-custom resources a JSON merge patch (lists are replaced).
+Built-in kinds get a strategic merge patch (lists with merge keys are merged by key,
+``metadata.finalizers`` is merged as a set, as kubectl does); custom resources a JSON merge
+patch (lists are replaced).
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ _MERGE_KEYS = {
     "resourceClaims": "name",
 }
 _CONTAINER_LISTS = frozenset({"containers", "initContainers", "ephemeralContainers"})
+# Lists of scalars with patchStrategy=merge in the built-in types: (enclosing field, field).
+_SET_LISTS = frozenset({("metadata", "finalizers")})
 _MISSING = object()
 
 
@@ -71,12 +74,19 @@ def three_way_patch(
     original: dict[str, Any], modified: dict[str, Any], current: dict[str, Any], *, strategic: bool
 ) -> dict[str, Any]:
     """The patch taking ``current`` to ``modified`` given the last applied ``original``."""
-    return _object(original, modified, current, strategic=strategic, parent="")
+    return _object(original, modified, current, strategic=strategic, parent="", name="")
 
 
 def _object(
-    orig: dict[str, Any], mod: dict[str, Any], cur: dict[str, Any], *, strategic: bool, parent: str
+    orig: dict[str, Any],
+    mod: dict[str, Any],
+    cur: dict[str, Any],
+    *,
+    strategic: bool,
+    parent: str,
+    name: str,
 ) -> dict[str, Any]:
+    # ``parent``: the enclosing list field (for merge keys); ``name``: this object's field.
     patch: dict[str, Any] = {}
     for key in orig:
         if key not in mod and key in cur:
@@ -91,9 +101,13 @@ def _object(
                 have,
                 strategic=strategic,
                 parent=parent,
+                name=key,
             )
             if sub:
                 patch[key] = sub
+            continue
+        if strategic and (name, key) in _SET_LISTS and isinstance(want, list):
+            patch.update(_set_list(key, before, want, have))
             continue
         mkey = merge_key(key, parent) if strategic else None
         if mkey and isinstance(want, list) and isinstance(have, list) and _keyed(want, mkey):
@@ -127,7 +141,41 @@ def _keyed_list(
         if live is None:
             items.append(item)
             continue
-        sub = _object(orig_by.get(item[key], {}), item, live, strategic=True, parent=field)
+        sub = _object(orig_by.get(item[key], {}), item, live, strategic=True, parent=field, name="")
         if sub:
             items.append({key: item[key], **sub})
     return items
+
+
+def _set_list(key: str, before: Any, want: list[Any], have: Any) -> dict[str, Any]:
+    """kubectl's three-way patch of a list of scalars with patchStrategy=merge.
+
+    Additions come from current -> modified (in the configuration's order), deletions from
+    last-applied -> modified (sorted, whether or not they are still live), and the
+    configuration's order is sent whenever anything differs; what other writers added stays.
+    """
+    patch: dict[str, Any] = {}
+    order = f"$setElementOrder/{key}"
+    if isinstance(have, list):
+        added = _unique_in_order(x for x in want if x not in have)
+        if added:
+            patch[key] = added
+        if want and want != have:
+            patch[order] = want
+    elif want != have:
+        patch[key] = want
+    if isinstance(before, list):
+        removed = sorted({str(x): x for x in before if x not in want}.items())
+        if removed:
+            patch[f"$deleteFromPrimitiveList/{key}"] = [x for _, x in removed]
+            if want:
+                patch[order] = want
+    return patch
+
+
+def _unique_in_order(items: Any) -> list[Any]:
+    seen: list[Any] = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen

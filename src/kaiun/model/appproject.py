@@ -313,8 +313,8 @@ class AppProject:
             return [
                 f"application destination can't have both name and server defined: {name} {server}"
             ]
+        known = {IN_CLUSTER_NAME: IN_CLUSTER_SERVER, **cluster_names}
         if name:
-            known = {IN_CLUSTER_NAME: IN_CLUSTER_SERVER, **cluster_names}
             if name not in known:
                 return [
                     "unable to find destination server: there are no clusters with this name: "
@@ -322,7 +322,8 @@ class AppProject:
                 ]
             server = known[name]
         elif server:
-            name = next((n for n, s in cluster_names.items() if s == server), "")
+            # Argo CD resolves the cluster, so name-based project entries apply too.
+            name = next((n for n, s in known.items() if s == server), "")
         if not server:
             return [ERR_DESTINATION_MISSING]
         if not self.destination_permitted(server, name, namespace):

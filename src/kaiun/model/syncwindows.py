@@ -288,6 +288,8 @@ def sync_permitted(
 ) -> tuple[bool, str]:
     """May the app sync at ``now``? Returns (allowed, reason when not).
 
+    ``namespace``, ``server`` and ``cluster_name`` are the app's destination; ``manual`` is
+    true for a user-requested sync (false for automated sync and self-heal).
     ``operation_started_at`` is the start of a sync already running: windows with
     ``syncOverrun`` then let it continue across their boundary.
     """

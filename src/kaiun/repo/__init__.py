@@ -8,6 +8,7 @@ room does not load the web stack). Must not import kube, localcluster, auth, eng
 server, ui or cli; may import model and the pure rooms.
 """
 
+from kaiun.repo.argocd_cm import render_settings_from_argocd_cm
 from kaiun.repo.cache import ManifestCache, ManifestStore, manifest_cache_key
 from kaiun.repo.contract import (
     ApplicationSource,
@@ -18,6 +19,7 @@ from kaiun.repo.contract import (
     JsonnetSpec,
     JsonnetVar,
     KustomizeSpec,
+    KustomizeVersion,
     ManifestRequest,
     ManifestResponse,
     RenderSettings,
@@ -71,6 +73,7 @@ __all__ = [
     "JsonnetVar",
     "KubernetesSecretBackend",
     "KustomizeSpec",
+    "KustomizeVersion",
     "MalformedManifestError",
     "ManifestCache",
     "ManifestError",
@@ -97,4 +100,5 @@ __all__ = [
     "normalize_repo_url",
     "parse_generate_paths",
     "redact_url",
+    "render_settings_from_argocd_cm",
 ]

@@ -13,14 +13,20 @@ import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import orjson
 
 from kaiun.repo.contract import ManifestRequest, ManifestResponse
 from kaiun.repo.urls import normalize_repo_url
 
-__all__ = ["ManifestCache", "ManifestStore", "manifest_cache_key", "manifest_cache_keys"]
+__all__ = [
+    "ManifestCache",
+    "ManifestStore",
+    "SharedManifestStore",
+    "manifest_cache_key",
+    "manifest_cache_keys",
+]
 
 DEFAULT_TTL_SECONDS = 24 * 3600.0
 
@@ -76,6 +82,19 @@ class ManifestStore(Protocol):
 
     async def clear(self) -> None:
         """Forget every stored response."""
+        ...
+
+
+@runtime_checkable
+class SharedManifestStore(ManifestStore, Protocol):
+    """A store shared by replicas that also lets them take turns rendering one key."""
+
+    async def claim(self, key: str, seconds: float) -> str | None:
+        """A token when the caller may render ``key`` now; None while another holds it."""
+        ...
+
+    async def release(self, key: str, token: str) -> None:
+        """Give up the turn ``claim`` granted."""
         ...
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "JsonnetSpec",
     "JsonnetVar",
     "KustomizeSpec",
+    "KustomizeVersion",
     "ManifestRequest",
     "ManifestResponse",
     "RenderSettings",
@@ -151,6 +152,8 @@ class KustomizeSpec:
     common_annotations_envsubst: bool = False
     force_common_labels: bool = False
     force_common_annotations: bool = False
+    # A kustomize version configured in argocd-cm (``kustomize.path.<version>``).
+    version: str = ""
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> KustomizeSpec:
@@ -171,6 +174,7 @@ class KustomizeSpec:
             common_annotations_envsubst=bool(d.get("commonAnnotationsEnvsubst")),
             force_common_labels=bool(d.get("forceCommonLabels")),
             force_common_annotations=bool(d.get("forceCommonAnnotations")),
+            version=str(d.get("version") or ""),
         )
 
     def to_dict(self) -> Obj:
@@ -190,12 +194,14 @@ class KustomizeSpec:
                 "commonAnnotationsEnvsubst": self.common_annotations_envsubst,
                 "forceCommonLabels": self.force_common_labels,
                 "forceCommonAnnotations": self.force_common_annotations,
+                "version": self.version,
             }
         )
 
     def is_empty(self) -> bool:
-        """True when no override is set, so the kustomization is built as it is."""
-        return not self.to_dict()
+        """True when no override is set, so the kustomization is built as it is (the
+        version picks the binary, it overrides nothing)."""
+        return not {k: v for k, v in self.to_dict().items() if k != "version"}
 
 
 @dataclass(frozen=True)
@@ -344,6 +350,25 @@ class ApplicationSource:
 
 
 @dataclass(frozen=True)
+class KustomizeVersion:
+    """An extra kustomize binary from argocd-cm: ``kustomize.path.<name>`` (or the older
+    ``kustomize.version.<name>``) and its own ``kustomize.buildOptions.<name>``."""
+
+    name: str
+    path: str
+    build_options: tuple[str, ...] = ()
+
+    def to_dict(self) -> Obj:
+        """JSON form, as carried in ``RenderSettings.to_dict``."""
+        return {"name": self.name, "path": self.path, "buildOptions": list(self.build_options)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> KustomizeVersion:
+        """Read the form ``to_dict`` writes."""
+        return cls(str(d["name"]), str(d["path"]), _strs(d.get("buildOptions")))
+
+
+@dataclass(frozen=True)
 class RenderSettings:
     """Settings (from ``argocd-cm`` / ``argocd-cmd-params-cm``) that change rendering.
 
@@ -360,6 +385,7 @@ class RenderSettings:
     allow_out_of_bounds_symlinks: bool = False
     exec_timeout_seconds: float = 90.0
     include_hidden_directories: bool = False
+    kustomize_versions: tuple[KustomizeVersion, ...] = ()
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> RenderSettings:
@@ -368,15 +394,25 @@ class RenderSettings:
         for name in ("kustomize_build_options", "helm_values_file_schemes"):
             if name in known:
                 known[name] = _strs(known[name])
+        if "kustomize_versions" in known:
+            known["kustomize_versions"] = tuple(
+                KustomizeVersion.from_dict(v) for v in known["kustomize_versions"]
+            )
         return cls(**known)
 
     def to_dict(self) -> Obj:
         """Every field, so two settings that differ never share a cache key."""
-        return {
+        out = {
             name: list(v) if isinstance(v, tuple) else v
             for name in self.__dataclass_fields__
             for v in [getattr(self, name)]
         }
+        out["kustomize_versions"] = [v.to_dict() for v in self.kustomize_versions]
+        return out
+
+    def kustomize_version(self, name: str) -> KustomizeVersion | None:
+        """The configured kustomize version called ``name``, if any."""
+        return next((v for v in self.kustomize_versions if v.name == name), None)
 
 
 @dataclass(frozen=True)

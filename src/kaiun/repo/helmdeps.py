@@ -20,7 +20,7 @@ from kaiun.repo.helmrepo import HelmRepos
 from kaiun.repo.oci import OciClient, parse_oci_ref
 from kaiun.repo.sandbox import resolve_inside
 
-__all__ = ["missing_dependencies", "vendor_dependencies"]
+__all__ = ["fetch_remote_chart", "missing_dependencies", "vendor_dependencies"]
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MEMO_SIZE = 10_000
@@ -97,13 +97,12 @@ async def vendor_dependencies(
     return copy
 
 
-async def _fetch(
-    dep: dict[str, Any], root: Path, chart_dir: Path, helm_repos: HelmRepos, oci: OciClient
-) -> Path:
-    name, repo = str(dep["name"]), str(dep.get("repository") or "")
-    version = str(dep.get("version") or "")
-    if repo.startswith("file://"):
-        return resolve_inside(root, chart_dir, repo.removeprefix("file://"), what="dependency")
+async def fetch_remote_chart(
+    name: str, repo: str, version: str, helm_repos: HelmRepos, oci: OciClient
+) -> Path | None:
+    """The unpacked chart ``name`` (version or range ``version``) from an ``oci://`` or
+    HTTP(S) chart repository, through the server's caches and credentials; None for any
+    other kind of ``repo``."""
     if repo.startswith("oci://"):
         ref = parse_oci_ref(repo, name)
         tag = await oci.resolve_tag(repo, ref, version)
@@ -112,6 +111,19 @@ async def _fetch(
     if repo.startswith(("http://", "https://")):
         entry = await helm_repos.resolve(repo, name, version)
         return await helm_repos.chart_dir(repo, name, entry)
+    return None
+
+
+async def _fetch(
+    dep: dict[str, Any], root: Path, chart_dir: Path, helm_repos: HelmRepos, oci: OciClient
+) -> Path:
+    name, repo = str(dep["name"]), str(dep.get("repository") or "")
+    version = str(dep.get("version") or "")
+    if repo.startswith("file://"):
+        return resolve_inside(root, chart_dir, repo.removeprefix("file://"), what="dependency")
+    fetched = await fetch_remote_chart(name, repo, version, helm_repos, oci)
+    if fetched is not None:
+        return fetched
     raise SourceError(
         f"chart dependency {name!r}: repository {repo!r} is not file://, http(s):// or oci://"
         " (repository aliases like '@name' are not supported)"

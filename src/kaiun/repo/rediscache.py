@@ -4,6 +4,9 @@ Every entry is ``HMAC-SHA256(key, payload) || zlib(payload)``: a replica trusts 
 holder of the HMAC key wrote, so someone who can write to Redis cannot inject manifests
 (facts §5.8 item 6). A bad signature or an unreadable entry counts as a miss and is logged.
 Entries expire after the same 24 h as the in-process cache.
+
+Replicas also take turns on a key (``claim``/``release``, a lease in Redis that expires if
+its holder dies), so identical requests reaching different replicas render once.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import secrets
 import zlib
 from typing import Any
 
@@ -23,6 +27,10 @@ __all__ = ["RedisManifestCache"]
 
 log = logging.getLogger(__name__)
 _SIG = hashlib.sha256().digest_size
+# Delete the lease only if it is still ours (it may have expired and been taken since).
+_RELEASE = (
+    'if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end return 0'
+)
 
 
 class RedisManifestCache:
@@ -67,6 +75,22 @@ class RedisManifestCache:
         payload = orjson.dumps(response.to_dict())
         value = self._sign(key, payload) + zlib.compress(payload, 1)
         await self._client.set(self.prefix + key, value, ex=max(1, int(self.ttl_seconds)))
+
+    def _lease(self, key: str) -> str:
+        return f"{self.prefix.rstrip(':')}-lease:{key}"
+
+    async def claim(self, key: str, seconds: float) -> str | None:
+        """A token when this replica may render ``key`` now (held for at most ``seconds``);
+        None while another replica holds it."""
+        token = secrets.token_hex(16)
+        taken = await self._client.set(
+            self._lease(key), token, nx=True, px=max(1, int(seconds * 1000))
+        )
+        return token if taken else None
+
+    async def release(self, key: str, token: str) -> None:
+        """Give up the lease ``claim`` returned ``token`` for."""
+        await self._client.eval(_RELEASE, 1, self._lease(key), token)
 
     async def clear(self) -> None:
         """Delete every entry under this cache's prefix."""

@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import itertools
 import logging
 import os
 import shutil
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,24 +24,31 @@ import orjson
 from kaiun.repo.cache import (
     ManifestCache,
     ManifestStore,
+    SharedManifestStore,
     manifest_cache_key,
     manifest_cache_keys,
 )
-from kaiun.repo.contract import ApplicationSource, ManifestRequest, ManifestResponse
+from kaiun.repo.contract import (
+    ApplicationSource,
+    ManifestRequest,
+    ManifestResponse,
+    RenderSettings,
+)
 from kaiun.repo.credentials import CredentialStore
 from kaiun.repo.errors import SourceError
 from kaiun.repo.generatepaths import paths_changed
 from kaiun.repo.git import GitRepos
 from kaiun.repo.gitfiles import list_directories, read_files
-from kaiun.repo.helmdeps import vendor_dependencies
+from kaiun.repo.helmdeps import fetch_remote_chart, vendor_dependencies
 from kaiun.repo.helmrepo import HelmRepos
+from kaiun.repo.keylock import KeyedLock
 from kaiun.repo.oci import OciClient, parse_oci_ref
 from kaiun.repo.placeholders import SecretBackend, replace_placeholders
 from kaiun.repo.process import base_environment
 from kaiun.repo.render.context import RenderContext, Rendered, build_environment
 from kaiun.repo.render.detect import SourceType, detect_source_type
 from kaiun.repo.render.directory import render_directory
-from kaiun.repo.render.helm import render_helm
+from kaiun.repo.render.helm import may_have_crds, render_helm
 from kaiun.repo.render.helm_engine import HelmEngine, default_helm_engine
 from kaiun.repo.render.kustomize import render_kustomize
 from kaiun.repo.render.plugin import (
@@ -53,12 +61,18 @@ from kaiun.repo.render.plugin import (
 from kaiun.repo.sandbox import refuse_escaping_symlinks, resolve_inside
 from kaiun.repo.singleflight import SingleFlight
 from kaiun.repo.tlscerts import TlsCerts
-from kaiun.repo.urls import redact_url
+from kaiun.repo.urls import normalize_repo_url, redact_url
 
 __all__ = ["RepoService"]
 
 log = logging.getLogger(__name__)
+# A file in a plugin app's directory saying its renders may run at the same time.
+ALLOW_CONCURRENCY_FILE = ".argocd-allow-concurrency"
 _APP_DIR_MEMO = 10_000
+# How long a replica's turn at rendering a key lasts at most (a dead holder's turn ends),
+# and how often the others look for its answer.
+_SHARED_LEASE_SECONDS = 300.0
+_SHARED_POLL_SECONDS = 0.05
 
 
 class RepoService:
@@ -113,6 +127,7 @@ class RepoService:
         ).hexdigest()[:16]
         self._limit = asyncio.Semaphore(parallelism)
         self._flights = SingleFlight()
+        self._path_locks = KeyedLock()
         self._symlink_checked: set[Path] = set()
         # The last commit rendered per (source, app, settings): the base for
         # manifest-generate-paths when the caller passes no previous revision.
@@ -120,6 +135,13 @@ class RepoService:
         # Roots (a commit's checkout, an OCI digest, a chart version) never change once
         # written, so where an app path leads in one is worked out once.
         self._app_dirs: dict[tuple[Path, str], Path | None] = {}
+        # Likewise the tool an app directory's files select, and the charts whose
+        # dependencies are all vendored: worked out once, not on every render.
+        self._detected: dict[tuple[Any, ...], SourceType] = {}
+        self._complete_charts: set[Path] = set()
+        self._crds: dict[Path, bool] = {}
+        self._scratch_prefix = uuid.uuid4().hex[:12]
+        self._scratch_ids = itertools.count()
         # The scrubbed tool environment, read from ours once rather than per render.
         self._tool_env = base_environment(str(work_dir / "home"))
         self.render_count = 0
@@ -203,14 +225,49 @@ class RepoService:
                 self._last_commit[identity] = commit
                 return dataclasses.replace(hit, cached=True)
 
-        async def render() -> ManifestResponse:
+        async def render_here() -> ManifestResponse:
             async with self._limit:
                 response = await self._render(request, commit, ref_commits)
             await self.cache.put(key, response)
             self._last_commit[identity] = commit
             return response
 
+        async def render() -> ManifestResponse:
+            store = self.cache
+            if refresh or not isinstance(store, SharedManifestStore):
+                return await render_here()
+            # Replicas sharing the store take turns: one renders, the others get its answer.
+            response = await self._take_turn(store, key, render_here, request.settings)
+            self._last_commit[identity] = commit
+            return response
+
         return await self._flights.do(key, render)
+
+    @staticmethod
+    async def _take_turn(
+        store: SharedManifestStore,
+        key: str,
+        render_here: Callable[[], Awaitable[ManifestResponse]],
+        settings: RenderSettings,
+    ) -> ManifestResponse:
+        """Render ``key`` unless another replica is rendering it; then wait for its answer
+        (or for its lease to end, if it fails or dies, and take a turn)."""
+        lease = max(_SHARED_LEASE_SECONDS, 2 * settings.exec_timeout_seconds)
+        while True:
+            token = await store.claim(key, lease)
+            if token is not None:
+                try:
+                    # The previous holder may have stored it just before letting go.
+                    hit = await store.get(key)
+                    if hit is not None:
+                        return dataclasses.replace(hit, cached=True)
+                    return await render_here()
+                finally:
+                    await store.release(key, token)
+            await asyncio.sleep(_SHARED_POLL_SECONDS)
+            hit = await store.get(key)
+            if hit is not None:
+                return dataclasses.replace(hit, cached=True)
 
     async def list_directories(self, repo_url: str, revision: str) -> tuple[str, list[str]]:
         """``(commit, directories)`` of a git repository: the git directory generator's input."""
@@ -276,12 +333,10 @@ class RepoService:
                 f"{redact_url(source.repo_url)} at {commit[:8]}"
             )
         plugin = await self._plugin_for(request, app_dir, commit)
-        kind = (
-            SourceType.PLUGIN if plugin else detect_source_type(source, app_dir, request.settings)
-        )
+        kind = SourceType.PLUGIN if plugin else self._detect(source, app_dir, request.settings)
         # Created by the renderer that needs it (most need none): two costly steps fewer
         # per render on the hot path.
-        scratch = self.work_dir / "render" / uuid.uuid4().hex
+        scratch = self.work_dir / "render" / f"{self._scratch_prefix}-{next(self._scratch_ids)}"
         try:
             ctx = RenderContext(
                 root=root,
@@ -298,7 +353,10 @@ class RepoService:
             else:
                 rendered = await self._run_renderer(kind, ctx)
         finally:
-            if scratch.exists():
+            # A Helm chart with all its dependencies vendored renders without scratch
+            # space: no stat on that, the commonest, path.
+            untouched = kind is SourceType.HELM and app_dir in self._complete_charts
+            if not untouched and scratch.exists():
                 shutil.rmtree(scratch, ignore_errors=True)
         self.render_count += 1
         log.info(
@@ -322,6 +380,23 @@ class RepoService:
             resolved = resolve_inside(root, root, path, what="application path")
             self._app_dirs[key] = resolved if resolved.is_dir() else None
         return self._app_dirs[key]
+
+    def _detect(
+        self, source: ApplicationSource, app_dir: Path, settings: RenderSettings
+    ) -> SourceType:
+        """``detect_source_type``, remembered per app directory of an immutable root."""
+        key = (
+            app_dir, bool(source.chart), source.helm is not None, source.kustomize is not None,
+            source.directory is not None, source.plugin is not None,
+            settings.helm_enabled, settings.kustomize_enabled,
+        )  # fmt: skip
+        kind = self._detected.get(key)
+        if kind is None:
+            kind = detect_source_type(source, app_dir, settings)
+            if len(self._detected) >= _APP_DIR_MEMO:
+                self._detected.clear()
+            self._detected[key] = kind
+        return kind
 
     async def _source_root(self, source: ApplicationSource, revision: str, allow_oob: bool) -> Path:
         """The directory holding the source at ``revision``: a chart, an OCI artifact or a
@@ -385,6 +460,17 @@ class RepoService:
         return chart_dir
 
     async def _run_plugin(self, ctx: RenderContext, plugin: ConfigManagementPlugin) -> Rendered:
+        """Run ``plugin``; renders of one app path wait for each other unless the app
+        directory has ``.argocd-allow-concurrency`` (Argo CD's rule for plugins that share
+        their working files)."""
+        if (ctx.app_dir / ALLOW_CONCURRENCY_FILE).exists():
+            return await self._run_plugin_now(ctx, plugin)
+        source = ctx.request.source
+        key = (normalize_repo_url(source.repo_url), source.chart, source.path)
+        async with self._path_locks.hold(key):
+            return await self._run_plugin_now(ctx, plugin)
+
+    async def _run_plugin_now(self, ctx: RenderContext, plugin: ConfigManagementPlugin) -> Rendered:
         url = ctx.request.source.repo_url
         if not plugin.provide_git_creds or ctx.request.source.chart or url.startswith("oci://"):
             return await render_plugin(ctx, plugin)
@@ -415,18 +501,35 @@ class RepoService:
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
+    async def _fetch_chart(self, name: str, repo: str, version: str) -> Path | None:
+        """A chart kustomize's ``helmCharts`` names, through our chart caches and credentials."""
+        return await fetch_remote_chart(name, repo, version, self.helm_repos, self.oci)
+
     async def _run_renderer(self, kind: SourceType, ctx: RenderContext) -> Rendered:
         if kind is SourceType.HELM:
-            chart_dir = await vendor_dependencies(
-                root=ctx.root,
-                chart_dir=ctx.app_dir,
-                work_dir=ctx.work_dir,
-                helm_repos=self.helm_repos,
-                oci=self.oci,
-            )
-            return await render_helm(ctx, self.helm_engine, chart_dir)
+            chart_dir = ctx.app_dir
+            if chart_dir not in self._complete_charts:
+                chart_dir = await vendor_dependencies(
+                    root=ctx.root,
+                    chart_dir=ctx.app_dir,
+                    work_dir=ctx.work_dir,
+                    helm_repos=self.helm_repos,
+                    oci=self.oci,
+                )
+                if chart_dir == ctx.app_dir:
+                    if len(self._complete_charts) >= _APP_DIR_MEMO:
+                        self._complete_charts.clear()
+                    self._complete_charts.add(chart_dir)
+            crds = self._crds.get(chart_dir)
+            if crds is None:
+                crds = await asyncio.to_thread(may_have_crds, chart_dir)
+                if chart_dir == ctx.app_dir:  # a vendored copy is new every render
+                    if len(self._crds) >= _APP_DIR_MEMO:
+                        self._crds.clear()
+                    self._crds[chart_dir] = crds
+            return await render_helm(ctx, self.helm_engine, chart_dir, crds=crds)
         if kind is SourceType.KUSTOMIZE:
-            return await render_kustomize(ctx)
+            return await render_kustomize(ctx, fetch_chart=self._fetch_chart)
         if kind is SourceType.DIRECTORY:
             return await render_directory(ctx)
         raise SourceError(f"no renderer for source type {kind}")

@@ -338,3 +338,62 @@ def test_unreachable_cluster_exits_11(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["proj", "list", "--kubeconfig", str(config)])
     assert result.exit_code == 11
     assert "cannot reach the Kubernetes API at https://127.0.0.1:1" in result.output
+
+
+def test_windows_update_and_overrun(
+    kaiun: Invoke, project: str, kubectl: Kubectl, control_ns: str
+) -> None:
+    add = ["-k", "allow", "--schedule", "0 8 * * *", "--duration", "2h", "--namespaces", "a"]
+    assert kaiun("windows", "add", project, *add, "--time-zone", "Asia/Tokyo").exit_code == 0
+    nothing = kaiun("windows", "update", project, "0", "--time-zone", "UTC")
+    assert nothing.exit_code == 1 and "cannot update: require one or more" in nothing.output
+    changed = kaiun(
+        "windows", "update", project, "0", "--schedule", "0 9 * * 1-5", "--clusters", "in-cluster"
+    )
+    assert changed.exit_code == 0, changed.output
+    assert kaiun("windows", "enable-sync-overrun", project, "0").exit_code == 0
+    [window] = _spec(kubectl, control_ns, project)["syncWindows"]  # type: ignore[misc]
+    assert window == {
+        "kind": "allow",
+        "schedule": "0 9 * * 1-5",
+        "duration": "2h",
+        "namespaces": ["a"],
+        "clusters": ["in-cluster"],
+        "timeZone": "Asia/Tokyo",
+        "syncOverrun": True,
+    }
+    bad = kaiun("windows", "update", project, "0", "--duration", "soon")
+    assert bad.exit_code == 20 and "cannot parse duration 'soon'" in bad.output
+    assert kaiun("windows", "disable-sync-overrun", project, "0").exit_code == 0
+    assert "syncOverrun" not in _spec(kubectl, control_ns, project)["syncWindows"][0]  # type: ignore[index]
+
+
+def test_source_namespaces_and_orphaned_ignores(
+    kaiun: Invoke, project: str, kubectl: Kubectl, control_ns: str
+) -> None:
+    assert kaiun("add-source-namespace", project, "team-*").exit_code == 0
+    again = kaiun("add-source-namespace", project, "team-*")
+    assert again.output == "Source namespace 'team-*' already allowed in project\n"
+    assert _spec(kubectl, control_ns, project)["sourceNamespaces"] == ["team-*"]
+    missing = kaiun("remove-source-namespace", project, "other")
+    assert "does not exist in project or cannot be removed" in missing.output
+    assert kaiun("remove-source-namespace", project, "team-*").exit_code == 0
+    assert "sourceNamespaces" not in _spec(kubectl, control_ns, project)
+
+    assert kaiun("add-orphaned-ignore", project, "", "ConfigMap", "--name", "kube-*").exit_code == 0
+    assert kaiun("add-orphaned-ignore", project, "apps", "ReplicaSet").exit_code == 0
+    dup = kaiun("add-orphaned-ignore", project, "apps", "ReplicaSet")
+    assert dup.exit_code == 1 and "already defined in the orphaned ignore list" in dup.output
+    assert _spec(kubectl, control_ns, project)["orphanedResources"] == {
+        "ignore": [
+            {"group": "", "kind": "ConfigMap", "name": "kube-*"},
+            {"group": "apps", "kind": "ReplicaSet"},
+        ]
+    }
+    listed = kaiun("list").output
+    assert "enabled (warn=true, ignored 2)" in listed
+    assert (
+        kaiun("remove-orphaned-ignore", project, "", "ConfigMap", "--name", "kube-*").exit_code == 0
+    )
+    gone = kaiun("remove-orphaned-ignore", project, "", "ConfigMap", "--name", "kube-*")
+    assert gone.exit_code == 1 and "does not exist in the orphaned ignore list" in gone.output

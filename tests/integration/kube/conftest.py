@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import ssl
 from collections.abc import Coroutine, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 
 from kaiun.kube import ClusterConfig, from_kubeconfig
+from kaiun.kube.transport import https_transport
 from kaiun.localcluster import LocalCluster
 
 T = TypeVar("T")
@@ -23,6 +27,33 @@ def run(coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:
             return await coro
 
     return asyncio.run(bounded())
+
+
+class InterceptingTransport(httpx.AsyncBaseTransport):
+    """Real HTTPS to the local cluster, except the requests ``intercept`` answers itself.
+
+    Subclasses play what the local cluster cannot (RBAC denials, expired watches...).
+    """
+
+    def __init__(self, ca: Path) -> None:
+        self.inner = https_transport(ssl.create_default_context(cafile=str(ca)))
+
+    def intercept(self, request: httpx.Request) -> httpx.Response | None:
+        """An answer of our own for ``request``, or None to pass it to the cluster."""
+        return None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        answer = self.intercept(request)
+        return answer if answer is not None else await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def status_response(code: int, reason: str, message: str) -> httpx.Response:
+    """An API ``Status`` failure answer, as the API server sends it."""
+    body = {"kind": "Status", "status": "Failure", "reason": reason, "code": code}
+    return httpx.Response(code, json={**body, "message": message})
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,9 +12,9 @@ import pytest
 
 from kaiun.kube import ClusterConfig
 from kaiun.kube.cache import CacheSettings, ResourceKey
-from kaiun.kube.transport import https_transport
 from kaiun.model.tracking import TrackingMethod
 from tests.integration.kube.cacherunner import CacheRunner
+from tests.integration.kube.conftest import InterceptingTransport, status_response
 from tests.support import Kubectl, wait_for
 
 TRACKING = "argocd.argoproj.io/tracking-id"
@@ -205,6 +206,22 @@ def test_ignore_resource_updates(runner: CacheRunner, kubectl: Kubectl, namespac
     assert runner.seen(lambda e: e.key == key)[1].type == "MODIFIED"
 
 
+def test_ignore_resource_updates_jq_default(
+    runner: CacheRunner, kubectl: Kubectl, namespace: str
+) -> None:
+    """Argo CD 3.x ships a jq rule ignoring cluster-autoscaler's ConfigMap annotation."""
+    key = ResourceKey("", "ConfigMap", namespace, "status")
+    _apply(kubectl, _cm(namespace, "status", "shop", a="1"))
+    wait_for(lambda: runner.seen(lambda e: e.key == key), what="ADDED event")
+    note = "cluster-autoscaler.kubernetes.io/last-updated"
+    out = kubectl("annotate", "configmap", "status", "-n", namespace, f"{note}=t1", "-o", "json")
+    rv = json.loads(out)["metadata"]["resourceVersion"]
+    wait_for(lambda: runner.sync(lambda: (r := runner.cache.get(key)) and r.resource_version == rv))
+    assert [e.type for e in runner.seen(lambda e: e.key == key)] == ["ADDED"]
+    kubectl("annotate", "configmap", "status", "-n", namespace, "other=1")
+    wait_for(lambda: len(runner.seen(lambda e: e.key == key)) == 2, what="annotation event")
+
+
 def test_ignore_resource_updates_disabled(
     kube_config: ClusterConfig, kubectl: Kubectl, namespace: str
 ) -> None:
@@ -347,40 +364,60 @@ def _try_apply(kubectl: Kubectl, obj: dict[str, Any]) -> bool:
     return kubectl.run("apply", "-f", "-", input=json.dumps(obj), check=False).returncode == 0
 
 
+class DenyList(InterceptingTransport):
+    """Answers 403 to lists and watches of one resource while ``denied``, like RBAC would."""
+
+    def __init__(self, ca: Path, resource: str) -> None:
+        super().__init__(ca)
+        self.resource = resource
+        self.denied = True
+        self.refused = 0
+
+    def intercept(self, request: httpx.Request) -> httpx.Response | None:
+        if self.denied and request.url.path.endswith(f"/{self.resource}"):
+            self.refused += 1
+            message = f'{self.resource} is forbidden: User "kaiun" cannot list resource'
+            return status_response(403, "Forbidden", f'{message} "{self.resource}"')
+        return None
+
+
 def test_forbidden_kind_is_skipped_with_a_warning(
     kube_config: ClusterConfig, local_cluster: Any
 ) -> None:
-    import ssl
-
-    class DenySecrets(httpx.AsyncBaseTransport):
-        """A real HTTPS transport that answers 403 for Secrets, like RBAC would."""
-
-        def __init__(self) -> None:
-            ctx = ssl.create_default_context(cafile=str(local_cluster.ca))
-            self.inner = https_transport(ctx)
-
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            if request.url.path.endswith("/secrets"):
-                body = {
-                    "kind": "Status",
-                    "status": "Failure",
-                    "reason": "Forbidden",
-                    "code": 403,
-                    "message": 'secrets is forbidden: User "kaiun" cannot list resource "secrets"',
-                }
-                return httpx.Response(403, json=body)
-            return await self.inner.handle_async_request(request)
-
-        async def aclose(self) -> None:
-            await self.inner.aclose()
-
-    runner = CacheRunner(kube_config, transport=DenySecrets())
+    runner = CacheRunner(kube_config, transport=DenyList(local_cluster.ca, "secrets"))
     try:
         status = runner.wait_synced()
         assert status.synced and not status.stale
         assert any("not watching Secret.core" in w and "forbidden" in w for w in status.warnings)
         kinds = runner.sync(lambda: runner.cache.index.kinds())
         assert ("", "Secret") not in kinds and ("", "ConfigMap") in kinds
+    finally:
+        runner.close()
+
+
+def test_forbidden_kind_is_watched_once_rbac_allows_it(
+    kube_config: ClusterConfig, kubectl: Kubectl, namespace: str, local_cluster: Any
+) -> None:
+    from kaiun.kube.cache import ResourceRule
+
+    _apply(kubectl, _cm(namespace, "early", "shop"))
+    transport = DenyList(local_cluster.ca, "configmaps")
+    include = (ResourceRule(api_groups=("",), kinds=("ConfigMap", "Service")),)
+    runner = CacheRunner(kube_config, CacheSettings(inclusions=include), transport=transport)
+    key = ResourceKey("", "ConfigMap", namespace, "early")
+    try:
+        status = runner.wait_synced()
+        assert any("ConfigMap.core" in w for w in status.warnings) and status.kinds == 1
+        # Still refused on retry (backoff), and nothing cached meanwhile.
+        wait_for(lambda: transport.refused >= 3, what="retries while forbidden")
+        assert runner.sync(lambda: runner.cache.get(key)) is None
+        transport.denied = False  # RBAC granted
+        wait_for(lambda: runner.sync(lambda: runner.cache.get(key)), what="listed once allowed")
+        status = runner.sync(runner.cache.status)
+        assert status.warnings == () and status.kinds == 2 and not status.stale
+        assert runner.seen(lambda e: e.key == key and e.type == "ADDED")
+        _apply(kubectl, _cm(namespace, "later", "shop"))
+        wait_for(lambda: runner.seen(lambda e: e.key.name == "later"), what="watch after grant")
     finally:
         runner.close()
 
@@ -421,19 +458,16 @@ def test_initial_sync_keeps_bodies_of_managed_descendants(
 def test_relist_after_410_gone(
     kube_config: ClusterConfig, kubectl: Kubectl, namespace: str, local_cluster: Any
 ) -> None:
-    import ssl
-
     from kaiun.kube.cache import ResourceRule
 
-    class ExpireFirstWatch(httpx.AsyncBaseTransport):
+    class ExpireFirstWatch(InterceptingTransport):
         """Real HTTPS, except that the first ConfigMap watch answers 410 Expired."""
 
-        def __init__(self) -> None:
-            ctx = ssl.create_default_context(cafile=str(local_cluster.ca))
-            self.inner = https_transport(ctx)
+        def __init__(self, ca: Path) -> None:
+            super().__init__(ca)
             self.expired = 0
 
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        def intercept(self, request: httpx.Request) -> httpx.Response | None:
             url = request.url
             if url.path.endswith("/configmaps") and url.params.get("watch") and not self.expired:
                 self.expired += 1
@@ -445,12 +479,9 @@ def test_relist_after_410_gone(
                 }
                 line = json.dumps({"type": "ERROR", "object": status}).encode() + b"\n"
                 return httpx.Response(200, content=line)
-            return await self.inner.handle_async_request(request)
+            return None
 
-        async def aclose(self) -> None:
-            await self.inner.aclose()
-
-    transport = ExpireFirstWatch()
+    transport = ExpireFirstWatch(local_cluster.ca)
     include = (ResourceRule(api_groups=("",), kinds=("ConfigMap",)),)
     runner = CacheRunner(kube_config, CacheSettings(inclusions=include), transport=transport)
     try:
@@ -487,39 +518,37 @@ def test_namespaced_cluster_secret_limits_the_cache(
 def test_respect_rbac_strict_asks_before_watching(
     kube_config: ClusterConfig, local_cluster: Any
 ) -> None:
-    import ssl
-
     from kaiun.kube.cache import ResourceRule
 
-    class DenyConfigMapReviews(httpx.AsyncBaseTransport):
+    class DenyConfigMapReviews(InterceptingTransport):
         """Real HTTPS; access reviews about configmaps answer "not allowed"."""
 
-        def __init__(self) -> None:
-            ctx = ssl.create_default_context(cafile=str(local_cluster.ca))
-            self.inner = https_transport(ctx)
+        def __init__(self, ca: Path) -> None:
+            super().__init__(ca)
             self.reviews: list[str] = []
 
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        def intercept(self, request: httpx.Request) -> httpx.Response | None:
             if request.url.path.endswith("/selfsubjectaccessreviews"):
                 review = json.loads(request.content)
                 attrs = review["spec"]["resourceAttributes"]
                 self.reviews.append(f"{attrs['verb']} {attrs['resource']}")
                 if attrs["resource"] == "configmaps":
                     return httpx.Response(201, json={**review, "status": {"allowed": False}})
-            return await self.inner.handle_async_request(request)
+            return None
 
-        async def aclose(self) -> None:
-            await self.inner.aclose()
-
-    transport = DenyConfigMapReviews()
+    transport = DenyConfigMapReviews(local_cluster.ca)
     include = (ResourceRule(api_groups=("", "apps"), kinds=("ConfigMap", "Deployment")),)
     settings = CacheSettings(inclusions=include, respect_rbac="strict")
     runner = CacheRunner(kube_config, settings, transport=transport)
     try:
         status = runner.wait_synced()
         assert any("ConfigMap.core" in w for w in status.warnings)
-        kinds = {w.info.kind for w in runner.sync(runner.cache.watchers)}
-        assert kinds == {"Deployment"}
+        watchers = runner.sync(runner.cache.watchers)
+        assert {w.info.kind for w in watchers if not w.forbidden} == {"Deployment"}
+        assert status.kinds == 1
+        # Asked again later (RBAC may be granted), never listed meanwhile.
+        wait_for(lambda: transport.reviews.count("list configmaps") >= 2, what="asked again")
+        assert runner.sync(lambda: runner.cache.index.keys_of_kind("", "ConfigMap")) == set()
         assert {"list configmaps", "list deployments", "watch deployments"} <= set(
             transport.reviews
         )

@@ -83,8 +83,13 @@ def test_relist_after_the_cluster_restarts(tmp_path: Path) -> None:
         gc.collect()
 
 
-def test_unreachable_at_start_reports_and_stops_cleanly(kube_config: ClusterConfig) -> None:
+def test_unreachable_at_start_reports_and_stops_cleanly(
+    kube_config: ClusterConfig, caplog: pytest.LogCaptureFixture
+) -> None:
     import dataclasses
+    import logging
+
+    caplog.set_level(logging.DEBUG)
 
     down = dataclasses.replace(kube_config, server=f"https://127.0.0.1:{_free_port()}")
     runner = CacheRunner(down)
@@ -95,5 +100,8 @@ def test_unreachable_at_start_reports_and_stops_cleanly(kube_config: ClusterConf
         assert status.stale and not status.synced
         assert status.error is not None and "connection failed" in status.error
         assert kube_config.token is not None and kube_config.token not in status.error
+        # The failure is logged (with the server), the credentials are not.
+        assert "connection failed" in caplog.text and down.server in caplog.text
+        assert kube_config.token not in caplog.text
     finally:
         runner.close()  # must return promptly although the retry loop is sleeping

@@ -8,13 +8,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 import yaml
 
 from kaiun.kube import ClusterConfig, KubeClient, errors, from_cluster_secret, from_kubeconfig
 from kaiun.localcluster import LocalCluster
-from tests.integration.kube.conftest import run
+from tests.integration.kube.conftest import InterceptingTransport, run
 from tests.support import Kubectl
 
 
@@ -474,3 +475,55 @@ def test_tls_server_name(kube_config: ClusterConfig) -> None:
     wrong = dataclasses.replace(kube_config, tls_server_name="api.elsewhere.example")
     with pytest.raises(errors.Unreachable, match="TLS certificate verification failed"):
         run(version(wrong))
+
+
+def test_list_pages_watch_replace_dry_run_and_insecure(
+    kube_config: ClusterConfig, local_cluster: LocalCluster, namespace: str
+) -> None:
+    class CountLists(InterceptingTransport):
+        """Real HTTPS; remembers the ``limit``/``continue`` of each ConfigMap list."""
+
+        def __init__(self, ca: Path) -> None:
+            super().__init__(ca)
+            self.pages: list[tuple[str | None, bool]] = []
+
+        def intercept(self, request: httpx.Request) -> httpx.Response | None:
+            params = request.url.params
+            listing = request.method == "GET" and not params.get("watch")
+            if listing and request.url.path.endswith("/configmaps"):
+                self.pages.append((params.get("limit"), "continue" in params))
+            return None
+
+    transport = CountLists(local_cluster.ca)
+
+    async def body() -> tuple[Any, ...]:
+        async with await KubeClient.connect(kube_config, transport=transport) as client:
+            for n in range(5):
+                await client.create(_cm(namespace, f"c{n}", {"n": str(n)}, labels={"p": "y"}))
+            listed = await client.list(
+                "v1", "ConfigMap", namespace, label_selector="p=y", page_size=2
+            )
+            info = await client.info("v1", "ConfigMap")
+            await client.create(_cm(namespace, "late", {}))
+            events = []
+            async for event in client.watch(
+                info, namespace=namespace, resource_version=listed.resource_version,
+                timeout_seconds=5,
+            ):  # fmt: skip
+                events.append((event["type"], event["object"]["metadata"]["name"]))
+                break
+            cm = await client.get("v1", "ConfigMap", "c0", namespace)
+            dry = await client.replace({**cm, "data": {"n": "dry"}}, dry_run=True)
+            after = await client.get("v1", "ConfigMap", "c0", namespace)
+        # insecure-skip-tls-verify: no CA at all, and the connection still works.
+        insecure = dataclasses.replace(kube_config, ca_data=None, insecure=True)
+        async with await KubeClient.connect(insecure) as client:
+            version = await client.get_path("/version")
+        return listed, events, dry, after, version
+
+    listed, events, dry, after, version = run(body())
+    assert sorted(o["metadata"]["name"] for o in listed.items) == [f"c{n}" for n in range(5)]
+    assert transport.pages == [("2", False), ("2", True), ("2", True)]
+    assert events == [("ADDED", "late")]  # from the list's resourceVersion: only what came after
+    assert dry["data"] == {"n": "dry"} and after["data"] == {"n": "0"}
+    assert version["major"] == "1"

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from kaiun.repo import ManifestResponse
 
@@ -25,6 +25,42 @@ GIT_ENV = {
     "GIT_CONFIG_NOSYSTEM": "1",
     "GIT_CONFIG_GLOBAL": "/dev/null",
 }
+
+
+def basic_auth(username: str, password: str) -> str:
+    """The ``Authorization`` header a client sends for these credentials ("" for none)."""
+    if not username:
+        return ""
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+class LoopbackHttpServer:
+    """A threaded HTTP server on 127.0.0.1 (a free port) serving ``handler``, optionally
+    over TLS; a context manager that starts it and shuts it down with its thread."""
+
+    def __init__(
+        self, handler: type[BaseHTTPRequestHandler], ssl_context: ssl.SSLContext | None = None
+    ) -> None:
+        self.scheme = "https" if ssl_context else "http"
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        if ssl_context is not None:
+            self._httpd.socket = ssl_context.wrap_socket(self._httpd.socket, server_side=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """``scheme://127.0.0.1:port``."""
+        host, port = self._httpd.server_address[:2]
+        return f"{self.scheme}://{host!s}:{port}"
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join()
 
 
 class GitRepo:
@@ -64,7 +100,7 @@ class GitRepo:
         link.symlink_to(target)
 
 
-class GitHttpServer:
+class GitHttpServer(LoopbackHttpServer):
     """``git http-backend`` behind a loopback HTTP bridge, optionally with basic auth.
 
     Python's CGI handler refuses to run as root, so the CGI exchange is done by hand.
@@ -78,12 +114,7 @@ class GitHttpServer:
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.project_root = project_root
-        self.scheme = "https" if ssl_context else "http"
-        self.expected = (
-            "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
-            if username
-            else ""
-        )
+        self.expected = basic_auth(username, password)
         self.requests: list[str] = []
         server = self
 
@@ -97,24 +128,12 @@ class GitHttpServer:
             def do_POST(self) -> None:
                 server._handle(self)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        if ssl_context is not None:
-            self._httpd.socket = ssl_context.wrap_socket(self._httpd.socket, server_side=True)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        super().__init__(Handler, ssl_context)
 
     @property
     def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"{self.scheme}://{host!s}:{port}"
-
-    def __enter__(self) -> GitHttpServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join()
+        """Where the served repositories live (``base_url/<name>``)."""
+        return self.url
 
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
         self.requests.append(req.path)
@@ -219,16 +238,12 @@ def chart_files(prefix: str) -> dict[str, str]:
     return {f"{prefix}/{k}": v for k, v in CHART_FILES.items()}
 
 
-class StaticHttpServer:
+class StaticHttpServer(LoopbackHttpServer):
     """Serves a directory over loopback HTTP, optionally behind basic auth."""
 
     def __init__(self, directory: Path, username: str = "", password: str = "") -> None:
         self.directory = directory
-        self.expected = (
-            "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
-            if username
-            else ""
-        )
+        self.expected = basic_auth(username, password)
         self.requests: list[tuple[str, str | None]] = []
         server = self
 
@@ -256,22 +271,7 @@ class StaticHttpServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> StaticHttpServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join()
+        super().__init__(Handler)
 
 
 def package_chart(chart_dir: Path, out_dir: Path, versions: list[str]) -> None:
@@ -463,7 +463,7 @@ class RegistryServer:
             client.close()
 
 
-class ForwardProxy:
+class ForwardProxy(LoopbackHttpServer):
     """A loopback HTTP forward proxy (absolute-URI requests) that records what it relayed."""
 
     def __init__(self) -> None:
@@ -504,22 +504,7 @@ class ForwardProxy:
             do_GET = _relay
             do_POST = _relay
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> ForwardProxy:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join()
+        super().__init__(Handler)
 
 
 def names(response: ManifestResponse) -> list[str]:

@@ -45,6 +45,22 @@ def test_render_json_and_errors(git_repo: GitRepo, tmp_path: Path) -> None:
     assert "error: application path '../x' is outside the repository" in bad.output
 
 
+def test_render_jsonnet_with_ext_vars(git_repo: GitRepo, tmp_path: Path) -> None:
+    git_repo.commit(
+        {"j/main.jsonnet": "{apiVersion: 'v1', kind: 'ConfigMap', "
+         "metadata: {name: std.extVar('name')}, data: {env: std.extVar('env')}}"}
+    )  # fmt: skip
+    result = CliRunner().invoke(
+        cli,
+        ["repo", "render", "--repo", git_repo.url, "--path", "j", "-o", "json",
+         "--jsonnet-ext-var", "name=from-cli", "--jsonnet-ext-var", "env=prod",
+         "--work-dir", str(tmp_path / "w")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    (obj,) = orjson.loads(result.output)
+    assert (obj["metadata"]["name"], obj["data"]) == ("from-cli", {"env": "prod"})
+
+
 def test_repo_server_role_as_a_process(git_repo: GitRepo, tmp_path: Path) -> None:
     import asyncio
     import os

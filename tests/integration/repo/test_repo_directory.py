@@ -115,3 +115,21 @@ def test_jsonnet_ext_vars_tlas_and_libs(git_repo: GitRepo, render: Render) -> No
     assert names(resp) == ["ConfigMap/prod", "ConfigMap/code"]
     assert resp.manifests[0]["data"] == {"v": "3"}
     assert resp.manifests[1]["data"] == {"v": "42"}
+
+
+def test_disable_extension_filter_reads_every_file(git_repo: GitRepo, render: Render) -> None:
+    git_repo.commit({"app/a.yaml": cm("a"), "app/manifest.txt": cm("txt")})
+    source = {"repoURL": git_repo.url, "path": "app"}
+    assert names(render(source)) == ["ConfigMap/a"]
+    every = render({**source, "directory": {"disableExtensionFilter": True}})
+    assert names(every) == ["ConfigMap/a", "ConfigMap/txt"]
+
+
+def test_hidden_directories_only_with_include_hidden_directories(
+    tree: GitRepo, render: Render
+) -> None:
+    """``reposerver.include.hidden.directories``: recursion enters ``.hidden/`` only when set."""
+    source = {"repoURL": tree.url, "path": "app", "directory": {"recurse": True}}
+    assert "ConfigMap/h" not in names(render(source))
+    hidden = render(source, settings=RenderSettings(include_hidden_directories=True))
+    assert "ConfigMap/h" in names(hidden)

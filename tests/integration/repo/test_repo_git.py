@@ -154,6 +154,30 @@ def test_smart_http_with_basic_auth(
         assert "wrong-pw" not in str(wrong_err.value)
 
 
+def test_smart_http_with_bearer_token(
+    git_repo: GitRepo, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A repository Secret's ``bearerToken`` goes out as ``Authorization: Bearer`` (via
+    ``GIT_CONFIG_*``, never argv) and stays out of logs."""
+    head = git_repo.commit({"a.yaml": CM.format(name="a")})
+    token = "bearer-t0ken-value"
+    with GitHttpServer(_http_repo(tmp_path, git_repo)) as server:
+        server.expected = f"Bearer {token}"
+        url = f"{server.base_url}/app.git"
+        secret = {
+            "metadata": {"labels": {"argocd.argoproj.io/secret-type": "repository"}},
+            "stringData": {"url": url, "bearerToken": token},
+        }
+        caplog.set_level(logging.DEBUG)
+        repos = GitRepos(tmp_path / "w", CredentialStore.from_secrets([secret]),
+                         revision_cache_seconds=0)  # fmt: skip
+        assert resolve(repos, url, "main") == head
+        assert "name: a" in (asyncio.run(repos.checkout(url, head)) / "a.yaml").read_text()
+        with pytest.raises(AuthenticationError):
+            resolve(GitRepos(tmp_path / "anon", revision_cache_seconds=0), url, "main")
+    assert token not in caplog.text
+
+
 def test_missing_repository_is_a_git_error_without_secrets(tmp_path: Path) -> None:
     url = f"file://{tmp_path}/does-not-exist"
     repos = GitRepos(tmp_path / "w", revision_cache_seconds=0)

@@ -10,10 +10,9 @@ import asyncio
 import base64
 import json
 import shutil
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from kaiun.repo import AuthenticationError, CredentialStore, GitRepos
-from tests.integration.repo.repo_testkit import GitHttpServer, GitRepo, cm
+from tests.integration.repo.repo_testkit import GitHttpServer, GitRepo, LoopbackHttpServer, cm
 
 APP_ID, INSTALLATION = "12345", "67890"
 TOKEN = "ghs_installation_token_for_tests"
@@ -40,7 +39,7 @@ def _unb64(part: str) -> bytes:
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
 
-class FakeGitHubApi:
+class FakeGitHubApi(LoopbackHttpServer):
     """``POST /app/installations/{id}/access_tokens`` with real JWT verification."""
 
     def __init__(self, public_key: rsa.RSAPublicKey) -> None:
@@ -65,8 +64,7 @@ class FakeGitHubApi:
                 self.wfile.write(body)
 
         self.public_key = public_key
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     def valid(self, header: str) -> bool:
         head, _, jwt = header.partition(" ")
@@ -81,20 +79,6 @@ class FakeGitHubApi:
             return False
         claims = json.loads(_unb64(signing_input.split(".")[1]))
         return claims["iss"] == APP_ID and claims["iat"] <= time.time() < claims["exp"]
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> FakeGitHubApi:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join()
 
 
 @pytest.fixture

@@ -214,3 +214,24 @@ def test_value_file_escape_is_refused(chart_repo: GitRepo, render: Render) -> No
                 },
                 app_name="e",
             )
+
+
+def test_crds_of_subcharts_are_included(git_repo: GitRepo, render: Render) -> None:
+    """CRDs come from the chart's and its subcharts' ``crds/`` directories; a chart with
+    none renders without them (the server skips asking Helm only when none can exist)."""
+    crd = chart_files("x")["x/crds/foo.yaml"]
+    git_repo.commit(
+        {
+            "plain/Chart.yaml": "apiVersion: v2\nname: plain\nversion: 0.1.0\n",
+            "plain/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p}\n",
+            "parent/Chart.yaml": "apiVersion: v2\nname: parent\nversion: 0.1.0\n",
+            "parent/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: q}\n",
+            "parent/charts/sub/Chart.yaml": "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+            "parent/charts/sub/crds/foo.yaml": crd,
+        }
+    )
+    assert names(render({"repoURL": git_repo.url, "path": "plain"})) == ["ConfigMap/p"]
+    assert names(render({"repoURL": git_repo.url, "path": "parent"})) == [
+        "CustomResourceDefinition/foos.foo.example.com",
+        "ConfigMap/q",
+    ]

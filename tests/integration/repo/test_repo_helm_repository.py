@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -193,3 +194,29 @@ def test_index_size_is_capped(tmp_path: Path, chart_server: StaticHttpServer) ->
     repos = HelmRepos(tmp_path / "h", creds, max_index_bytes=100)
     with pytest.raises(ManifestTooLargeError, match="exceeds 100 bytes"):
         asyncio.run(repos.index(chart_server.url))
+
+
+@pytest.mark.parametrize("pass_credentials", [False, True])
+def test_credentials_reach_another_host_only_with_pass_credentials(
+    tmp_path: Path, chart_site: Path, pass_credentials: bool
+) -> None:
+    """An index whose chart URLs point at another host gets the repository's credentials
+    sent there only with ``helm.passCredentials`` (Helm's ``--pass-credentials``)."""
+    index = tmp_path / "index-site"
+    index.mkdir()
+    with (
+        StaticHttpServer(chart_site) as archives,
+        StaticHttpServer(index, "admin", "chart-pw") as repo,
+    ):
+        text = (chart_site / "index.yaml").read_text()
+        (index / "index.yaml").write_text(
+            re.sub(r"(?m)^(\s*- )(my-chart-[^\s]+\.tgz)$", rf"\1{archives.url}/\2", text)
+        )
+        service = service_for(tmp_path, repo)
+        helm = {"passCredentials": True} if pass_credentials else {}
+        source = {"repoURL": repo.url, "chart": "my-chart", "targetRevision": "1.0.0"}
+        resp = run(service, {**source, "helm": helm}, app_name="a")
+    assert resp.revision == "1.0.0"
+    (download,) = [(p, auth) for p, auth in archives.requests if p.endswith(".tgz")]
+    assert download[0] == "/my-chart-1.0.0.tgz"
+    assert (download[1] is not None) is pass_credentials

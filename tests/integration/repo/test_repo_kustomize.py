@@ -11,12 +11,16 @@ import pytest
 
 from kaiun.repo import (
     ApplicationSource,
+    AuthenticationError,
+    CredentialStore,
+    KustomizeVersion,
     ManifestRequest,
     ManifestResponse,
     PathEscapeError,
     RenderError,
     RenderSettings,
     RepoService,
+    SourceError,
     ToolDisabledError,
 )
 from kaiun.repo.render.kustomize import parse_image
@@ -202,6 +206,17 @@ CHART = {
 }
 
 
+def _greeter_source(tmp_path: Path) -> Path:
+    """The greeter chart of ``CHART`` as a chart directory of its own."""
+    chart_src = tmp_path / "chart-src"
+    for rel, text in CHART.items():
+        if rel.startswith("app/charts/greeter/"):
+            target = chart_src / rel.removeprefix("app/charts/greeter/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+    return chart_src
+
+
 @pytest.mark.skipif(HELM is None, reason="no helm binary (scripts/setup installs one)")
 def test_enable_helm_inflates_helm_charts(git_repo: GitRepo, tmp_path: Path) -> None:
     """argocd-cm ``kustomize.buildOptions: --enable-helm``: kustomize runs our helm binary,
@@ -279,12 +294,7 @@ def test_enable_helm_pulls_remote_charts_into_a_private_copy(
 ) -> None:
     """A ``helmCharts`` entry with ``repo:`` is pulled by kustomize (from a chart repository
     on loopback) into a copy of the repository, never into the shared checkout."""
-    chart_src = tmp_path / "chart-src"
-    for rel, text in CHART.items():
-        if rel.startswith("app/charts/greeter/"):
-            target = chart_src / rel.removeprefix("app/charts/greeter/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
+    chart_src = _greeter_source(tmp_path)
     package_chart(chart_src, tmp_path / "site", ["0.2.0"])
     with StaticHttpServer(tmp_path / "site") as charts:
         git_repo.commit(
@@ -305,3 +315,126 @@ def test_enable_helm_pulls_remote_charts_into_a_private_copy(
     assert (cm["metadata"]["name"], cm["data"]["greeting"]) == ("pulled-cm", "remote")
     checkout = next((tmp_path / "work" / "git" / "checkouts").rglob("kustomization.yaml"))
     assert [f.name for f in checkout.parent.iterdir()] == ["kustomization.yaml"]
+
+
+def _fake_version(path: Path, record: Path) -> str:
+    """A "kustomize" for one version: records its arguments, then builds with kubectl."""
+    path.write_text(
+        "#!/bin/sh\n"
+        '[ "$1" = build ] || { echo "unexpected subcommand $1" >&2; exit 2; }\n'
+        f'shift; echo "$@" > {record}\n'
+        'exec kubectl kustomize "$@"\n'
+    )
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_kustomize_version_picks_its_binary_and_build_options(
+    kustomize_repo: GitRepo, tmp_path: Path, render: Render
+) -> None:
+    """``spec.source.kustomize.version`` runs ``kustomize.path.<v>`` with
+    ``kustomize.buildOptions.<v>`` in place of the default build options (Argo CD)."""
+    from kaiun.repo import render_settings_from_argocd_cm
+
+    record = tmp_path / "args"
+    settings = render_settings_from_argocd_cm(
+        {
+            "kustomize.buildOptions": "--enable-helm",
+            "kustomize.path.v5.4.3": _fake_version(tmp_path / "kustomize-5.4.3", record),
+            "kustomize.buildOptions.v5.4.3": "--load-restrictor LoadRestrictionsNone",
+        }
+    )
+    source = {
+        "repoURL": kustomize_repo.url,
+        "path": "overlays/production",
+        "kustomize": {"version": "v5.4.3"},
+    }
+    resp = render(source, settings=settings)
+    assert names(resp) == ["Service/my-app", "Deployment/my-app"]
+    args = record.read_text().split()
+    assert args[0].endswith("overlays/production")  # no overlay: version overrides nothing
+    assert args[1:] == ["--load-restrictor", "LoadRestrictionsNone"]
+    assert resp.commands[0].startswith(str(tmp_path / "kustomize-5.4.3") + " build")
+
+
+def test_unconfigured_kustomize_version_is_a_clear_error(
+    kustomize_repo: GitRepo, render: Render
+) -> None:
+    source = {"repoURL": kustomize_repo.url, "path": "base", "kustomize": {"version": "v9"}}
+    settings = RenderSettings(kustomize_versions=(KustomizeVersion("v5", "/opt/kustomize-5"),))
+    with pytest.raises(SourceError, match=r"'v9' is not configured \(configured: v5\).*"
+                       r"kustomize\.path\.v9"):  # fmt: skip
+        render(source, settings=settings)
+
+
+@pytest.mark.skipif(HELM is None, reason="no helm binary (scripts/setup installs one)")
+def test_enable_helm_charts_come_through_the_server_cache_with_credentials(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    """A ``helmCharts`` chart from a repository behind basic auth is fetched by the repo
+    server with the matching repository Secret, once for every render (and every app)
+    that uses it; kustomize itself pulls nothing. Without credentials it fails as such."""
+    chart_src = _greeter_source(tmp_path)
+    package_chart(chart_src, tmp_path / "site", ["0.2.0", "0.3.0"])
+    with StaticHttpServer(tmp_path / "site", "charts", "s3cret") as charts:
+        entry = "helmCharts:\n- name: greeter\n  repo: {url}\n  releaseName: {rel}\n{version}"
+        git_repo.commit(
+            {
+                "a/kustomization.yaml": entry.format(
+                    url=charts.url, rel="a", version="  version: 0.2.0\n"
+                ),
+                # No version: the highest one, at chartHome/<name> (kustomize's layout).
+                "b/kustomization.yaml": entry.format(url=charts.url, rel="b", version=""),
+            }
+        )
+        secret = {
+            "metadata": {"labels": {"argocd.argoproj.io/secret-type": "repository"}},
+            "stringData": {
+                "type": "helm",
+                "url": charts.url,
+                "username": "charts",
+                "password": "s3cret",
+            },
+        }
+        service = RepoService(
+            tmp_path / "work",
+            helm_binary=HELM,
+            credentials=CredentialStore.from_secrets([secret]),
+            revision_cache_seconds=60,
+        )
+        settings = RenderSettings(kustomize_build_options=("--enable-helm",))
+
+        def render(path: str, app: str) -> ManifestResponse:
+            source = ApplicationSource.from_dict({"repoURL": git_repo.url, "path": path})
+            req = ManifestRequest(source=source, app_name=app, settings=settings)
+            return asyncio.run(service.generate_manifest(req))
+
+        rendered = [render("a", "one"), render("a", "two"), render("b", "three")]
+        anonymous = RepoService(tmp_path / "anon", helm_binary=HELM)
+        with pytest.raises(AuthenticationError, match="authentication failed for http://127"):
+            source = ApplicationSource.from_dict({"repoURL": git_repo.url, "path": "a"})
+            asyncio.run(anonymous.generate_manifest(ManifestRequest(source, settings=settings)))
+    assert [names(r) for r in rendered] == [["ConfigMap/a-cm"]] * 2 + [["ConfigMap/b-cm"]]
+    downloads = sorted(p for p, auth in charts.requests if p.endswith(".tgz") and auth)
+    assert downloads == ["/greeter-0.2.0.tgz", "/greeter-0.3.0.tgz"]
+    checkout = next((tmp_path / "work" / "git" / "checkouts").rglob("kustomization.yaml"))
+    assert [f.name for f in checkout.parent.iterdir()] == ["kustomization.yaml"]
+
+
+@pytest.mark.skipif(HELM is None, reason="no helm binary (scripts/setup installs one)")
+def test_helm_chart_names_that_are_paths_are_not_fetched(git_repo: GitRepo, tmp_path: Path) -> None:
+    """A ``helmCharts`` name like ``../../x`` would place a fetched chart outside the private
+    copy: the server fetches nothing for it (kustomize then fails on its own)."""
+    package_chart(_greeter_source(tmp_path), tmp_path / "site", ["0.2.0"])
+    with StaticHttpServer(tmp_path / "site") as charts:
+        git_repo.commit(
+            {"app/kustomization.yaml": "helmCharts:\n- name: ../../../../../escaped\n"
+             f"  repo: {charts.url}\n  version: 0.2.0\n"}
+        )  # fmt: skip
+        service = RepoService(tmp_path / "work", helm_binary=HELM)
+        settings = RenderSettings(kustomize_build_options=("--enable-helm",))
+        source = ApplicationSource.from_dict({"repoURL": git_repo.url, "path": "app"})
+        with pytest.raises(RenderError):
+            asyncio.run(service.generate_manifest(ManifestRequest(source, settings=settings)))
+    assert not [p for p in tmp_path.rglob("escaped*")]
+    assert not [p for p, _ in charts.requests if p.endswith(".tgz")]

@@ -40,6 +40,8 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryServe
         server.push_files("manifests/app", "v1.0.0", {"app/a.yaml": cm("oci-a")})
         server.push_files("manifests/app", "v1.1.0", {"app/a.yaml": cm("oci-b")})
         server.push_files("manifests/evil", "v1", {"../../escape.yaml": cm("x")})
+        for tag in ("app-v1.2.0", "app-v2.0.0", "tools-v9.0.0"):
+            server.push_files("manifests/mono", tag, {"a.yaml": cm(tag.replace(".", "-"))})
         yield server
 
 
@@ -89,6 +91,16 @@ def test_generic_oci_source_resolves_to_digest(tmp_path: Path, registry: Registr
     assert [m["metadata"]["name"] for m in older.manifests] == ["oci-a"]
     pinned = render(svc, {**source, "targetRevision": older.revision})
     assert pinned.revision == older.revision and pinned.manifests == older.manifests
+
+
+def test_generic_oci_source_with_tag_prefix(tmp_path: Path, registry: RegistryServer) -> None:
+    """``tagPrefix`` keeps only the tags starting with it, then matches the constraint on
+    the rest of the tag."""
+    svc = service(tmp_path, registry)
+    source = {"repoURL": f"oci://{registry.host}/manifests/mono", "tagPrefix": "app-"}
+    for constraint, name in ((">=1.0.0", "app-v2-0-0"), ("~1.2", "app-v1-2-0")):
+        resp = render(svc, {**source, "targetRevision": constraint})
+        assert [m["metadata"]["name"] for m in resp.manifests] == [name]
 
 
 def test_oci_errors(tmp_path: Path, registry: RegistryServer) -> None:

@@ -13,7 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from kaiun.repo import ApplicationSource, ManifestRequest, RedisManifestCache, RepoService
+from kaiun.repo import (
+    ApplicationSource,
+    ConfigManagementPlugin,
+    ManifestRequest,
+    RedisManifestCache,
+    RepoService,
+)
 from tests.integration.repo.repo_testkit import GitRepo, cm
 
 redis = pytest.importorskip("redis.asyncio")
@@ -100,3 +106,46 @@ def test_redis_requires_the_password(redis_port: int) -> None:
             await client.aclose()
 
     asyncio.run(scenario())
+
+
+SLOW = """
+apiVersion: argoproj.io/v1alpha1
+kind: ConfigManagementPlugin
+metadata: {name: slow}
+spec:
+  generate:
+    command: [sh, -c]
+    args: ["sleep 0.5; cat cm.yaml"]
+"""
+
+
+def test_replicas_render_an_identical_request_once(
+    git_repo: GitRepo, tmp_path: Path, redis_port: int
+) -> None:
+    """Two replicas asked for the same thing at the same time: one renders (holding a lease
+    in Redis), the other waits for its answer instead of rendering too."""
+    git_repo.commit({"app/cm.yaml": cm("slow")})
+    source = {"repoURL": git_repo.url, "path": "app", "plugin": {"name": "slow"}}
+    req = ManifestRequest(source=ApplicationSource.from_dict(source), app_name="a")
+
+    async def scenario() -> list[RepoService]:
+        client = redis.Redis(host="127.0.0.1", port=redis_port, password=PASSWORD)
+        try:
+            replicas = [
+                RepoService(
+                    tmp_path / name,
+                    cache=RedisManifestCache(client, hmac_key=HMAC_KEY),
+                    plugins=[ConfigManagementPlugin.from_yaml(SLOW)],
+                )
+                for name in ("one", "two")
+            ]
+            answers = await asyncio.gather(*(r.generate_manifest(req) for r in replicas))
+            assert [a.manifests for a in answers] == [answers[0].manifests] * 2
+            assert sorted(a.cached for a in answers) == [False, True]
+            assert [k async for k in client.scan_iter(match="kaiun:manifests-lease:*")] == []
+            return replicas
+        finally:
+            await client.aclose()
+
+    replicas = asyncio.run(scenario())
+    assert sum(r.render_count for r in replicas) == 1

@@ -55,6 +55,29 @@ def test_yaml_symlink_out_of_bounds_is_refused(
     assert str(tmp_path) not in str(err.value)
 
 
+def test_chart_cannot_read_outside_itself(
+    git_repo: GitRepo, render: Render, tmp_path: Path
+) -> None:
+    """GHSA-h6h5-6fmq-rh28: a chart's templates see only the chart's own files
+    (``.Files.Get`` of a path outside yields nothing), and a template symlinked out of the
+    repository is refused before Helm runs, without echoing the target's content."""
+    (tmp_path / "host-secret.txt").write_text("TOPSECRET")
+    probe = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: probe}\ndata:\n"
+        '  leak: {{ .Files.Get "../../../host-secret.txt" | quote }}\n'
+        '  abs: {{ .Files.Get "/etc/hostname" | quote }}\n'
+    )
+    git_repo.commit({**chart_files("c"), "c/templates/probe.yaml": probe})
+    out = render({"repoURL": git_repo.url, "path": "c"}, app_name="a")
+    (cm_,) = [m for m in out.manifests if m["metadata"]["name"] == "probe"]
+    assert cm_["data"] == {"leak": "", "abs": ""}
+    git_repo.symlink("c/templates/stolen.yaml", "../../../host-secret.txt")
+    git_repo.commit()
+    with pytest.raises(PathEscapeError) as err:
+        render({"repoURL": git_repo.url, "path": "c"}, app_name="a")
+    assert "TOPSECRET" not in str(err.value)
+
+
 def test_in_repo_symlink_is_fine(git_repo: GitRepo, render: Render) -> None:
     git_repo.write({"shared/a.yaml": cm("shared")})
     git_repo.symlink("app/a.yaml", "../shared/a.yaml")

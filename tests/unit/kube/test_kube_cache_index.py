@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
+from kaiun.diff import IgnoreRule
 from kaiun.kube.cache.index import ClusterIndex
 from kaiun.kube.cache.records import OwnerRef, Record, ResourceKey, fingerprint
+from kaiun.kube.cache.settings import CacheSettings
 
 
 def _rec(
@@ -80,3 +84,37 @@ def test_fingerprint_ignores_pointers_without_mutating() -> None:
     assert obj["status"] == {"x": 1} and obj["metadata"]["resourceVersion"] == "1"
     spec_changed = {**obj, "spec": {"y": 2}}
     assert fingerprint(obj, pointers) != fingerprint(spec_changed, pointers)
+
+
+def test_fingerprint_applies_jq_without_mutating() -> None:
+    s = CacheSettings.from_argocd_cm(
+        {
+            "resource.customizations.ignoreResourceUpdates.ConfigMap": (
+                "jqPathExpressions: ['.metadata.annotations.\"x/y\"', '.data.b?']\n"
+            )
+        }
+    )
+    ign = s.update_ignores("", "ConfigMap")
+    obj = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "c", "annotations": {"x/y": "1"}},
+        "data": {"a": "1", "b": "1"},
+    }
+    copy = json.loads(json.dumps(obj))
+    changed = json.loads(json.dumps(obj))
+    changed["metadata"]["annotations"]["x/y"] = "2"
+    changed["data"]["b"] = "2"
+    before = fingerprint(obj, ign.pointers, ign.rules)
+    assert before == fingerprint(changed, ign.pointers, ign.rules)
+    assert obj == copy
+    # Without the jq rules those changes count; with them, other changes still do.
+    assert fingerprint(obj, ign.pointers) != fingerprint(changed, ign.pointers)
+    changed["data"]["a"] = "2"
+    assert before != fingerprint(changed, ign.pointers, ign.rules)
+
+
+def test_fingerprint_counts_a_change_when_jq_fails() -> None:
+    rule = IgnoreRule(jq_path_expressions=(".data.x",))
+    obj = {"data": "not-a-mapping"}
+    assert fingerprint(obj, (), (rule,)) != fingerprint({"data": "other"}, (), (rule,))

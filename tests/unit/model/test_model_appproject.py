@@ -134,6 +134,22 @@ def test_validate_application(spec: dict[str, Any], expected: list[str]) -> None
     assert TEAM.validate_application(_app(**spec), cluster_names=cluster_names) == expected
 
 
+def test_server_addressed_app_matches_name_based_destination() -> None:
+    proj = AppProject.from_dict(
+        {
+            "metadata": {"name": "named"},
+            "spec": {
+                "sourceRepos": ["*"],
+                "destinations": [{"name": "in-cluster", "namespace": "web"}],
+            },
+        }
+    )
+    app = _app(destination={"server": "https://kubernetes.default.svc", "namespace": "web"})
+    assert proj.validate_application(app, cluster_names={}) == []
+    other = _app(destination={"server": "https://elsewhere", "namespace": "web"})
+    assert proj.validate_application(other, cluster_names={}) != []
+
+
 def test_permit_only_project_scoped_clusters() -> None:
     proj = AppProject.from_dict(
         {

@@ -18,7 +18,7 @@ from kaiun.kube.cache.gcpause import MAX_PAUSE, GcPause
 from kaiun.kube.cache.index import ClusterIndex
 from kaiun.kube.cache.records import Record, ResourceKey, fingerprint, key_of, owners_of
 from kaiun.kube.cache.settings import CacheSettings
-from kaiun.kube.cache.watcher import Backoff, KindWatcher
+from kaiun.kube.cache.watcher import AccessCheck, Backoff, KindWatcher
 from kaiun.kube.client import KubeClient
 from kaiun.kube.discovery import ResourceInfo
 from kaiun.model.tracking import IGNORE_RESOURCE_UPDATES_ANNOTATION, owning_app
@@ -170,11 +170,6 @@ class ClusterCache:
         for info in await self.client.discovery.preferred():
             if not info.listable or not self.settings.watched(info.group, info.kind, cfg.server):
                 continue
-            if (info.group, info.kind) in self._warnings:
-                continue
-            if self.settings.respect_rbac == "strict" and not await self._may_list(info):
-                self._warn_forbidden(info, "the credentials may not list/watch it")
-                continue
             if not cfg.namespaces:
                 out.append((info, None))
             elif info.namespaced:
@@ -192,6 +187,8 @@ class ClusterCache:
             watcher = self._watchers.pop(wkey)
             await watcher.stop()
             self._drop_kind(watcher)
+            if not any(k[:2] == wkey[:2] for k in self._watchers):
+                self._warnings.pop(wkey[:2], None)  # a forbidden kind no longer served
         todo = [
             (wkey, info, ns)
             for wkey, (info, ns) in wanted.items()
@@ -212,6 +209,7 @@ class ClusterCache:
                         page_size=self._page_size,
                         watch_timeout=self._watch_timeout,
                         backoff=self._backoff,
+                        access_check=self._access_check,
                     )
                     self._watchers[wkey] = watcher
                     watcher.start(delay=self._backoff.initial if restart else 0.0)
@@ -223,7 +221,12 @@ class ClusterCache:
                 )
         self._error = None
 
-    async def _may_list(self, info: ResourceInfo) -> bool:
+    @property
+    def _access_check(self) -> AccessCheck | None:
+        return self._may_not_list if self.settings.respect_rbac == "strict" else None
+
+    async def _may_not_list(self, info: ResourceInfo) -> str | None:
+        """``resource.respectRBAC: strict``: ask the API server before listing a kind."""
         for verb in ("list", "watch"):
             review = {
                 "apiVersion": "authorization.k8s.io/v1",
@@ -234,8 +237,8 @@ class ClusterCache:
             }
             answer = await self.client.create(review)
             if not (answer.get("status") or {}).get("allowed"):
-                return False
-        return True
+                return f"the credentials may not {verb} it (SelfSubjectAccessReview)"
+        return None
 
     # -- subscriptions and queries ------------------------------------------------------
 
@@ -254,7 +257,7 @@ class ClusterCache:
             stale=error is not None,
             error=error,
             warnings=tuple(self._warnings.values()),
-            kinds=len({(g, k) for g, k, _ in self._watchers}),
+            kinds=len({(g, k) for (g, k, _), w in self._watchers.items() if not w.forbidden}),
             objects=len(self.index),
         )
 
@@ -303,7 +306,8 @@ class ClusterCache:
         apps = self.index.apps_of(rec)
         if apps:
             rec.obj = obj
-            rec.fingerprint = fingerprint(obj, s.ignored_pointers(info.group, info.kind))
+            ignores = s.update_ignores(info.group, info.kind)
+            rec.fingerprint = fingerprint(obj, ignores.pointers, ignores.rules)
         self.index.upsert(rec)
         if (info.group, info.kind) == CRD_GROUP_KIND:
             self._refresh_kinds.set()
@@ -350,7 +354,13 @@ class ClusterCache:
                 self._remove(key)
 
     def watcher_ok(self, watcher: KindWatcher) -> None:
-        """A watcher (re)synced."""
+        """A watcher (re)synced: a kind that was forbidden is listable now."""
+        gk = (watcher.info.group, watcher.info.kind)
+        if gk in self._warnings and not any(
+            w.forbidden for (g, k, _), w in self._watchers.items() if (g, k) == gk
+        ):
+            del self._warnings[gk]
+            log.info("now watching kind=%s server=%s", watcher.info.kind, self.client.config.server)
 
     def watcher_failed(self, watcher: KindWatcher, exc: errors.KubeError) -> None:
         """A watcher lost the server; its objects stay, marked stale via ``status()``."""
@@ -363,13 +373,15 @@ class ClusterCache:
         self._refresh_kinds.set()
 
     def kind_forbidden(self, watcher: KindWatcher, exc: errors.APIError) -> None:
-        """The credentials may not list the kind: skip it with a warning."""
+        """The credentials may not list the kind: warn, count it synced, retry later.
+
+        Objects already cached stay (the next successful list reconciles them).
+        """
         self._warn_forbidden(watcher.info, exc.api_message or "forbidden")
         watcher.synced.set()
-        self._watchers.pop((watcher.info.group, watcher.info.kind, watcher.namespace), None)
 
     def _warn_forbidden(self, info: ResourceInfo, why: str) -> None:
-        text = f"not watching {info.kind}.{info.group or 'core'}: {why}"
+        text = f"not watching {info.kind}.{info.group or 'core'}: {why} (retrying)"
         if (info.group, info.kind) not in self._warnings:
             log.warning("%s server=%s", text, self.client.config.server)
         self._warnings[(info.group, info.kind)] = text

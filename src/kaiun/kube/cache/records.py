@@ -6,10 +6,15 @@ body; every other object keeps only identity, owner references and tracking info
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import orjson
+
+from kaiun import diff
+
+log = logging.getLogger(__name__)
 
 
 class ResourceKey(NamedTuple):
@@ -74,11 +79,23 @@ def owners_of(obj: dict[str, Any]) -> tuple[OwnerRef, ...]:
     )
 
 
-def fingerprint(obj: dict[str, Any], pointers: tuple[str, ...]) -> int:
-    """A hash of ``obj`` without the fields at ``pointers`` (ignoreResourceUpdates)."""
+def fingerprint(
+    obj: dict[str, Any], pointers: tuple[str, ...], rules: tuple[diff.IgnoreRule, ...] = ()
+) -> int:
+    """A hash of ``obj`` without the fields ``pointers`` and the rules' jq expressions select.
+
+    A jq expression that fails on this object is skipped, so the change counts (Argo CD
+    likewise computes no hash and refreshes).
+    """
     pruned = obj
     for pointer in pointers:
         pruned = _without(pruned, [_unescape(p) for p in pointer.strip("/").split("/") if p])
+    for rule in rules:
+        try:
+            # jq builds a new object: the cached one is never mutated.
+            pruned = diff.remove_ignored(pruned, [rule])
+        except diff.IgnoreRuleError as exc:
+            log.debug("ignoreResourceUpdates rule skipped: %s", exc)
     return hash(orjson.dumps(pruned, option=orjson.OPT_SORT_KEYS))
 
 

@@ -1,8 +1,10 @@
 """One list+watch loop for one resource kind (optionally one namespace) of one cluster.
 
 Lists, then watches from the list's resourceVersion; relists after ``410 Gone`` or a dropped
-watch, with exponential backoff while the server is failing. Hands every object to its
-``Sink`` (the cluster cache); never raises out of its task.
+watch, with exponential backoff while the server is failing. A kind the credentials may not
+list (``403``, or an access check that says no) is retried with the same backoff, since RBAC
+can be granted later. Hands every object to its ``Sink`` (the cluster cache); never raises
+out of its task.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -18,6 +21,9 @@ from kaiun.kube.client import KubeClient
 from kaiun.kube.discovery import ResourceInfo
 
 log = logging.getLogger(__name__)
+
+# Asked before each list when set (``resource.respectRBAC: strict``): a reason not to list.
+AccessCheck = Callable[[ResourceInfo], Awaitable[str | None]]
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,7 @@ class KindWatcher:
         page_size: int = 2000,
         watch_timeout: int = 300,
         backoff: Backoff | None = None,
+        access_check: AccessCheck | None = None,
     ) -> None:
         self.client = client
         self.info = info
@@ -73,6 +80,8 @@ class KindWatcher:
         self.resource_version: str | None = None
         self.synced = asyncio.Event()
         self.error: str | None = None
+        self.forbidden: str | None = None  # why the credentials may not list the kind
+        self.access_check = access_check
         self.relists = 0
         self.task: asyncio.Task[None] | None = None
 
@@ -85,7 +94,7 @@ class KindWatcher:
 
     @property
     def finished(self) -> bool:
-        """The loop ended (kind gone or forbidden)."""
+        """The loop ended (the kind is no longer served)."""
         return self.task is not None and self.task.done()
 
     async def stop(self) -> None:
@@ -95,7 +104,7 @@ class KindWatcher:
             await asyncio.gather(self.task, return_exceptions=True)
 
     async def run(self, start_delay: float = 0.0) -> None:
-        """List, watch, relist... until cancelled, the kind disappears or is forbidden."""
+        """List, watch, relist... until cancelled or the kind disappears."""
         if start_delay:
             await asyncio.sleep(start_delay)
         delay = self.backoff.initial
@@ -103,9 +112,11 @@ class KindWatcher:
         while True:
             try:
                 if need_list:
+                    await self._check_access()
                     await self._relist()
                     need_list = False
                     self.error = None
+                    self.forbidden = None
                     self.synced.set()
                     self.sink.watcher_ok(self)
                 await self._watch()
@@ -116,8 +127,11 @@ class KindWatcher:
                 self.sink.kind_gone(self)
                 return
             except errors.Forbidden as exc:
+                self.forbidden = exc.api_message or "forbidden"
                 self.sink.kind_forbidden(self, exc)
-                return
+                need_list = True
+                await asyncio.sleep(self.backoff.jitter(delay))
+                delay = self.backoff.next(delay)
             except errors.KubeError as exc:
                 self.error = str(exc)
                 self.sink.watcher_failed(self, exc)
@@ -129,6 +143,13 @@ class KindWatcher:
                 need_list = True
                 await asyncio.sleep(self.backoff.jitter(delay))
                 delay = self.backoff.next(delay)
+
+    async def _check_access(self) -> None:
+        if self.access_check is None:
+            return
+        denied = await self.access_check(self.info)
+        if denied:
+            raise errors.Forbidden(403, {"reason": "Forbidden", "message": denied})
 
     async def _relist(self) -> None:
         info = self.info

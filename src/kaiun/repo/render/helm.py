@@ -9,6 +9,7 @@ files, whatever ``reposerver.allow.oob.symlinks`` says.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,7 +30,7 @@ from kaiun.repo.render.context import RenderContext, Rendered
 from kaiun.repo.render.helm_engine import HelmEngine, HelmRenderOptions
 from kaiun.repo.sandbox import resolve_inside
 
-__all__ = ["assemble_values", "deep_merge", "render_helm", "set_expression"]
+__all__ = ["assemble_values", "deep_merge", "may_have_crds", "render_helm", "set_expression"]
 
 Obj = dict[str, Any]
 _UNESCAPED_COMMA = re.compile(r"(?<!\\),")
@@ -151,10 +152,23 @@ def _is_test_hook(obj: Obj) -> bool:
     return any(h.strip() in ("test", "test-success", "test-failure") for h in hooks.split(","))
 
 
+def may_have_crds(chart_dir: Path) -> bool:
+    """Whether the chart or a subchart can carry CRDs: a ``crds`` directory anywhere in it,
+    or a packaged subchart (whose content is not looked into)."""
+    for _, dirnames, filenames in os.walk(chart_dir):
+        if "crds" in dirnames or any(f.endswith(".tgz") for f in filenames):
+            return True
+    return False
+
+
 async def render_helm(
-    ctx: RenderContext, engine: HelmEngine, chart_dir: Path | None = None
+    ctx: RenderContext, engine: HelmEngine, chart_dir: Path | None = None, *, crds: bool = True
 ) -> Rendered:
-    """Render the chart at ``chart_dir`` (default: the app directory) with assembled values."""
+    """Render the chart at ``chart_dir`` (default: the app directory) with assembled values.
+
+    ``crds=False`` says the chart is known to have none (``may_have_crds``), which spares
+    asking Helm for them.
+    """
     spec = ctx.request.source.helm or HelmSpec()
     values = await assemble_values(ctx, spec)
     options = HelmRenderOptions(
@@ -162,7 +176,7 @@ async def render_helm(
         namespace=spec.namespace or ctx.request.namespace or "default",
         kube_version=spec.kube_version or ctx.request.kube_version,
         api_versions=spec.api_versions or ctx.request.api_versions,
-        include_crds=not spec.skip_crds,
+        include_crds=crds and not spec.skip_crds,
         timeout=ctx.settings.exec_timeout_seconds,
     )
     parts = await engine.render(chart_dir or ctx.app_dir, values, options)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import orjson
+
 from kaiun.repo.errors import RenderError
 from kaiun.repo.process import run_tool
 
@@ -89,9 +91,14 @@ class SdkHelmEngine:
         try:
             with helm_python.Chart.load(str(chart_dir)) as chart:
                 # The public ``render`` has no kube/API version options; the native call does.
-                rendered: dict[str, str] = json.loads(
+                rendered: dict[str, str] = orjson.loads(
                     _native.call_string(
-                        "helm_render", chart._raw(), json.dumps(values), json.dumps(opts)
+                        "helm_render",
+                        chart._raw(),
+                        # Non-string keys (``1:`` in a values file) become strings, as
+                        # json.dumps and Helm's own YAML-to-JSON step make them.
+                        orjson.dumps(values, option=orjson.OPT_NON_STR_KEYS).decode(),
+                        orjson.dumps(opts).decode(),
                     )
                 )
                 crds = chart.crds if options.include_crds else []

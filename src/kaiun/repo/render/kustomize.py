@@ -14,22 +14,30 @@ import os
 import re
 import shlex
 import shutil
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from kaiun.repo.contract import KustomizeSpec
-from kaiun.repo.errors import RenderError
+from kaiun.repo.contract import KustomizeSpec, RenderSettings
+from kaiun.repo.errors import RenderError, SourceError
 from kaiun.repo.manifests import parse_yaml_stream
 from kaiun.repo.process import run_tool
 from kaiun.repo.render.context import RenderContext, Rendered
-from kaiun.repo.render.kustomize_paths import check_kustomization_paths
+from kaiun.repo.render.kustomize_paths import RemoteChart, check_kustomization_paths
 from kaiun.repo.sandbox import resolve_inside
 
-__all__ = ["kustomize_command", "overlay_kustomization", "parse_image", "render_kustomize"]
+__all__ = [
+    "ChartFetcher",
+    "kustomize_command",
+    "overlay_kustomization",
+    "parse_image",
+    "render_kustomize",
+]
 
 Obj = dict[str, Any]
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _DIGEST = re.compile(r"^(?P<name>.+)@(?P<digest>sha256:[0-9a-f]+)$")
 
 
@@ -138,8 +146,10 @@ def kustomize_command(
     helm_command: str | None = None,
     kube_version: str = "",
     api_versions: tuple[str, ...] = (),
+    binary: str | None = None,
 ) -> list[str]:
-    """``kustomize build DIR`` if a kustomize binary is on PATH, else ``kubectl kustomize DIR``.
+    """``BINARY build DIR`` for a configured kustomize version, else ``kustomize build DIR``
+    if a kustomize binary is on PATH, else ``kubectl kustomize DIR``.
 
     With ``--enable-helm`` in the build options, kustomize's Helm chart inflator gets
     ``helm_command`` and the app's kube and API versions, unless the options name their own.
@@ -157,20 +167,80 @@ def kustomize_command(
             options += ["--helm-kube-version", kube_version]
         if not _has_flag(options, "--helm-api-versions"):
             options += [f"--helm-api-versions={api}" for api in api_versions]
+    if binary is not None:
+        return [binary, "build", str(directory), *options]
     if shutil.which("kustomize"):
         return ["kustomize", "build", str(directory), *options]
     return ["kubectl", "kustomize", str(directory), *options]
 
 
-async def render_kustomize(ctx: RenderContext) -> Rendered:
-    """Build the app's kustomization (with overrides) and parse its output."""
+def _binary_and_options(
+    spec: KustomizeSpec, settings: RenderSettings
+) -> tuple[str | None, tuple[str, ...]]:
+    """The kustomize binary (None: the default one) and build options for ``spec``: a
+    configured version brings its own options in place of the default ones, as in Argo CD."""
+    if not spec.version:
+        return None, settings.kustomize_build_options
+    version = settings.kustomize_version(spec.version)
+    if version is None:
+        configured = ", ".join(v.name for v in settings.kustomize_versions) or "none"
+        raise SourceError(
+            f"kustomize version {spec.version!r} is not configured (configured: {configured});"
+            f" add kustomize.path.{spec.version} to argocd-cm or remove"
+            " spec.source.kustomize.version"
+        )
+    return version.path, version.build_options
+
+
+# Fetches a chart (name, repo, version) through the server's chart caches and credentials;
+# None when it cannot (kustomize then pulls it itself).
+ChartFetcher = Callable[[str, str, str], Awaitable[Path | None]]
+
+
+def _stays_inside(target: Path, directory: Path) -> bool:
+    return Path(os.path.realpath(target)).is_relative_to(os.path.realpath(directory))
+
+
+async def _prefetch_charts(
+    charts: list[RemoteChart], root: Path, copy: Path, fetch_chart: ChartFetcher
+) -> None:
+    """Put each remote chart where kustomize looks before pulling, inside the private
+    ``copy`` of ``root``: kustomize then pulls nothing, and the chart came through our
+    cache (one download per repo server) with the repository Secrets' credentials."""
+    for chart in charts:
+        if not _PLAIN_NAME.match(chart.name) or "/" in chart.version or ".." in chart.version:
+            continue  # not a chart name Helm accepts: left to kustomize to refuse
+        try:
+            target = copy / chart.chart_dir.relative_to(root)
+        except ValueError:
+            continue  # an absolute chartHome: kustomize's own business
+        if target.exists():
+            continue  # committed in the repository: kustomize uses it as it is
+        if not _stays_inside(target, copy):
+            continue  # through a symlink out of the copy: never write there
+        source = await fetch_chart(chart.name, chart.repo, chart.version)
+        if source is not None:
+            await asyncio.to_thread(shutil.copytree, source, target, symlinks=True)
+
+
+async def render_kustomize(
+    ctx: RenderContext, *, fetch_chart: ChartFetcher | None = None
+) -> Rendered:
+    """Build the app's kustomization (with overrides) and parse its output.
+
+    With ``--enable-helm``, remote ``helmCharts`` are fetched with ``fetch_chart`` (when
+    given) into a private copy of the repository before kustomize runs.
+    """
     spec = ctx.request.source.kustomize or KustomizeSpec()
-    pulls_charts = check_kustomization_paths(ctx.root, ctx.app_dir)
-    if pulls_charts and _helm_enabled(_split(ctx.settings.kustomize_build_options)):
+    binary, build_options = _binary_and_options(spec, ctx.settings)
+    remote_charts = check_kustomization_paths(ctx.root, ctx.app_dir)
+    if remote_charts and _helm_enabled(_split(build_options)):
         # kustomize writes pulled charts into the kustomization's chartHome: give it a
         # private copy, so the shared checkout stays exactly the commit's tree.
         copy = ctx.work_dir / "repo"
         await asyncio.to_thread(shutil.copytree, ctx.root, copy, symlinks=True)
+        if fetch_chart is not None:
+            await _prefetch_charts(remote_charts, ctx.root, copy, fetch_chart)
         ctx = dataclasses.replace(ctx, root=copy, app_dir=copy / ctx.app_dir.relative_to(ctx.root))
     target = ctx.app_dir
     if not spec.is_empty():
@@ -179,15 +249,18 @@ async def render_kustomize(ctx: RenderContext) -> Rendered:
         doc = overlay_kustomization(spec, ctx, target)
         (target / "kustomization.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
     argv = kustomize_command(
-        ctx.settings.kustomize_build_options,
+        build_options,
         target,
         helm_command=ctx.helm_binary,
         kube_version=ctx.request.kube_version,
         api_versions=ctx.request.api_versions,
+        binary=binary,
     )
     helm_home = ctx.work_dir / "helm"
-    # Helm (run by kustomize's chart inflator) keeps its config and cache in the render's
-    # scratch directory, never in the home shared by every render.
+    # kustomize points helm's homes at a temporary directory of its own (or helmGlobals'
+    # configHome) for every helm it runs; these only make sure nothing else reaches the
+    # home shared by every render. Remote charts were put in place above, so helm pulls
+    # nothing with those homes.
     env = {
         **ctx.tool_env,
         **ctx.build_env,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from kaiun.repo.errors import MalformedManifestError
 from kaiun.repo.render.detect import KUSTOMIZATION_FILES
 from kaiun.repo.sandbox import resolve_inside
 
-__all__ = ["check_kustomization_paths"]
+__all__ = ["RemoteChart", "check_kustomization_paths"]
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -75,13 +76,40 @@ def _helm_references(doc: dict[str, Any]) -> Iterator[tuple[str, bool]]:
                 yield globals_[key], False
 
 
-def check_kustomization_paths(root: Path, app_dir: Path, *, max_depth: int = 64) -> bool:
+@dataclass(frozen=True)
+class RemoteChart:
+    """A ``helmCharts`` entry with a ``repo``: with ``--enable-helm`` kustomize pulls it
+    into ``chart_dir`` unless a chart is already there."""
+
+    name: str
+    repo: str
+    version: str
+    # Where kustomize (v5) looks for it: ``<chartHome>/<name>-<version>/<name>`` when a
+    # version is given, else ``<chartHome>/<name>``; ``chartHome`` defaults to ``charts``.
+    chart_dir: Path
+
+
+def _remote_charts(directory: Path, doc: dict[str, Any]) -> Iterator[RemoteChart]:
+    globals_ = doc.get("helmGlobals") or {}
+    home = globals_.get("chartHome") if isinstance(globals_, dict) else None
+    chart_home = directory / (home if isinstance(home, str) and home else "charts")
+    for chart in doc.get("helmCharts") or ():
+        if not isinstance(chart, dict) or not chart.get("repo") or not chart.get("name"):
+            continue
+        name, version = str(chart["name"]), str(chart.get("version") or "")
+        where = chart_home / f"{name}-{version}" / name if version else chart_home / name
+        yield RemoteChart(name, str(chart["repo"]), version, where)
+
+
+def check_kustomization_paths(
+    root: Path, app_dir: Path, *, max_depth: int = 64
+) -> list[RemoteChart]:
     """Raise ``PathEscapeError`` if a kustomization reachable from ``app_dir`` leaves ``root``.
 
-    Returns whether one of them declares a ``helmCharts`` entry with a remote ``repo``:
-    with ``--enable-helm`` kustomize pulls that chart into the kustomization's directory.
+    Returns the ``helmCharts`` entries with a remote ``repo`` they declare: with
+    ``--enable-helm`` kustomize would pull those into the kustomization's directory.
     """
-    pulls = False
+    remote: list[RemoteChart] = []
     seen: set[Path] = set()
     pending = [(app_dir, 0)]
     while pending:
@@ -100,13 +128,11 @@ def check_kustomization_paths(root: Path, app_dir: Path, *, max_depth: int = 64)
             ) from None
         if not isinstance(doc, dict):
             continue
-        pulls = pulls or any(
-            isinstance(c, dict) and c.get("repo") for c in doc.get("helmCharts") or ()
-        )
+        remote.extend(_remote_charts(directory, doc))
         for ref, maybe_dir in _references(doc):
             if _REMOTE.match(ref):
                 continue
             target = resolve_inside(root, directory, ref, what="kustomize reference")
             if maybe_dir and target.is_dir():
                 pending.append((target, depth + 1))
-    return pulls
+    return remote
