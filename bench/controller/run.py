@@ -18,6 +18,9 @@ Deployment, one Service, eight ConfigMaps), each app automated (prune + selfHeal
   annotation; wall time until the app reports the commit Synced + Healthy; p50/p95 over
   ``--commits`` commits; baseline: ``kubectl apply -f`` of that app's directory;
 - RSS of this process after the passes.
+
+The repo service keeps its default revision cache (180 s), as ``kaiun controller`` does:
+refresh passes trust it, and the refresh request after a commit re-resolves the branch.
 """
 
 from __future__ import annotations
@@ -177,7 +180,7 @@ async def refresh_passes(ctx: Any, service: RepoService, args: argparse.Namespac
         await asyncio.sleep(1.1)  # reconciledAt has one-second resolution
         c0 = cpu()
         for n in names:
-            ctx.refresh_queue.add(n)
+            ctx.request_refresh(n)
         await wait_until(
             lambda before=before: all(
                 store[n]["status"]["reconciledAt"] != before[n] for n in names
@@ -234,7 +237,9 @@ async def bench(args: argparse.Namespace, root: Path, server: Server) -> dict[st
             "v1", "ConfigMap", "argocd-cmd-params-cm",
             {"data": {"controller.sync.wave.delay.seconds": "0"}}, namespace=NS,
         )  # fmt: skip
-        service = RepoService(root / "work", revision_cache_seconds=0)
+        # The default revision cache (180 s), as `kaiun controller` runs: periodic refreshes
+        # trust it, refresh requests re-resolve.
+        service = RepoService(root / "work")
         # No periodic resync during the bench: every pass is triggered explicitly.
         controller = ApplicationController(
             client, service, NS, settings=lambda cs: dataclasses.replace(cs, resync_seconds=0)

@@ -140,6 +140,7 @@ def test_orphaned_resources_are_reported_when_the_project_asks(plane: Plane) -> 
     plane.kubectl("create", "configmap", "stray", "-n", plane.dest)
     plane.repo.commit({"app/cm.yaml": configmap("tracked")})
     plane.apply(plane.app_yaml("watchful", project="watchful", automated=AUTO))
-    app = plane.wait_app("watchful", lambda a: "OrphanedResourceWarning" in _conditions(a))
+    app = plane.wait_app(
+        "watchful", lambda a: "OrphanedResourceWarning" in _conditions(a) and synced_healthy(a)
+    )
     assert _conditions(app)["OrphanedResourceWarning"] == "Application has 1 orphaned resources"
-    assert synced_healthy(app)

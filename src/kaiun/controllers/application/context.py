@@ -51,6 +51,25 @@ class Context:
     operation_queue: WorkQueue[str]
     clock: Callable[[], datetime]
     running_operations: set[str] = field(default_factory=set)
+    # Apps whose next refresh must compare with the latest revision (and stamp reconciledAt);
+    # refreshes caused only by live-object events compare with the revision already known.
+    full_refresh: set[str] = field(default_factory=set)
+    last_full: dict[str, float] = field(default_factory=dict)
+
+    def request_refresh(self, name: str) -> None:
+        """Queue a full refresh of ``name`` (spec change, refresh request, operation end)."""
+        self.full_refresh.add(name)
+        self.refresh_queue.add(name)
+
+    def take_full(self, name: str, now: float) -> bool:
+        """Whether this refresh of ``name`` is a full one (requested, or the resync is due)."""
+        period = self.settings.controller.resync_seconds
+        due = period > 0 and now - self.last_full.get(name, float("-inf")) >= period
+        if name in self.full_refresh or due or name not in self.last_full:
+            self.full_refresh.discard(name)
+            self.last_full[name] = now
+            return True
+        return False
 
     def app(self, name: str) -> Application | None:
         """The latest Application named ``name`` (None when gone)."""

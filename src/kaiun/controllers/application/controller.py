@@ -38,7 +38,8 @@ from kaiun.settings import resource_customizations as rc
 from kaiun.settings.controller import ControllerSettings
 
 log = logging.getLogger(__name__)
-EVENT_DEBOUNCE = 0.05
+# Bursts of live-object events (a rollout touches many objects) collapse into one refresh.
+EVENT_DEBOUNCE = 0.25
 SYNC_WAIT = 120.0
 
 
@@ -203,16 +204,17 @@ class ApplicationController:
             return
         if obj is None:
             self._seen.pop(name, None)
+            ctx.last_full.pop(name, None)
             return
         fp = _fingerprint(obj)
         try:
             app = Application.from_dict(obj)
         except ApplicationSpecError:
-            ctx.refresh_queue.add(name)
+            ctx.request_refresh(name)
             return
         if self._seen.get(name) != fp or app.refresh is not None:
             self._seen[name] = fp
-            ctx.refresh_queue.add(name)
+            ctx.request_refresh(name)
         if app.operation is not None and name not in ctx.running_operations:
             ctx.operation_queue.add(name)
 
@@ -222,7 +224,7 @@ class ApplicationController:
             return
         for app_name, app in list(ctx.apps.store.items()):
             if ((app.get("spec") or {}).get("project") or "default") == name:
-                ctx.refresh_queue.add(app_name)
+                ctx.request_refresh(app_name)
 
     def _on_cache_event(self, event: CacheEvent) -> None:
         ctx = self.ctx

@@ -52,7 +52,7 @@ class OperationReconciler:
             return await self._run(app, dict(app.operation))
         finally:
             self.ctx.running_operations.discard(key)
-            self.ctx.refresh_queue.add(key)
+            self.ctx.request_refresh(key)
 
     async def _run(self, app: Application, operation: dict[str, Any]) -> Outcome:
         ctx = self.ctx

@@ -74,19 +74,20 @@ class RefreshReconciler:
         comparison: Comparison | None = None
         extra: list[Condition] = []
         outcome: Outcome = self._next()
+        full = self.ctx.take_full(key, self.ctx.clock().timestamp())
         try:
-            comparison, extra, outcome = await self._compare_and_decide(app, outcome)
+            comparison, extra, outcome = await self._compare_and_decide(app, outcome, full)
         except (DestinationError, diff.IgnoreRuleError) as exc:
             comparison = _blank(app, str(exc), "InvalidSpecError")
         except kerrors.KubeError as exc:
             comparison = _blank(app, f"cannot reach the destination: {exc}", "ComparisonError")
             outcome = Transient(str(exc))
         finally:
-            await self._write(app, comparison, extra)
+            await self._write(app, comparison, extra, full)
         return outcome
 
     async def _compare_and_decide(
-        self, app: Application, outcome: Outcome
+        self, app: Application, outcome: Outcome, full: bool
     ) -> tuple[Comparison, list[Condition], Outcome]:
         ctx = self.ctx
         await ctx.clusters.ensure_known(app.destination)
@@ -106,7 +107,7 @@ class RefreshReconciler:
             prepare=prepare,
             config=ctx.compare_config(app, verdict),
             hard_refresh=app.refresh == REFRESH_HARD,
-            force_resolve=app.refresh is not None,
+            force_resolve=full and app.refresh is not None,
         )
         extra: list[Condition] = []
         if autosync.superseded(app, comparison):
@@ -146,9 +147,13 @@ class RefreshReconciler:
             log.warning("status write failed app=%s error=%s", name, exc)
 
     async def _write(
-        self, app: Application, comparison: Comparison | None, extra: list[Condition]
+        self, app: Application, comparison: Comparison | None, extra: list[Condition], full: bool
     ) -> None:
-        """Write the refresh part of status (and drop the refresh annotation)."""
+        """Write the refresh part of status (and drop the refresh annotation).
+
+        Only a full refresh moves ``reconciledAt``; an event-driven one that changed
+        nothing writes nothing.
+        """
         ctx = self.ctx
         if comparison is None:
             comparison = _blank(app, "the comparison did not complete", "ComparisonError")
@@ -162,6 +167,8 @@ class RefreshReconciler:
             with_health=ctx.settings.controller.persist_resource_health,
             extra_conditions=extra,
         )
+        if not full and old.get("reconciledAt"):
+            new["reconciledAt"] = old["reconciledAt"]
         patch: dict[str, Any] = {}
         status_patch = st.refresh_patch(old, new)
         if status_patch:
