@@ -4,7 +4,7 @@ Owns installing the control plane (CRDs, default project, settings objects), com
 Application (``compare_app``: render + diff + health), running a sync operation through
 ``kaiun.kube`` (``run_operation``: read live state, plan, step, execute, persist the operation
 state) and preparing desired objects for it (``prepare_targets``). May import kube, repo,
-auth and every pure room; never controllers, server, ui or cli.
+auth and every pure room; must not import controllers, server, ui or cli.
 """
 
 from kaiun.engine.compare import (

@@ -15,16 +15,20 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from kaiun import sync
-from kaiun.kube import KubeClient
+from kaiun.kube import KubeClient, threeway
 from kaiun.kube import errors as kube_errors
+from kaiun.kube.client import with_last_applied
+from kaiun.model.tracking import LAST_APPLIED_ANNOTATION
 from kaiun.sync import hooks as sync_hooks
 from kaiun.sync import options as opt
 
 Obj = dict[str, Any]
 CSA_MANAGER = "kubectl-client-side-apply"
 CSA_MIGRATION_ANNOTATION = "argocd.argoproj.io/client-side-apply-migration-manager"
-_CONCURRENCY = 32
+_CONCURRENCY = 8
 
 
 @dataclass(frozen=True)
@@ -105,18 +109,60 @@ class Executor:
         if options.server_side_apply:
             if live is not None and not dry_run and options.client_side_apply_migration:
                 await self._migrate_csa(live)
-            await self.client.apply(
-                target, field_manager=self.field_manager, force=True, dry_run=dry_run
+            info = await self.client.info(str(target.get("apiVersion", "")), task.key.kind)
+            await self.client.request(
+                "PATCH",
+                info.path(task.key.namespace or None, task.key.name),
+                params={**self._params(task, dry_run), "force": "true"},
+                body=target,
+                content_type="application/apply-patch+yaml",
             )
             return f"{label} serverside-applied"
-        before = (live or {}).get("metadata", {}).get("resourceVersion")
-        result = await self.client.apply_client_side(
-            target, dry_run=dry_run, field_manager=self.field_manager
-        )
+        return await self._apply_client_side(task, target, live, dry_run=dry_run)
+
+    def _params(self, task: sync.SyncTask, dry_run: bool) -> dict[str, str]:
+        """Write parameters as kubectl sends them: strict field validation unless
+        ``Validate=false`` (then unknown fields are dropped silently)."""
+        params = {
+            "fieldManager": self.field_manager,
+            "fieldValidation": "Ignore" if task.options.is_(opt.VALIDATE, "false") else "Strict",
+        }
+        if dry_run:
+            params["dryRun"] = "All"
+        return params
+
+    async def _apply_client_side(
+        self, task: sync.SyncTask, target: Obj, live: Obj | None, *, dry_run: bool
+    ) -> str:
+        """kubectl's client-side apply from the live object this step already read: one
+        request per object (a POST, or a three-way PATCH), none when nothing changes."""
+        label = _label(task)
+        modified = with_last_applied(target)
+        info = await self.client.info(str(target.get("apiVersion", "")), task.key.kind)
+        namespace = task.key.namespace or None
+        params = self._params(task, dry_run)
         if live is None:
+            await self.client.request("POST", info.path(namespace), params=params, body=modified)
             return f"{label} created"
-        after = (result.get("metadata") or {}).get("resourceVersion")
-        return f"{label} {'unchanged' if after == before else 'configured'}"
+        annotations = (live.get("metadata") or {}).get("annotations") or {}
+        raw = annotations.get(LAST_APPLIED_ANNOTATION)
+        original = orjson.loads(raw) if raw else {}
+        strategic = threeway.is_builtin(info.api_version)
+        patch = threeway.three_way_patch(original, modified, live, strategic=strategic)
+        if not patch:
+            return f"{label} unchanged"
+        await self.client.request(
+            "PATCH",
+            info.path(namespace, task.key.name),
+            params=params,
+            body=patch,
+            content_type=(
+                "application/strategic-merge-patch+json"
+                if strategic
+                else "application/merge-patch+json"
+            ),
+        )
+        return f"{label} configured"
 
     async def _replace(
         self, task: sync.SyncTask, target: Obj, live: Obj | None, *, dry_run: bool

@@ -128,55 +128,80 @@ async def run_operation(
     the operation) releases prunes held by ``Prune=confirm``.
     """
     resuming = bool(state) and (state or {}).get("phase") == "Running"
-    started_at = str((state or {}).get("startedAt") or "") if resuming else ""
-    started_at = started_at or _timestamp()
-    retry_count = int((state or {}).get("retryCount") or 0) if resuming else 0
+    run = _Run(
+        operation=operation,
+        revision=revision,
+        started_at=str((state or {}).get("startedAt") or "") if resuming else "",
+        retry_count=int((state or {}).get("retryCount") or 0) if resuming else 0,
+        persist=persist,
+    )
     sync_state = sync.SyncState.from_json(state) if resuming else sync.SyncState()
-
-    def snapshot(current: sync.SyncState, request: sync.SyncRequest | None, done: bool) -> Obj:
-        return sync.operation_state(
-            current,
-            operation=operation,
-            revision=revision,
-            started_at=started_at,
-            finished_at=_timestamp() if done else None,
-            retry_count=retry_count,
-            managed_namespace_metadata=request.managed_namespace_metadata if request else None,
-        )
-
     try:
         request = sync.SyncRequest.parse(operation, sync_policy)
         rules = tuple(diff.IgnoreRule.from_spec(spec) for spec in ignore_differences)
     except (ValueError, diff.DiffError) as exc:
-        final = snapshot(sync_state.with_phase(sync.OperationPhase.ERROR, str(exc)), None, True)
-        await persist(final)
-        return final
+        return await run.finish(sync_state.with_phase(sync.OperationPhase.ERROR, str(exc)))
+    run.request = request
     while True:
-        op = _Operation(ctx, request, desired, live, revision, _unix(started_at), rules)
-
-        async def save(current: sync.SyncState) -> None:
-            await persist(snapshot(current, request, False))
-
+        op = _Operation(ctx, request, desired, live, revision, _unix(run.started_at), rules)
         sync_state, terminated = await op.run(
-            sync_state, save, terminate_requested, sleep, prune_confirmed
+            sync_state, run.save, terminate_requested, sleep, prune_confirmed
         )
         if (
             sync_state.phase is sync.OperationPhase.SUCCEEDED
             or terminated
-            or not request.retry.allows(retry_count)
+            or not request.retry.allows(run.retry_count)
         ):
-            break
-        delay = request.retry.delay(retry_count)
-        retry_count += 1
-        message = f"Retrying attempt #{retry_count} at {_timestamp()}: {sync_state.message}"
-        await persist(
-            snapshot(sync_state.with_phase(sync.OperationPhase.RUNNING, message), request, False)
-        )
+            return await run.finish(sync_state)
+        delay = request.retry.delay(run.retry_count)
+        run.retry_count += 1
+        message = f"Retrying attempt #{run.retry_count} at {_timestamp()}: {sync_state.message}"
+        await run.save(sync_state.with_phase(sync.OperationPhase.RUNNING, message))
         await sleep(delay)
         sync_state = sync.SyncState()
-    final = snapshot(sync_state, request, True)
-    await persist(final)
-    return final
+
+
+@dataclass
+class _Run:
+    """The operation-wide part of the state: times, retries, and writing it out."""
+
+    operation: Obj
+    revision: str
+    started_at: str
+    retry_count: int
+    persist: Callable[[Obj], Awaitable[None]]
+    request: sync.SyncRequest | None = None
+    last_saved: Obj | None = None
+
+    def __post_init__(self) -> None:
+        self.started_at = self.started_at or _timestamp()
+
+    def snapshot(self, current: sync.SyncState, done: bool) -> Obj:
+        """``status.operationState`` for ``current``."""
+        return sync.operation_state(
+            current,
+            operation=self.operation,
+            revision=self.revision,
+            started_at=self.started_at,
+            finished_at=_timestamp() if done else None,
+            retry_count=self.retry_count,
+            managed_namespace_metadata=(
+                self.request.managed_namespace_metadata if self.request else None
+            ),
+        )
+
+    async def save(self, current: sync.SyncState) -> None:
+        """Persist a running state; polls that change nothing are not written."""
+        doc = self.snapshot(current, False)
+        if doc != self.last_saved:
+            self.last_saved = doc
+            await self.persist(doc)
+
+    async def finish(self, current: sync.SyncState) -> Obj:
+        """Persist and return the final state."""
+        final = self.snapshot(current, True)
+        await self.persist(final)
+        return final
 
 
 class _Operation:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from kaiun.sync.tasks import SyncTask
@@ -51,7 +52,7 @@ class ResourceResult:
     hook_type: str = ""
     hook_phase: str = ""
 
-    @property
+    @cached_property
     def result_key(self) -> str:
         """Same key as ``SyncTask.result_key``."""
         return f"{self.group}/{self.kind}/{self.namespace}/{self.name}:{self.sync_phase}"
@@ -126,13 +127,13 @@ class SyncState:
         """Whether any task has run (so the dry run is behind us)."""
         return bool(self.results)
 
+    @cached_property
+    def _index(self) -> dict[str, ResourceResult]:
+        return {r.result_key: r for r in self.results}
+
     def result(self, task: SyncTask) -> ResourceResult | None:
         """The recorded result of ``task``, if any."""
-        key = task.result_key
-        for res in self.results:
-            if res.result_key == key:
-                return res
-        return None
+        return self._index.get(task.result_key)
 
     def with_result(
         self, task: SyncTask, status: str | None, hook_phase: str, message: str

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from kaiun import diff
@@ -66,12 +67,12 @@ class SyncTask:
         assert obj is not None, "a task has a target or a live object"
         return obj
 
-    @property
+    @cached_property
     def key(self) -> ResourceKey:
         """The object's identity."""
         return key_of(self.obj)
 
-    @property
+    @cached_property
     def result_key(self) -> str:
         """Key of this task's entry in the operation's results (object and phase)."""
         return f"{self.key}:{self.phase.value}"

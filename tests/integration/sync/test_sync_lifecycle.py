@@ -165,7 +165,9 @@ def test_bad_input_reports_per_resource_and_deletes_nothing(
     live = run(tracked(kube_config, namespace))
     no_selector = deployment("broken")
     del no_selector["spec"]["selector"]
-    unknown = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
+    # A group no other test registers (the cluster is shared by the session).
+    group = f"u{uuid.uuid4().hex[:8]}.example.com"
+    unknown = {"apiVersion": f"{group}/v1", "kind": "Widget", "metadata": {"name": "w"}}
     manifests = [cm("fine"), no_selector, unknown]
     result = run(
         sync_app(kube_config, manifests, namespace=namespace, live=live, sync={"prune": True})
@@ -173,7 +175,7 @@ def test_bad_input_reports_per_resource_and_deletes_nothing(
     assert result["phase"] == "Failed"
     assert result["message"] == "one or more synchronization tasks are not valid"
     res = {r["name"]: r for r in result["syncResult"]["resources"]}
-    assert "does not serve Widget in example.com/v1" in res["w"]["message"]
+    assert f"does not serve Widget in {group}/v1" in res["w"]["message"]
     assert _exists(kubectl, namespace, "configmap", "deployed")
     assert not _exists(kubectl, namespace, "configmap", "fine")
 

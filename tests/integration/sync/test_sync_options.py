@@ -320,3 +320,50 @@ def test_prune_confirm_waits_for_approval(
     assert waiting[0]["message"] == "Waiting for pruning confirmation of v1/ConfigMap/held"
     assert waiting[0]["phase"] == "Running"
     assert not _exists(kubectl, namespace, "configmap", "held")
+
+
+def test_strict_field_validation_unless_validate_false(
+    kube_config: ClusterConfig, namespace: str, kubectl: Kubectl
+) -> None:
+    group = f"v{uuid.uuid4().hex[:6]}.example.com"
+    schema = {
+        "type": "object",
+        "properties": {
+            "spec": {"type": "object", "properties": {"size": {"type": "integer"}}},
+        },
+    }
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"boxes.{group}"},
+        "spec": {
+            "group": group,
+            "scope": "Namespaced",
+            "names": {"plural": "boxes", "singular": "box", "kind": "Box"},
+            "versions": [
+                {"name": "v1", "served": True, "storage": True,
+                 "schema": {"openAPIV3Schema": schema}}
+            ],
+        },
+    }  # fmt: skip
+    box = {
+        "apiVersion": f"{group}/v1",
+        "kind": "Box",
+        "metadata": {"name": "b1"},
+        "spec": {"size": 3, "colour": "red"},
+    }
+    try:
+        assert run(sync_app(kube_config, [crd], namespace=namespace, app="crds"))["phase"] == (
+            "Succeeded"
+        )
+        result = run(sync_app(kube_config, [box], namespace=namespace))
+        assert result["phase"] == "Failed"
+        assert 'unknown field "spec.colour"' in result["syncResult"]["resources"][0]["message"]
+        assert not _exists(kubectl, namespace, f"boxes.{group}", "b1")
+        box["metadata"]["annotations"] = {"argocd.argoproj.io/sync-options": "Validate=false"}
+        result = run(sync_app(kube_config, [box], namespace=namespace))
+        assert result["phase"] == "Succeeded", result["message"]
+        live = _json(kubectl, f"boxes.{group}", "b1", "-n", namespace)
+        assert live["spec"] == {"size": 3}
+    finally:
+        kubectl.run("delete", "crd", f"boxes.{group}", "--wait=false", check=False)
