@@ -21,6 +21,7 @@ from kaiun.cli import login as login_cli
 from kaiun.cli import server as server_cli
 from kaiun.cli.admin import admin
 from kaiun.cli.admin import settings as admin_settings
+from kaiun.cli.app import app
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,6 +51,7 @@ cli.add_command(login_cli.login)
 cli.add_command(login_cli.logout)
 cli.add_command(login_cli.context)
 cli.add_command(account_cli.account)
+cli.add_command(app)
 
 
 def main() -> None:

@@ -185,7 +185,7 @@ def _announce(lc: LocalCluster, demo: bool, namespace: str, api_port: int) -> No
     click.echo(
         f"\nkaiun is up. Local cluster: {lc.url}\n" + api + f"  export KUBECONFIG={lc.kubeconfig}\n"
         f"  kubectl get applications -n {namespace}\n"
-        f"  kaiun app list -N {namespace}\n"
+        f"  kaiun app list -n {namespace}\n"
         + ("  kubectl get deploy,pods,svc -n guestbook\n" if demo else "")
         + "Press Ctrl-C to stop; state is kept for the next `kaiun up`.",
         nl=True,

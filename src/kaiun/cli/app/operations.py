@@ -1,0 +1,326 @@
+"""``kaiun app sync|wait|rollback|terminate-op``: request operations as Argo CD's core mode
+does (by setting ``Application.operation``) and follow them through ``status.operationState``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from kaiun.cli.app import policy
+from kaiun.cli.app.core import (
+    APP_API,
+    APP_KIND,
+    AppError,
+    ArgoCommand,
+    Core,
+    get_app,
+    patch_app,
+    username,
+)
+from kaiun.cli.app.edit import app_namespace_option
+from kaiun.cli.app.views import app_details, dump, operation_result, sources_of
+from kaiun.cli.app.watch import Progress, WaitFor, operation_in_progress, wait_for
+from kaiun.kube import KubeClient
+from kaiun.kube import errors as kerrors
+
+CONFLICT_RETRIES = 5
+
+OUTPUTS = click.Choice(["wide", "json", "yaml", "tree"])
+
+
+def parse_resource(text: str) -> dict[str, str]:
+    """``GROUP:KIND:NAME`` or ``GROUP:KIND:NAMESPACE/NAME`` as a sync resource filter."""
+    parts = text.split(":")
+    if len(parts) != 3 or not parts[1] or not parts[2]:
+        raise AppError(
+            f"invalid --resource {text!r}: use GROUP:KIND:NAME or GROUP:KIND:NAMESPACE/NAME "
+            "(GROUP is empty for core kinds, e.g. :Service:web)"
+        )
+    group, kind, rest = parts
+    namespace, _, name = rest.rpartition("/")
+    res = {"group": group, "kind": kind, "name": name}
+    if namespace:
+        res["namespace"] = namespace
+    return res
+
+
+def sync_operation(app: dict[str, Any], opts: dict[str, Any]) -> dict[str, Any]:
+    """The ``Application.operation`` a sync request sets (Argo CD's SyncOperation shape)."""
+    sources = sources_of(app)
+    target = str(sources[0].get("targetRevision", "")) if sources else ""
+    revision = opts.get("revision") or ""
+    automated = ((app.get("spec") or {}).get("syncPolicy") or {}).get("automated")
+    auto = automated is not None and automated.get("enabled") is not False
+    if revision and auto and revision != target and not opts.get("dry_run"):
+        raise AppError(f"Cannot sync to {revision}: auto-sync currently set to {target or 'HEAD'}")
+    strategy = opts.get("strategy") or "hook"
+    if strategy not in ("hook", "apply"):
+        raise AppError(f"Unknown sync strategy: {strategy!r} (use apply or hook)")
+    sync: dict[str, Any] = {
+        "revision": revision or target,
+        "prune": bool(opts.get("prune")),
+        "dryRun": bool(opts.get("dry_run")),
+        "syncStrategy": {strategy: {"force": True} if opts.get("force") else {}},
+    }
+    options = list(opts.get("sync_options") or ())
+    for flag, option in (
+        ("apply_out_of_sync_only", "ApplyOutOfSyncOnly=true"),
+        ("replace", "Replace=true"),
+        ("server_side", "ServerSideApply=true"),
+    ):
+        if opts.get(flag):
+            options.append(option)
+    if options:
+        sync["syncOptions"] = options
+    if opts.get("resources"):
+        sync["resources"] = [parse_resource(r) for r in opts["resources"]]
+    operation: dict[str, Any] = {"sync": sync, "initiatedBy": {"username": username()}}
+    if opts.get("retry_limit"):
+        operation["retry"] = {"limit": opts["retry_limit"]}
+    return operation
+
+
+async def request_operation(
+    client: KubeClient,
+    ns: str,
+    name: str,
+    build: Callable[[dict[str, Any]], tuple[dict[str, Any], dict[str, Any]]],
+) -> dict[str, Any]:
+    """Set the operation ``build(app)`` returns (with extra patch fields) unless one is
+    already running, as Argo CD refuses too; retried when the controller wrote meanwhile."""
+    for _ in range(CONFLICT_RETRIES):
+        app = await get_app(client, ns, name)
+        if app.get("operation"):
+            raise AppError(
+                f"another operation is already in progress on {name!r}: wait for it or "
+                "stop it with `kaiun app terminate-op`"
+            )
+        operation, extra = build(app)
+        patch: dict[str, Any] = {
+            **extra,
+            "metadata": {"resourceVersion": app["metadata"].get("resourceVersion")},
+            "operation": operation,
+        }
+        try:
+            await patch_app(client, ns, name, patch)
+        except kerrors.Conflict:
+            continue
+        return app
+    raise AppError(f"application {name!r} kept changing while requesting the operation; retry")
+
+
+async def follow(
+    client: KubeClient, ns: str, name: str, *, seconds: float, output: str
+) -> dict[str, Any]:
+    """Wait for the requested operation to finish; exit 20 unless it Succeeded."""
+    progress = Progress(enabled=output in ("wide", "tree"))
+    app = await wait_for(
+        client, ns, name, WaitFor(operation=True), seconds=seconds, progress=progress
+    )
+    print_result(app, output)
+    phase = ((app.get("status") or {}).get("operationState") or {}).get("phase")
+    if phase != "Succeeded":
+        raise AppError(f"Operation has completed with phase: {phase}")
+    return app
+
+
+def print_result(app: dict[str, Any], output: str) -> None:
+    """The final app after an operation or wait, in the chosen output."""
+    if output in ("json", "yaml"):
+        click.echo(dump(app, output), nl=False)
+        return
+    click.echo("")
+    click.echo(app_details(app, show_operation=True, tree=output == "tree"), nl=False)
+
+
+def _operation_options(fn: Any) -> Any:
+    for option in reversed(
+        [
+            app_namespace_option,
+            click.option("--timeout", type=int, default=0, help="Seconds to wait (0: forever)."),
+            click.option("--async", "async_", is_flag=True, help="Do not wait for the result."),
+            click.option("-o", "--output", type=OUTPUTS, default="wide", show_default=True),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
+@click.command("sync", cls=ArgoCommand)
+@click.argument("names", metavar="[APPNAME...]", nargs=-1)
+@click.option("-l", "--selector", help="Sync apps matching this label selector.")
+@click.option("--revision", help="Sync to this revision (default: the target revision).")
+@click.option("--prune", is_flag=True, help="Delete resources no longer in git.")
+@click.option("--dry-run", is_flag=True, help="Preview the sync without applying.")
+@click.option("--force", is_flag=True, help="Delete and recreate resources that fail to apply.")
+@click.option("--strategy", default="", help="Sync strategy: hook (default) or apply.")
+@click.option("--resource", "resources", multiple=True, help="Only GROUP:KIND:[NAMESPACE/]NAME.")
+@click.option("--apply-out-of-sync-only", is_flag=True, help="Only apply out-of-sync resources.")
+@click.option("--server-side", is_flag=True, help="Use server-side apply.")
+@click.option("--replace", is_flag=True, help="Use kubectl replace/create instead of apply.")
+@click.option("--sync-option", "sync_options", multiple=True, help="Sync option (repeatable).")
+@click.option("--retry-limit", type=int, default=0, help="Retry a failed sync this many times.")
+@_operation_options
+@click.pass_obj
+def sync(core: Core, /, names: tuple[str, ...], selector: str | None, **opts: Any) -> None:
+    """Sync an application to its target state."""
+    if not names and not selector:
+        raise AppError("give at least one APPNAME or a label selector (-l)")
+    if names and selector:
+        raise AppError("give APPNAMEs or a label selector (-l), not both")
+
+    async def run(client: KubeClient) -> None:
+        targets = [core.ref(n, opts["app_namespace"]) for n in names]
+        if selector:
+            ns = opts["app_namespace"] or core.namespace
+            found = await client.list(APP_API, APP_KIND, ns, label_selector=selector)
+            if not found.items:
+                raise AppError(f"no apps match selector {selector}")
+            targets = [(ns, a["metadata"]["name"]) for a in found.items]
+        for ns, name in targets:
+            await policy.require_manual_sync(
+                client, core.namespace, await get_app(client, ns, name)
+            )
+            await request_operation(client, ns, name, lambda a: (sync_operation(a, opts), {}))
+            if opts["async_"]:
+                click.echo(f"Application '{ns}/{name}' sync requested")
+                continue
+            await follow(client, ns, name, seconds=opts["timeout"], output=opts["output"])
+
+    core.run(run)
+
+
+@click.command("wait", cls=ArgoCommand)
+@click.argument("names", metavar="APPNAME...", nargs=-1, required=True)
+@app_namespace_option
+@click.option("--sync", "w_sync", is_flag=True, help="Wait for Synced.")
+@click.option("--health", "w_health", is_flag=True, help="Wait for Healthy.")
+@click.option("--operation", "w_operation", is_flag=True, help="Wait for no pending operation.")
+@click.option("--suspended", "w_suspended", is_flag=True, help="Wait for Suspended.")
+@click.option("--degraded", "w_degraded", is_flag=True, help="Wait for Degraded.")
+@click.option("--timeout", type=int, default=0, help="Seconds to wait (0: forever).")
+@click.option("-o", "--output", type=OUTPUTS, default="wide", show_default=True)
+@click.pass_obj
+def wait(core: Core, /, names: tuple[str, ...], app_namespace: str | None, **opts: Any) -> None:
+    """Wait for an application to reach a synced and healthy state."""
+    conditions = WaitFor(
+        sync=opts["w_sync"],
+        health=opts["w_health"],
+        operation=opts["w_operation"],
+        suspended=opts["w_suspended"],
+        degraded=opts["w_degraded"],
+    )
+
+    async def run(client: KubeClient) -> None:
+        for name in names:
+            ns, short = core.ref(name, app_namespace)
+            app = await wait_for(
+                client,
+                ns,
+                short,
+                conditions,
+                seconds=opts["timeout"],
+                progress=Progress(enabled=opts["output"] in ("wide", "tree")),
+            )
+            print_result(app, opts["output"])
+
+    core.run(run)
+
+
+def history_entry(app: dict[str, Any], history_id: int | None) -> dict[str, Any]:
+    """The deployment to roll back to: ``history_id``, or the one before the current."""
+    history = (app.get("status") or {}).get("history") or []
+    name = app["metadata"]["name"]
+    if history_id is None:
+        if len(history) < 2:
+            raise AppError(f"Application '{name}' should have at least two successful deployments")
+        return dict(history[-2])
+    for entry in history:
+        if int(entry.get("id", -1)) == history_id:
+            return dict(entry)
+    ids = ", ".join(str(e.get("id")) for e in history) or "none"
+    raise AppError(f"application {name} does not have deployment with id {history_id} (ids: {ids})")
+
+
+def rollback_operation(entry: dict[str, Any], *, prune: bool, dry_run: bool) -> dict[str, Any]:
+    """An operation syncing to a history entry's revision and source(s)."""
+    sync: dict[str, Any] = {
+        "prune": prune,
+        "dryRun": dry_run,
+        "syncStrategy": {"apply": {}},
+    }
+    if entry.get("sources"):
+        sync["sources"] = entry["sources"]
+        sync["revisions"] = entry.get("revisions") or []
+    else:
+        sync["source"] = entry.get("source") or {}
+        sync["revision"] = entry.get("revision", "")
+    return {"sync": sync, "initiatedBy": {"username": username()}}
+
+
+@click.command("rollback", cls=ArgoCommand)
+@click.argument("name", metavar="APPNAME")
+@click.argument("history_id", metavar="[ID]", type=int, required=False)
+@click.option("--prune", is_flag=True, help="Delete resources not in that deployment.")
+@click.option("--dry-run", is_flag=True, help="Preview the rollback.")
+@_operation_options
+@click.pass_obj
+def rollback(core: Core, /, name: str, history_id: int | None, **opts: Any) -> None:
+    """Roll back to a deployed version by history ID (default: the previous one).
+
+    Turns automated sync off, as Argo CD does, so the rollback is not undone.
+    """
+    ns, short = core.ref(name, opts["app_namespace"])
+
+    async def run(client: KubeClient) -> None:
+        def build(app: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+            entry.update(history_entry(app, history_id))
+            operation = rollback_operation(entry, prune=opts["prune"], dry_run=opts["dry_run"])
+            policy = (app.get("spec") or {}).get("syncPolicy") or {}
+            if policy.get("automated") is not None and not opts["dry_run"]:
+                return operation, {"spec": {"syncPolicy": {"automated": None}}}
+            return operation, {}
+
+        entry: dict[str, Any] = {}
+        await policy.require_manual_sync(client, core.namespace, await get_app(client, ns, short))
+        await request_operation(client, ns, short, build)
+        if opts["async_"]:
+            click.echo(f"Application '{ns}/{short}' rollback to {entry.get('id')} requested")
+            return
+        await follow(client, ns, short, seconds=opts["timeout"], output=opts["output"])
+
+    core.run(run)
+
+
+@click.command("terminate-op", cls=ArgoCommand)
+@click.argument("name", metavar="APPNAME")
+@app_namespace_option
+@click.pass_obj
+def terminate_op(core: Core, /, name: str, app_namespace: str | None) -> None:
+    """Terminate the running operation of an application."""
+    ns, short = core.ref(name, app_namespace)
+
+    async def run(client: KubeClient) -> None:
+        app = await get_app(client, ns, short)
+        state = (app.get("status") or {}).get("operationState")
+        if not operation_in_progress(app) or not app.get("operation"):
+            raise AppError("Unable to terminate operation. No operation is in progress")
+        if not state:
+            raise AppError(
+                "Unable to terminate operation: the controller has not started it yet; "
+                "retry in a moment"
+            )
+        patch = {
+            "metadata": {"resourceVersion": app["metadata"].get("resourceVersion")},
+            "status": {"operationState": {"phase": "Terminating"}},
+        }
+        await patch_app(client, ns, short, patch)
+        click.echo(f"Application '{short}' operation terminating")
+
+    core.run(run)
+
+
+__all__ = ["operation_result", "rollback", "sync", "terminate_op", "wait"]

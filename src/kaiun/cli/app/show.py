@@ -1,0 +1,188 @@
+"""``kaiun app get|list|history|resources``: read Applications and print them as argocd does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from kaiun.cli.app import policy
+from kaiun.cli.app.core import APP_API, APP_KIND, ArgoCommand, Core, get_app, require_crd
+from kaiun.cli.app.edit import app_namespace_option
+from kaiun.cli.app.orphans import orphaned_resources
+from kaiun.cli.app.tree import resource_tree
+from kaiun.cli.app.views import app_details, dump, history_table, list_table, table
+from kaiun.cli.app.watch import refresh
+from kaiun.kube import KubeClient
+
+
+@click.command("get", cls=ArgoCommand)
+@click.argument("name", metavar="APPNAME")
+@app_namespace_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["wide", "json", "yaml", "tree"]),
+    default="wide",
+    show_default=True,
+)
+@click.option("--refresh", "refresh_", is_flag=True, help="Refresh application data first.")
+@click.option("--hard-refresh", is_flag=True, help="Refresh the manifests cache as well.")
+@click.option("--show-operation", is_flag=True, help="Show the last operation's result.")
+@click.option("--show-params", is_flag=True, help="Show Helm parameter overrides.")
+@click.pass_obj
+def get(
+    core: Core,
+    /,
+    name: str,
+    app_namespace: str | None,
+    output: str,
+    refresh_: bool,
+    hard_refresh: bool,
+    show_operation: bool,
+    show_params: bool,
+) -> None:
+    """Get application details."""
+    ns, short = core.ref(name, app_namespace)
+
+    async def run(client: KubeClient) -> tuple[dict[str, Any], str, Any]:
+        app = await get_app(client, ns, short)
+        if refresh_ or hard_refresh:
+            app = await refresh(client, ns, short, hard=hard_refresh)
+        if output in ("json", "yaml"):
+            return app, "", None
+        window = await policy.sync_window_status(client, core.namespace, app)
+        children = await resource_tree(client, app, core.namespace) if output == "tree" else None
+        return app, window, children
+
+    app, window, children = core.run(run)
+    if output in ("json", "yaml"):
+        click.echo(dump(app, output), nl=False)
+        return
+    details = app_details(
+        app,
+        show_operation=show_operation,
+        tree=output == "tree",
+        sync_window=window,
+        children=children,
+    )
+    click.echo(details, nl=False)
+    if show_params:
+        click.echo(_params(app), nl=False)
+
+
+def _params(app: dict[str, Any]) -> str:
+    params = (((app.get("spec") or {}).get("source") or {}).get("helm") or {}).get("parameters")
+    if not params:
+        return ""
+    rows = [["NAME", "VALUE"]] + [[str(p.get("name")), str(p.get("value"))] for p in params]
+    return "\n" + table(rows)
+
+
+@click.command("list", cls=ArgoCommand)
+@app_namespace_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["wide", "json", "yaml", "name"]),
+    default="wide",
+    show_default=True,
+)
+@click.option("-p", "--project", "projects", multiple=True, help="Only apps of this project.")
+@click.option("-l", "--selector", help="Only apps matching this label selector.")
+@click.option("-r", "--repo", help="Only apps with this source repository.")
+@click.option("-c", "--cluster", help="Only apps with this destination server or name.")
+@click.pass_obj
+def list_(
+    core: Core,
+    /,
+    app_namespace: str | None,
+    output: str,
+    projects: tuple[str, ...],
+    selector: str | None,
+    repo: str | None,
+    cluster: str | None,
+) -> None:
+    """List applications."""
+    ns = app_namespace or core.namespace
+
+    async def run(client: KubeClient) -> list[dict[str, Any]]:
+        await require_crd(client)
+        found = await client.list(APP_API, APP_KIND, ns, label_selector=selector)
+        return found.items
+
+    apps = [a for a in core.run(run) if _matches(a, projects, repo, cluster)]
+    apps.sort(key=lambda a: (a["metadata"].get("namespace", ""), a["metadata"]["name"]))
+    if output == "name":
+        for app in apps:
+            click.echo(f"{app['metadata']['namespace']}/{app['metadata']['name']}")
+    elif output in ("json", "yaml"):
+        click.echo(dump(apps, output), nl=False)
+    else:
+        # "wide" is argocd's default output: it includes REPO, PATH and TARGET.
+        click.echo(list_table(apps, wide=True), nl=False)
+
+
+def _matches(
+    app: dict[str, Any], projects: tuple[str, ...], repo: str | None, cluster: str | None
+) -> bool:
+    spec = app.get("spec") or {}
+    if projects and spec.get("project") not in projects:
+        return False
+    sources = spec.get("sources") or [spec.get("source") or {}]
+    if repo and not any(s.get("repoURL") == repo for s in sources):
+        return False
+    dest = spec.get("destination") or {}
+    return not cluster or cluster in (dest.get("server"), dest.get("name"))
+
+
+@click.command("history", cls=ArgoCommand)
+@click.argument("name", metavar="APPNAME")
+@app_namespace_option
+@click.option("-o", "--output", type=click.Choice(["wide", "id"]), default="wide")
+@click.pass_obj
+def history(core: Core, /, name: str, app_namespace: str | None, output: str) -> None:
+    """Show the application's deployment history."""
+    ns, short = core.ref(name, app_namespace)
+    app = core.run(lambda client: get_app(client, ns, short))
+    if output == "id":
+        for entry in (app.get("status") or {}).get("history") or []:
+            click.echo(entry.get("id"))
+        return
+    click.echo(history_table(app), nl=False)
+
+
+@click.command("resources", cls=ArgoCommand)
+@click.argument("name", metavar="APPNAME")
+@app_namespace_option
+@click.option("--orphaned", is_flag=True, help="List only orphaned resources.")
+@click.option("-o", "--output", type=click.Choice(["wide", "json", "yaml"]), default="wide")
+@click.pass_obj
+def resources(
+    core: Core, /, name: str, app_namespace: str | None, orphaned: bool, output: str
+) -> None:
+    """List the application's resources (managed, and with --orphaned the orphaned ones)."""
+    ns, short = core.ref(name, app_namespace)
+
+    async def run(client: KubeClient) -> list[dict[str, Any]]:
+        app = await get_app(client, ns, short)
+        if orphaned:
+            return await orphaned_resources(client, app, core.namespace)
+        return [{**r, "orphaned": False} for r in (app.get("status") or {}).get("resources") or []]
+
+    items = core.run(run)
+    if output in ("json", "yaml"):
+        click.echo(dump(items, output), nl=False)
+        return
+    rows = [["GROUP", "KIND", "NAMESPACE", "NAME", "ORPHANED"]]
+    for res in items:
+        rows.append(
+            [
+                str(res.get("group", "")),
+                str(res.get("kind", "")),
+                str(res.get("namespace", "")),
+                str(res.get("name", "")),
+                "Yes" if res.get("orphaned") else "No",
+            ]
+        )
+    click.echo(table(rows), nl=False)
