@@ -68,7 +68,7 @@ def core_options(fn: F) -> F:
     @click.option("--kube-context", "context", help="Name of the kubeconfig context to use.")
     @click.option(
         "--namespace",
-        "-N",
+        "-n",
         default=DEFAULT_NAMESPACE,
         show_default=True,
         envvar="ARGOCD_NAMESPACE",

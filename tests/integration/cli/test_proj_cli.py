@@ -71,7 +71,7 @@ def kaiun(local_cluster: LocalCluster, control_ns: str) -> Invoke:
     """Run ``kaiun proj ...`` with the connection flags of the local cluster."""
 
     def invoke(*args: str, input: str | None = None) -> Result:
-        argv = ["proj", *args, "--kubeconfig", str(local_cluster.kubeconfig), "-N", control_ns]
+        argv = ["proj", *args, "--kubeconfig", str(local_cluster.kubeconfig), "-n", control_ns]
         return CliRunner().invoke(cli, argv, input=input, catch_exceptions=False)
 
     return invoke
