@@ -30,14 +30,22 @@ def parse_duration(text: str | int | float) -> float:
     if isinstance(text, int | float) and not isinstance(text, bool):
         return float(text)
     value = str(text).strip()
+    try:
+        return float(value)
+    except ValueError:
+        return parse_go_duration(value)
+
+
+def parse_go_duration(text: str) -> float:
+    """Seconds in a duration exactly as Go's ``time.ParseDuration`` reads it: units are
+    required (``"0"`` alone excepted), a leading sign is allowed."""
+    value = text.strip()
     if not value:
         raise DurationError("empty duration")
     sign = -1.0 if value.startswith("-") else 1.0
-    body = value.lstrip("+-")
-    try:
-        return sign * float(body)
-    except ValueError:
-        pass
+    body = value[1:] if value[:1] in "+-" else value
+    if body == "0":
+        return 0.0
     total, pos = 0.0, 0
     for match in _PART.finditer(body):
         if match.start() != pos:

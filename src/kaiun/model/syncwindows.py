@@ -14,7 +14,6 @@ Pure: the caller passes ``now``; cron arithmetic is croniter's, time zones are z
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 
 from kaiun.model import globmatch
+from kaiun.model.duration import DurationError, parse_go_duration
 
 if TYPE_CHECKING:
     from kaiun.model.appproject import AppProject
@@ -41,18 +41,6 @@ ALLOW = "allow"
 DENY = "deny"
 BLOCKED = "blocked by sync window"
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
-_UNIT_SECONDS = {
-    "ns": 1e-9,
-    "us": 1e-6,
-    "µs": 1e-6,
-    "μs": 1e-6,
-    "ms": 1e-3,
-    "s": 1.0,
-    "m": 60.0,
-    "h": 3600.0,
-}
-
 
 class SyncWindowError(ValueError):
     """A sync window is malformed (bad kind, schedule, duration or time zone)."""
@@ -60,21 +48,12 @@ class SyncWindowError(ValueError):
 
 def parse_duration(text: str) -> timedelta:
     """Parse a Go ``time.ParseDuration`` string (``1h``, ``30m``, ``1h30m``, ``1.5h``)."""
-    s = text.strip()
-    sign = -1.0 if s.startswith("-") else 1.0
-    body = s.lstrip("+-")
-    if body == "0":
-        return timedelta(0)
-    pos, total = 0, 0.0
-    while pos < len(body):
-        m = _DURATION_PART.match(body, pos)
-        if m is None:
-            raise SyncWindowError(f"cannot parse duration '{text}': use a Go duration like 1h30m")
-        total += float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
-        pos = m.end()
-    if not body:
-        raise SyncWindowError(f"cannot parse duration '{text}': use a Go duration like 1h30m")
-    return timedelta(seconds=sign * total)
+    try:
+        return timedelta(seconds=parse_go_duration(text))
+    except DurationError:
+        raise SyncWindowError(
+            f"cannot parse duration '{text}': use a Go duration like 1h30m"
+        ) from None
 
 
 def _strs(value: Any) -> tuple[str, ...]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from kaiun import auth
 from kaiun.auth.store import SECRET_KEY, AccountStore
 from kaiun.kube import KubeClient
 from kaiun.kube import errors as kerrors
+from kaiun.model.duration import DurationError, parse_go_duration
 from kaiun.server.failures import ClusterFailureStore
 from kaiun.server.security import Caller
 from kaiun.settings.accounts import Account, AccountSettingsError, parse_accounts
@@ -35,17 +35,15 @@ RBAC_CM = "argocd-rbac-cm"
 REVOKED_CM = "kaiun-revoked-tokens"
 _WRITE_RETRIES = 5
 DEFAULT_SESSION_SECONDS = 24 * 3600
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
 
 
 def parse_duration(value: str) -> int | None:
     """Seconds in a Go duration (``24h``, ``1h30m``, ``90s``); None when unreadable."""
-    text = value.strip()
-    if not text or _DURATION.sub("", text):
+    try:
+        seconds = parse_go_duration(value)
+    except DurationError:
         return None
-    total = sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION.findall(text))
-    return int(total)
+    return int(seconds) if seconds >= 0 else None
 
 
 @dataclass

@@ -4,13 +4,11 @@ them (Go durations such as ``5s``, ``3m``, ``1m30s``; defaults 5s, factor 2, max
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+from kaiun.model import duration
 
 
 class RetryPolicyError(ValueError):
@@ -19,22 +17,12 @@ class RetryPolicyError(ValueError):
 
 def parse_duration(text: str | int | float) -> float:
     """Seconds in a Go duration (``"1m30s"``); a bare number is seconds."""
-    if isinstance(text, int | float) and not isinstance(text, bool):
-        return float(text)
-    raw = str(text).strip()
-    if re.fullmatch(r"\d+(\.\d+)?", raw):
-        return float(raw)
-    sign = -1.0 if raw.startswith("-") else 1.0
-    body = raw.lstrip("+-")
-    pos, total = 0, 0.0
-    for match in _PART.finditer(body):
-        if match.start() != pos:
-            break
-        total += float(match.group(1)) * _UNITS[match.group(2)]
-        pos = match.end()
-    if not body or pos != len(body):
-        raise RetryPolicyError(f"invalid duration {text!r}: use Go syntax such as 5s, 3m or 1m30s")
-    return sign * total
+    try:
+        return duration.parse_duration(text)
+    except duration.DurationError:
+        raise RetryPolicyError(
+            f"invalid duration {text!r}: use Go syntax such as 5s, 3m or 1m30s"
+        ) from None
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ repositories live under ``library/``. A registry nobody configured is reached at
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -31,9 +30,8 @@ import yaml
 
 from kaiun.controllers.imageupdater import imageref
 from kaiun.controllers.imageupdater.errors import ConfigError
+from kaiun.model import duration
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _TRUE = {"true", "yes", "on", "1", "y"}
 _FALSE = {"false", "no", "off", "0", "n", ""}
 
@@ -65,19 +63,14 @@ DOCKER_HUB = RegistryConfig(
 def parse_duration(text: str) -> float:
     """Seconds in a Go duration such as ``5h`` or ``1h30m`` (a bare number is seconds)."""
     text = str(text).strip()
-    if not text or text == "0":
+    if not text:
         return 0.0
-    if re.fullmatch(r"\d+(?:\.\d+)?", text):
-        return float(text)
-    pos, total = 0, 0.0
-    for m in _DURATION_PART.finditer(text):
-        if m.start() != pos:
-            break
-        total += float(m.group(1)) * _UNITS[m.group(2)]
-        pos = m.end()
-    if pos != len(text):
-        raise ConfigError(f"invalid duration {text!r}: use a Go duration such as 30m or 5h")
-    return total
+    try:
+        return duration.parse_duration(text)
+    except duration.DurationError:
+        raise ConfigError(
+            f"invalid duration {text!r}: use a Go duration such as 30m or 5h"
+        ) from None
 
 
 def _flag(value: Any, field: str, name: str) -> bool:
