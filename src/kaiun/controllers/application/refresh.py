@@ -13,7 +13,7 @@ import random
 from typing import Any
 
 from kaiun import diff, health
-from kaiun.controllers.application import autosync, deletion
+from kaiun.controllers.application import autosync, deletehooks, deletion
 from kaiun.controllers.application import project as projects
 from kaiun.controllers.application import status as st
 from kaiun.controllers.application.clusters import DestinationError
@@ -98,6 +98,9 @@ class RefreshReconciler:
         sync_ctx = ctx.sync_context(app, cluster)
 
         async def prepare(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            finalizers = deletehooks.finalizers_for(app, manifests)
+            if finalizers is not None:
+                await ctx.patch_app(app.name, {"metadata": {"finalizers": finalizers}})
             return await prepare_targets(sync_ctx, manifests)
 
         comparison = await compare_app(
