@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -62,3 +62,34 @@ def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} not met within {timeout}s")
         time.sleep(interval)
+
+
+def crd_manifest(
+    group: str,
+    kind: str,
+    plural: str,
+    *,
+    singular: str | None = None,
+    schema: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A namespaced ``v1`` CRD; without ``schema`` it accepts any fields."""
+    names = {"plural": plural, "kind": kind, **({"singular": singular} if singular else {})}
+    open_schema = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{plural}.{group}"},
+        "spec": {
+            "group": group,
+            "scope": "Namespaced",
+            "names": names,
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {"openAPIV3Schema": schema or open_schema},
+                }
+            ],
+        },
+    }

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.support import Kubectl, wait_for
+from tests.support import Kubectl, crd_manifest, wait_for
 
 
 def cm(name: str, ns: str, **data: str) -> dict[str, Any]:
@@ -274,29 +274,7 @@ def test_orphan_deletion_keeps_dependents(api: httpx.Client, namespace: str) -> 
 
 def test_crd_deletion_removes_type_and_instances(api: httpx.Client, namespace: str) -> None:
     group = f"g{uuid.uuid4().hex[:6]}.example.com"
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"gadgets.{group}"},
-        "spec": {
-            "group": group,
-            "scope": "Namespaced",
-            "names": {"plural": "gadgets", "kind": "Gadget"},
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "x-kubernetes-preserve-unknown-fields": True,
-                        }
-                    },
-                }
-            ],
-        },
-    }
+    crd = crd_manifest(group, "Gadget", "gadgets")
     created = api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json=crd)
     assert created.status_code == 201
     conditions = {c["type"]: c["status"] for c in created.json()["status"]["conditions"]}

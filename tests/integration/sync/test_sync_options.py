@@ -7,7 +7,7 @@ import uuid
 
 from kaiun.kube import ClusterConfig
 from tests.integration.sync.conftest import cm, deployment, run, sync_app, tracked
-from tests.support import Kubectl
+from tests.support import Kubectl, crd_manifest
 
 
 def _json(kubectl: Kubectl, *args: str) -> dict:
@@ -194,29 +194,7 @@ def test_crd_and_its_custom_resource_in_one_sync(
     kube_config: ClusterConfig, namespace: str, kubectl: Kubectl
 ) -> None:
     group = f"g{uuid.uuid4().hex[:6]}.example.com"
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"gizmos.{group}"},
-        "spec": {
-            "group": group,
-            "scope": "Namespaced",
-            "names": {"plural": "gizmos", "singular": "gizmo", "kind": "Gizmo"},
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "x-kubernetes-preserve-unknown-fields": True,
-                        }
-                    },
-                }
-            ],
-        },
-    }
+    crd = crd_manifest(group, "Gizmo", "gizmos", singular="gizmo")
     gizmo = {"apiVersion": f"{group}/v1", "kind": "Gizmo", "metadata": {"name": "g1"}}
     try:
         result = run(sync_app(kube_config, [gizmo, crd], namespace=namespace))
@@ -332,20 +310,7 @@ def test_strict_field_validation_unless_validate_false(
             "spec": {"type": "object", "properties": {"size": {"type": "integer"}}},
         },
     }
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"boxes.{group}"},
-        "spec": {
-            "group": group,
-            "scope": "Namespaced",
-            "names": {"plural": "boxes", "singular": "box", "kind": "Box"},
-            "versions": [
-                {"name": "v1", "served": True, "storage": True,
-                 "schema": {"openAPIV3Schema": schema}}
-            ],
-        },
-    }  # fmt: skip
+    crd = crd_manifest(group, "Box", "boxes", singular="box", schema=schema)
     box = {
         "apiVersion": f"{group}/v1",
         "kind": "Box",
