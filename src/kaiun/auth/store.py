@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -44,7 +45,11 @@ ARGOCD_SECRET = "argocd-secret"
 INITIAL_ADMIN_SECRET = "argocd-initial-admin-secret"
 SECRET_KEY = "server.secretkey"
 _LABELS = {"app.kubernetes.io/part-of": "argocd"}
-_RETRIES = 5
+# Writers in other processes (other API server replicas) can still conflict: retry with a
+# growing, jittered pause so N writers converge instead of colliding in lockstep.
+_RETRIES = 12
+_BACKOFF_BASE = 0.01
+_BACKOFF_CAP = 0.5
 
 
 class KubeAPI(Protocol):
@@ -112,6 +117,8 @@ class AccountStore:
         self.namespace = namespace
         self._clock = clock
         self._cost = bcrypt_cost
+        # Writers of this store never race each other: one read-modify-write at a time.
+        self._write_lock = asyncio.Lock()
 
     def __repr__(self) -> str:
         return f"AccountStore(namespace={self.namespace!r})"
@@ -170,7 +177,16 @@ class AccountStore:
     async def _update_secret(self, change: Callable[[dict[str, bytes]], dict[str, bytes]]) -> None:
         """Apply ``change`` (current data -> keys to set) to argocd-secret, retrying on
         conflicting writers; creates the Secret when missing."""
-        for _ in range(_RETRIES):
+        async with self._write_lock:
+            await self._update_secret_locked(change)
+
+    async def _update_secret_locked(
+        self, change: Callable[[dict[str, bytes]], dict[str, bytes]]
+    ) -> None:
+        for attempt in range(_RETRIES):
+            if attempt:
+                pause = min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt)
+                await asyncio.sleep(pause * random.uniform(0.5, 1.0))
             secret = await self._get("Secret", ARGOCD_SECRET)
             current = decode_secret_data(secret) if secret else {}
             updates = change(current)

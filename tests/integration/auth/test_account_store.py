@@ -232,8 +232,15 @@ def test_concurrent_token_writers_lose_nothing(
 
     async def body(store: AccountStore) -> None:
         await store.initialize()
-        await asyncio.gather(*(store.create_token("ci", token_id=f"t{i}") for i in range(6)))
+        # A second store on the same Secret stands for another API server replica: its
+        # writes conflict with this one's and must be retried, not lost.
+        replica = AccountStore(store.kube, namespace, clock=Clock(), bcrypt_cost=4)
+        await asyncio.gather(
+            *(store.create_token("ci", token_id=f"t{i}") for i in range(6)),
+            *(replica.create_token("ci", token_id=f"r{i}") for i in range(6)),
+        )
 
     _with_store(kube_config, namespace, body, Clock())
     stored = json.loads(_secret(kubectl, namespace, "argocd-secret")["data"]["accounts.ci.tokens"])
-    assert sorted(t["id"] for t in stored) == [f"t{i}" for i in range(6)]
+    expected = sorted([f"t{i}" for i in range(6)] + [f"r{i}" for i in range(6)])
+    assert sorted(t["id"] for t in stored) == expected
