@@ -9,13 +9,14 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from kaiun.kube import ClusterConfig
 from kaiun.kube.cache import CacheSettings, ResourceKey
 from kaiun.model.tracking import TrackingMethod
 from tests.integration.kube.cacherunner import CacheRunner
 from tests.integration.kube.conftest import InterceptingTransport, status_response
-from tests.support import Kubectl, wait_for
+from tests.support import Kubectl, crd_manifest, wait_for
 
 TRACKING = "argocd.argoproj.io/tracking-id"
 
@@ -302,25 +303,6 @@ def _only_configmaps() -> tuple[Any, ...]:
     )
 
 
-CRD = """
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: gadgets.NAME.example.com}
-spec:
-  group: NAME.example.com
-  scope: Namespaced
-  names: {plural: gadgets, singular: gadget, kind: Gadget, listKind: GadgetList}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        x-kubernetes-preserve-unknown-fields: true
-"""
-
-
 def test_crd_added_then_deleted_mid_watch(
     kube_config: ClusterConfig, kubectl: Kubectl, namespace: str
 ) -> None:
@@ -334,7 +316,7 @@ def test_crd_added_then_deleted_mid_watch(
 
 def _crd_added_then_deleted(runner: CacheRunner, kubectl: Kubectl, namespace: str) -> None:
     group = f"{namespace}.example.com"
-    kubectl("apply", "-f", "-", input=CRD.replace("NAME", namespace))
+    kubectl("apply", "-f", "-", input=_gadget_crd(namespace))
     gadget = {
         "apiVersion": f"{group}/v1",
         "kind": "Gadget",
@@ -572,3 +554,9 @@ def test_bodies_fetched_when_an_object_becomes_tracked(
         return rec is not None and rec.obj is not None
 
     wait_for(lambda: runner.sync(full), what="pod body fetched")
+
+
+def _gadget_crd(namespace: str) -> str:
+    return yaml.safe_dump(
+        crd_manifest(f"{namespace}.example.com", "Gadget", "gadgets", singular="gadget")
+    )

@@ -16,7 +16,7 @@ import yaml
 from kaiun.kube import ClusterConfig, KubeClient, errors, from_cluster_secret, from_kubeconfig
 from kaiun.localcluster import LocalCluster
 from tests.integration.kube.conftest import InterceptingTransport, run
-from tests.support import Kubectl
+from tests.support import Kubectl, crd_manifest
 
 
 def _cm(ns: str, name: str, data: dict[str, str], **meta: Any) -> dict[str, Any]:
@@ -341,25 +341,6 @@ def test_typed_errors_carry_the_status(kube_config: ClusterConfig, namespace: st
     assert "does not serve Nope in example.com/v1" in str(unknown_kind)
 
 
-CRD = """
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.NAME.example.com}
-spec:
-  group: NAME.example.com
-  scope: Namespaced
-  names: {plural: widgets, singular: widget, kind: Widget, listKind: WidgetList}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        x-kubernetes-preserve-unknown-fields: true
-"""
-
-
 def test_discovery_sees_a_crd_added_later(
     kube_config: ClusterConfig, kubectl: Kubectl, namespace: str
 ) -> None:
@@ -370,7 +351,7 @@ def test_discovery_sees_a_crd_added_later(
             return await client.discovery.preferred_for(group, "Widget") is not None
 
     assert not run(before())
-    kubectl("apply", "-f", "-", input=CRD.replace("NAME", namespace))
+    kubectl("apply", "-f", "-", input=_widget_crd(namespace))
 
     async def after() -> tuple[dict[str, Any], bool, bool]:
         async with await KubeClient.connect(kube_config) as client:
@@ -404,7 +385,7 @@ def test_discovery_refreshes_on_unknown_kind(
     async def body() -> str:
         async with await KubeClient.connect(kube_config) as client:
             await client.discovery.refresh()
-            kubectl("apply", "-f", "-", input=CRD.replace("NAME", namespace))
+            kubectl("apply", "-f", "-", input=_widget_crd(namespace))
             # The cached discovery predates the CRD; the lookup refreshes it once.
             listed = await client.list(f"{group}/v1", "Widget", namespace)
             return listed.resource_version
@@ -527,3 +508,9 @@ def test_list_pages_watch_replace_dry_run_and_insecure(
     assert events == [("ADDED", "late")]  # from the list's resourceVersion: only what came after
     assert dry["data"] == {"n": "dry"} and after["data"] == {"n": "0"}
     assert version["major"] == "1"
+
+
+def _widget_crd(namespace: str) -> str:
+    return yaml.safe_dump(
+        crd_manifest(f"{namespace}.example.com", "Widget", "widgets", singular="widget")
+    )
