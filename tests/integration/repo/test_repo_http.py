@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from kaiun.repo import (
     ApplicationSource,
@@ -21,7 +17,7 @@ from kaiun.repo import (
     RepoService,
 )
 from kaiun.repo.http import RemoteRepoService, repo_server_app
-from tests.integration.repo.repo_testkit import GitRepo, cm
+from tests.integration.repo.repo_testkit import GitRepo, cm, serve_asgi
 
 TOKEN = "shared-repo-server-token"
 
@@ -29,25 +25,8 @@ TOKEN = "shared-repo-server-token"
 @pytest.fixture
 def server_url(tmp_path: Path) -> Iterator[str]:
     service = RepoService(tmp_path / "server", revision_cache_seconds=0)
-    config = uvicorn.Config(
-        repo_server_app(service, token=TOKEN), log_level="warning", lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.02)
-    host, port = sock.getsockname()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve_asgi(repo_server_app(service, token=TOKEN)) as url:
+        yield url
 
 
 def _call(url: str, req: ManifestRequest, token: str = TOKEN) -> object:
