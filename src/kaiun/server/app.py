@@ -23,6 +23,7 @@ from kaiun.server import (
     repositories,
     session,
     settings,
+    sso,
     stream,
     webhook,
 )
@@ -77,6 +78,7 @@ def create_app(ctx: ServerContext) -> FastAPI:
     app.include_router(appresources.router)
     app.include_router(appsource.router)
     app.include_router(badge.router)
+    app.include_router(sso.router)
     metrics.install(app)
 
     @app.exception_handler(ApiError)

@@ -13,21 +13,28 @@ restarted server or another replica refuses them too. Token ids are not secrets.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import jwt
+
 from kaiun import auth
+from kaiun.auth.loginstate import LoginStateSealer
+from kaiun.auth.oidc import OIDCError, OIDCProvider
 from kaiun.auth.store import SECRET_KEY, AccountStore
 from kaiun.kube import KubeClient
 from kaiun.kube import errors as kerrors
 from kaiun.model.duration import DurationError, parse_go_duration
 from kaiun.server.failures import ClusterFailureStore
 from kaiun.server.security import Caller
+from kaiun.server.ssoconfig import load_sso
 from kaiun.settings.accounts import Account, AccountSettingsError, parse_accounts
 from kaiun.settings.login_throttle import parse_login_throttle
+from kaiun.settings.oidc import OIDCSettingsError, SSOConfig
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +62,9 @@ class _Snapshot:
     projects: dict[str, dict[str, Any]] = field(default_factory=dict)
     rbac_data: dict[str, str] | None = None
     sessions: auth.SessionManager | None = None
+    sso: SSOConfig | None = None
+    sso_error: str = ""
+    secret_key: bytes = b""
     loaded_at: float = float("-inf")
 
 
@@ -70,8 +80,13 @@ class AuthSecurity:
         refresh_seconds: float = 2.0,
         clock: Callable[[], float] = time.time,
         env: Mapping[str, str] | None = None,
+        dex_server: str = "",
     ) -> None:
         self.client = client
+        self.dex_server = dex_server
+        self._provider: OIDCProvider | None = None
+        self._sealer: LoginStateSealer | None = None
+        self._sealer_key = b""
         self.namespace = namespace
         self.store = AccountStore(client, namespace, clock=clock)
         self.failures = ClusterFailureStore(client, namespace)
@@ -127,6 +142,14 @@ class AuthSecurity:
             snap.sessions = auth.SessionManager(secret.get(SECRET_KEY, b""), clock=self._clock)
         except ValueError:
             log.error("argocd-secret has no usable server.secretkey; every token is refused")
+        snap.secret_key = secret.get(SECRET_KEY, b"")
+        try:
+            snap.sso = await load_sso(
+                self.client, self.namespace, snap.cm, secret, dex_server=self.dex_server
+            )
+        except OIDCSettingsError as exc:
+            snap.sso_error = str(exc)
+            log.error("SSO cannot be used: %s", exc)
         listed = await self.client.list("argoproj.io/v1alpha1", "AppProject", self.namespace)
         snap.projects = {p["metadata"]["name"]: p for p in listed.items}
         try:
@@ -166,6 +189,39 @@ class AuthSecurity:
     def accounts(self) -> dict[str, Account]:
         """The local accounts as last loaded."""
         return self._snap.accounts
+
+    def now(self) -> float:
+        """The current time in epoch seconds (the clock tokens are judged by)."""
+        return self._clock()
+
+    @property
+    def sso(self) -> SSOConfig | None:
+        """The SSO provider argocd-cm configures (references resolved), or None."""
+        return self._snap.sso
+
+    def sso_provider(self) -> OIDCProvider:
+        """The relying party of the configured provider; OIDCError when there is none."""
+        config = self._snap.sso
+        if config is None:
+            if self._snap.sso_error:
+                raise OIDCError(f"SSO is misconfigured: {self._snap.sso_error}")
+            if (self._snap.cm.get("dex.config") or "").strip():
+                raise OIDCError(
+                    "dex.config is set but this server has no Dex server (--dex-server)"
+                )
+            raise OIDCError("SSO is not configured: set oidc.config in argocd-cm")
+        if self._provider is None or self._provider.config != config:
+            self._provider = OIDCProvider(config, clock=self._clock)
+        return self._provider
+
+    def login_states(self) -> LoginStateSealer:
+        """Seals and opens SSO login-state cookies (keyed by ``server.secretkey``)."""
+        key = self._snap.secret_key
+        if len(key) < 32:
+            raise OIDCError("argocd-secret has no usable server.secretkey")
+        if self._sealer is None or self._sealer_key != key:
+            self._sealer, self._sealer_key = LoginStateSealer(key, clock=self._clock), key
+        return self._sealer
 
     def session_seconds(self) -> int:
         """How long a login session lasts (argocd-cm ``users.session.duration``, 24h)."""
@@ -228,6 +284,8 @@ class AuthSecurity:
         await self.refresh()
         if not token:
             return Caller("", anonymous=True) if self.anonymous_enabled else None
+        if self._is_sso_token(token):
+            return await self._authenticate_sso(token)
         sessions = self._snap.sessions
         if sessions is None:
             return None
@@ -242,6 +300,33 @@ class AuthSecurity:
         scopes = self._enforcer.config.scopes
         groups = tuple(g for scope in scopes for g in _as_list(principal.claims.get(scope)))
         return Caller(principal.subject, groups=groups, claims=dict(principal.claims))
+
+    def _is_sso_token(self, token: str) -> bool:
+        # Only routes the token: the SSO path verifies it in full against the provider.
+        config = self._snap.sso
+        if config is None:
+            return False
+        try:
+            iss = jwt.decode(token, options={"verify_signature": False}).get("iss")
+        except jwt.PyJWTError:
+            return False
+        return isinstance(iss, str) and iss != auth.ISSUER and iss == config.issuer
+
+    async def _authenticate_sso(self, token: str) -> Caller | None:
+        try:
+            claims = await self.sso_provider().verify(token)
+        except (auth.InvalidToken, OIDCError) as exc:
+            log.info("refused an SSO token: %s", exc)
+            return None
+        # Logout revokes the token's jti, or (ID tokens often have none) its digest.
+        if not isinstance(claims.get("jti"), str) or not claims["jti"]:
+            claims["jti"] = "sso:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+        if self._is_revoked(str(claims["jti"])):
+            log.info("refused an SSO token: it was logged out")
+            return None
+        scopes = self._enforcer.config.scopes
+        groups = tuple(g for scope in scopes for g in _as_list(claims.get(scope)))
+        return Caller(auth.subject_of(claims), groups=groups, claims=claims)
 
     def enforce(self, caller: Caller | None, resource: str, action: str, obj: str) -> bool:
         """RBAC: ``policy.default`` for everyone, then the caller's subject and groups."""

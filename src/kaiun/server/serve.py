@@ -36,6 +36,7 @@ class ServeOptions:
     keyfile: Path | None = None
     install: bool = True
     log_level: str = "warning"
+    dex_server: str = ""  # an external Dex (Argo CD's --dex-server): SSO via dex.config
 
 
 class _Server(uvicorn.Server):
@@ -55,12 +56,14 @@ class _Server(uvicorn.Server):
             yield
 
 
-async def prepare(client: KubeClient, namespace: str, *, install: bool = True) -> AuthSecurity:
+async def prepare(
+    client: KubeClient, namespace: str, *, install: bool = True, dex_server: str = ""
+) -> AuthSecurity:
     """Install the control plane (optional), create the secret key and the admin's
     initial password if missing, and load the auth settings."""
     if install:
         await install_control_plane(client, namespace)
-    security = AuthSecurity(client, namespace, env=dict(os.environ))
+    security = AuthSecurity(client, namespace, env=dict(os.environ), dex_server=dex_server)
     await security.store.initialize()
     await security.failures.load()
     await security.refresh(force=True)
@@ -78,7 +81,7 @@ async def serve(
     """Serve the API until ``stop`` is set or the task is cancelled; ``started`` is set
     once the socket accepts connections. Without ``stop``, uvicorn handles Ctrl-C itself."""
     opts = options or ServeOptions()
-    security = await prepare(client, namespace, install=opts.install)
+    security = await prepare(client, namespace, install=opts.install, dex_server=opts.dex_server)
     ctx = ServerContext(client=client, namespace=namespace, security=security)
     config = uvicorn.Config(
         create_app(ctx),

@@ -42,29 +42,23 @@ def _yaml(text: str) -> Any:
         return None
 
 
-def _resolve_public(value: Any, secret: Mapping[str, bytes]) -> str:
-    """A ``$key`` reference to argocd-secret resolved; used only for client ids."""
-    if isinstance(value, str) and value.startswith("$"):
-        return secret.get(value[1:], b"").decode("utf-8", "replace")
-    return str(value) if value is not None else ""
-
-
-def _oidc(cm: Mapping[str, str], secret: Mapping[str, bytes]) -> dict[str, Any] | None:
-    config = _yaml(cm.get("oidc.config", ""))
-    if not isinstance(config, dict):
+def _oidc(security: AuthSecurity) -> dict[str, Any] | None:
+    """What a client needs to start an SSO login; never the client secret."""
+    sso = security.sso
+    if sso is None or sso.dex:
         return None
     out: dict[str, Any] = {
-        "name": str(config.get("name", "")),
-        "issuer": safe_url(config.get("issuer")),
-        "clientID": _resolve_public(config.get("clientID"), secret),
+        "name": sso.name,
+        "issuer": safe_url(sso.issuer),
+        "clientID": sso.client_id,
+        "scopes": list(sso.scopes),
     }
-    if config.get("cliClientID"):
-        out["cliClientID"] = _resolve_public(config.get("cliClientID"), secret)
-    scopes = config.get("requestedScopes")
-    if isinstance(scopes, list):
-        out["scopes"] = [str(s) for s in scopes]
-    if config.get("enablePKCEAuthentication"):
+    if sso.cli_client_id:
+        out["cliClientID"] = sso.cli_client_id
+    if sso.pkce:
         out["enablePKCEAuthentication"] = True
+    if sso.id_token_claims:
+        out["idTokenClaims"] = dict(sso.id_token_claims)
     return out
 
 
@@ -138,11 +132,10 @@ async def get_settings(ctx: Ctx, caller: Maybe) -> dict[str, Any]:
         return {}
     await security.refresh()
     cm = security.settings
-    secret = await security.store.secret_data()
     body = _login_settings(security, cm)
-    if (oidc := _oidc(cm, secret)) is not None:
+    if (oidc := _oidc(security)) is not None:
         body["oidcConfig"] = oidc
-    if (dex := _dex(cm)) is not None:
+    if security.dex_server and (dex := _dex(cm)) is not None:
         body["dexConfig"] = dex
     if caller is None or caller.anonymous:
         return body
