@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from kaiun.cli.restconfig import LocalConfig, Target, call, http, resolve
+from kaiun.cli.sso_login import run_sso_login, sso_config_from_settings
 
 CONFIG = click.option(
     "--config",
@@ -25,6 +26,17 @@ CONFIG = click.option(
 @click.option("--name", "context_name", default=None, help="Context name (default: SERVER).")
 @click.option("--insecure", is_flag=True, help="Skip TLS certificate verification.")
 @click.option("--plaintext", is_flag=True, help="Use plain HTTP instead of HTTPS.")
+@click.option("--sso", is_flag=True, help="Log in with the server's SSO provider (OIDC/Dex).")
+@click.option(
+    "--sso-port", type=int, default=8085, show_default=True, help="Port of the SSO callback."
+)
+@click.option(
+    "--sso-launch-browser",
+    type=click.BOOL,
+    default=True,
+    show_default=True,
+    help="Open the login page in the default browser (false: only print its URL).",
+)
 @CONFIG
 def login(
     server: str,
@@ -33,9 +45,16 @@ def login(
     context_name: str | None,
     insecure: bool,
     plaintext: bool,
+    sso: bool,
+    sso_port: int,
+    sso_launch_browser: bool,
     config_path: Path | None,
 ) -> None:
     """Log in to a kaiun (or Argo CD) API server and make it the current context."""
+    if sso:
+        _sso_login(server, context_name, insecure, plaintext, sso_port, sso_launch_browser,
+                   config_path)  # fmt: skip
+        return
     username = username or click.prompt("Username")
     password = password or click.prompt("Password", hide_input=True)
     target = Target(server, "", insecure, plaintext, context_name or server)
@@ -50,6 +69,32 @@ def login(
     config.set_login(target.context, server, token, insecure=insecure, plaintext=plaintext)
     config.save()
     click.echo(f"'{username}:login' logged in successfully")
+    click.echo(f"Context '{target.context}' updated")
+
+
+def _sso_login(
+    server: str,
+    context_name: str | None,
+    insecure: bool,
+    plaintext: bool,
+    port: int,
+    launch_browser: bool,
+    config_path: Path | None,
+) -> None:
+    target = Target(server, "", insecure, plaintext, context_name or server)
+    with http(target) as client:
+        settings = call(client, "GET", "/api/v1/settings")
+    config = sso_config_from_settings(settings, insecure=insecure)
+    token, refresh, claims = run_sso_login(
+        config, port=port, launch_browser=launch_browser, echo=click.echo
+    )
+    local = LocalConfig.load(config_path)
+    local.set_login(target.context, server, token, insecure=insecure, plaintext=plaintext)
+    if refresh:
+        local.user(target.context)["refresh-token"] = refresh
+    local.save()
+    who = claims.get("email") or claims.get("name") or claims.get("sub")
+    click.echo(f"'{who}' logged in successfully")
     click.echo(f"Context '{target.context}' updated")
 
 

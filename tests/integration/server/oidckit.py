@@ -4,7 +4,9 @@ authorization form, token endpoint, RS256 ID tokens) served by werkzeug in a thr
 The mock does not implement PKCE, so ``Provider`` puts RFC 7636 in front of it: the
 ``code_challenge`` of each authorization is remembered with the code it issues, and the
 token endpoint refuses that code unless ``S256(code_verifier)`` matches, as a real
-provider would. Users are authorized non-interactively by POSTing its consent form.
+provider would; a client that sends no secret is accepted only through a verified PKCE
+verifier (RFC 7636 public clients, which the mock cannot do itself). Users are authorized
+non-interactively by POSTing its consent form.
 """
 
 from __future__ import annotations
@@ -61,6 +63,13 @@ class PKCEGate:
                              "error_description": "PKCE verification failed"}  # fmt: skip
                     start_response("400 Bad Request", [("Content-Type", "application/json")])
                     return [json.dumps(error).encode()]
+                public = "client_secret" not in form and "HTTP_AUTHORIZATION" not in environ
+                if challenge is not None and public:
+                    # A public client (the CLI) is authenticated by its verified PKCE
+                    # verifier; the mock only knows secrets, and accepts any.
+                    body += b"&client_secret=public-client-with-pkce"
+                    environ["wsgi.input"] = io.BytesIO(body)
+                    environ["CONTENT_LENGTH"] = str(len(body))
         return self.app(environ, start_response)
 
     def _authorize(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:

@@ -9,21 +9,26 @@ import hashlib
 import hmac
 import json
 import logging
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import jwt
 import pytest
+import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from kaiun.localcluster import LocalCluster
+from kaiun.localcluster.server import free_port
 from tests.integration.server.authserver import AuthServer, auth_server
 from tests.integration.server.oidckit import Provider, oidc_provider
 from tests.support import wait_for
@@ -347,3 +352,63 @@ def test_the_client_secret_is_never_shown(
         seen.append(browser.get("/api/v1/session/userinfo").text)
     seen += [r.getMessage() for r in caplog.records]
     assert not [s for s in seen if CLIENT_SECRET in s]
+
+
+def test_cli_sso_login_stores_a_working_token(
+    server: AuthServer, provider: Provider, tmp_path: Path
+) -> None:
+    config, port = tmp_path / "config", free_port()
+    address = server.url.removeprefix("http://")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kaiun.cli", "login", address, "--plaintext", "--sso",
+         "--sso-port", str(port), "--sso-launch-browser=false", "--config", str(config)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("Performing authorization_code flow login: "), line
+        auth_url = line.split(": ", 1)[1].strip()
+        query = parse_qs(urlsplit(auth_url).query)
+        assert query["redirect_uri"] == [f"http://localhost:{port}/auth/callback"]
+        assert query["code_challenge_method"] == ["S256"]
+        back = provider.authorize(auth_url, "alice")
+        assert httpx.get(back.replace("localhost", "127.0.0.1", 1)).status_code == 200
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, out
+    assert "'alice@example.com' logged in successfully" in out
+    stored = yaml.safe_load(config.read_text())
+    token = stored["users"][0]["auth-token"]
+    with server.client(token) as c:
+        info = c.get("/api/v1/session/userinfo").json()
+    assert info["username"] == "alice" and "kaiun:admins" in info["groups"]
+    assert stored["current-context"] == address
+
+
+def test_cli_sso_login_refuses_a_forged_callback_state(
+    server: AuthServer, provider: Provider, tmp_path: Path
+) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kaiun.cli", "login", server.url.removeprefix("http://"),
+         "--plaintext", "--sso", "--sso-port", str(port), "--sso-launch-browser=false",
+         "--config", str(tmp_path / "config")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        auth_url = proc.stdout.readline().split(": ", 1)[1].strip()
+        back = provider.authorize(auth_url, "alice", edit={"state": "attacker-state"})
+        httpx.get(back.replace("localhost", "127.0.0.1", 1))
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode != 0
+    assert "state does not match" in out
+    assert not (tmp_path / "config").exists()
