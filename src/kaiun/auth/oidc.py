@@ -124,7 +124,15 @@ class OIDCProvider:
             verify=tls_verify(self.config), timeout=15, transport=self._transport
         )
 
+    def _backchannel(self, url: str) -> str:
+        """``url`` as this server reaches it (Dex: directly, not through our own proxy)."""
+        issuer, direct = self.config.issuer.rstrip("/"), self.config.backchannel
+        if direct and (url == issuer or url.startswith(issuer + "/")):
+            return direct + url[len(issuer) :]
+        return url
+
     async def _get_json(self, url: str, what: str) -> dict[str, Any]:
+        url = self._backchannel(url)
         try:
             async with self._client() as client:
                 resp = await client.get(url, headers={"Accept": "application/json"})
@@ -208,7 +216,8 @@ class OIDCProvider:
             auth = httpx.BasicAuth(cid, secret)
         try:
             async with self._client() as client:
-                resp = await client.post(str(doc["token_endpoint"]), data=form, auth=auth)
+                endpoint = self._backchannel(str(doc["token_endpoint"]))
+                resp = await client.post(endpoint, data=form, auth=auth)
         except httpx.HTTPError as exc:
             raise OIDCError(f"cannot reach the identity provider's token endpoint: {exc}") from exc
         body = _json_object(resp)

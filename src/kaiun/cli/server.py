@@ -36,13 +36,16 @@ async def run_api_server(
     tls_dir: Path | None = None,
     started: asyncio.Event | None = None,
     stop: asyncio.Event | None = None,
+    dex_server: str = "",
 ) -> None:
     """Install the control plane, initialize accounts and serve the API until ``stop``
     (HTTPS with a self-signed certificate unless ``insecure``)."""
     certfile = keyfile = None
     if not insecure:
         _, certfile, keyfile = ensure_certs(tls_dir or default_tls_dir())
-    options = ServeOptions(address=address, port=port, certfile=certfile, keyfile=keyfile)
+    options = ServeOptions(
+        address=address, port=port, certfile=certfile, keyfile=keyfile, dex_server=dex_server
+    )
     await serve(client, namespace, options, started=started, stop=stop)
 
 
@@ -59,6 +62,12 @@ async def run_api_server(
     default=None,
     help="Directory of the self-signed certificate (default ~/.config/kaiun/server-tls).",
 )
+@click.option(
+    "--dex-server",
+    default="",
+    envvar="ARGOCD_SERVER_DEX_SERVER",
+    help="URL of an external Dex; with dex.config in argocd-cm, SSO goes through it.",
+)
 def server(
     kubeconfig: str | None,
     context: str | None,
@@ -67,6 +76,7 @@ def server(
     port: int,
     insecure: bool,
     tls_dir: Path | None,
+    dex_server: str,
 ) -> None:
     """Run the Argo CD-compatible API server until Ctrl-C."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -83,6 +93,7 @@ def server(
                     insecure=insecure,
                     tls_dir=tls_dir,
                     started=started,
+                    dex_server=dex_server,
                 )
             )
             waiter = asyncio.create_task(started.wait())

@@ -67,6 +67,9 @@ class SSOConfig:
     allowed_audiences: tuple[str, ...] = ()
     skip_audience_check_without_aud: bool = False
     dex: bool = False
+    # Server-to-provider requests go here instead of ``issuer`` (Dex: its own address, so
+    # the server does not call itself through its external URL).
+    backchannel: str = ""
 
     @property
     def audiences(self) -> tuple[str, ...]:
@@ -161,6 +164,7 @@ def parse_sso(
             scopes=("openid", "profile", "email", "groups", "offline_access"),
             insecure_skip_verify=skip_verify,
             dex=True,
+            backchannel=_http_url(dex_server, "the Dex server url").rstrip("/") + DEX_PATH,
         )
     return None
 

@@ -87,7 +87,11 @@ class AuthServer:
 
 @contextmanager
 def auth_server(
-    local_cluster: LocalCluster, *, tls_dir: Path | None = None, namespace: str | None = None
+    local_cluster: LocalCluster,
+    *,
+    tls_dir: Path | None = None,
+    namespace: str | None = None,
+    dex_server: str = "",
 ) -> Iterator[AuthServer]:
     """Start a server on ``namespace`` (default: a fresh one); admin's token and password
     are in ``tokens``."""
@@ -110,6 +114,7 @@ def auth_server(
                     tls_dir=tls_dir,
                     started=started,
                     stop=stop,
+                    dex_server=dex_server,
                 )
             )
             await asyncio.wait(

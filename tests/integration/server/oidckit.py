@@ -23,6 +23,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import flask
 import httpx
 import oidc_provider_mock
 import werkzeug.serving
@@ -91,6 +92,31 @@ class PKCEGate:
         return result
 
 
+class FixedIssuer:
+    """Serves the provider under ``prefix`` with a fixed external issuer, as Dex serves the
+    issuer it is configured with whatever address a request came to."""
+
+    def __init__(self, app: WSGIApp, prefix: str) -> None:
+        self.app, self.prefix, self.host = app, prefix, ""
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(self.prefix):
+            environ["SCRIPT_NAME"] = self.prefix
+            environ["PATH_INFO"] = path[len(self.prefix) :] or "/"
+        if self.host:
+            environ["HTTP_HOST"] = self.host
+        return self.app(environ, start_response)
+
+
+class _IssuerAtRoot(flask.Request):
+    """The mock names its issuer ``host_url``; under a prefix it must be ``url_root``."""
+
+    @property
+    def host_url(self) -> str:  # type: ignore[override]
+        return str(self.url_root)
+
+
 @dataclass
 class Provider:
     """A running provider: ``url`` is its issuer."""
@@ -98,6 +124,14 @@ class Provider:
     url: str
     gate: PKCEGate
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    address: str = ""  # where it listens (differs from ``url`` behind a proxy)
+    fixed: FixedIssuer | None = None
+
+    def serve_as(self, external: str) -> None:
+        """Answer as the provider at ``external`` (``http://HOST:PORT`` + the prefix)."""
+        assert self.fixed is not None
+        self.fixed.host = external.split("://", 1)[1]
+        self.url = external + self.fixed.prefix
 
     def authorize(self, auth_url: str, sub: str, *, edit: dict[str, str] | None = None) -> str:
         """Log ``sub`` in at ``auth_url`` (its query optionally edited); the redirect back."""
@@ -138,20 +172,28 @@ class Provider:
 
 @contextmanager
 def oidc_provider(
-    users: dict[str, dict[str, Any]], *, token_max_age: timedelta = timedelta(hours=1)
+    users: dict[str, dict[str, Any]],
+    *,
+    token_max_age: timedelta = timedelta(hours=1),
+    prefix: str = "",
 ) -> Iterator[Provider]:
-    """A provider on 127.0.0.1 knowing ``users`` (sub -> extra ID-token claims)."""
+    """A provider on 127.0.0.1 knowing ``users`` (sub -> extra ID-token claims); with
+    ``prefix`` it serves under that path, as Dex at ``/api/dex`` (see ``serve_as``)."""
     app = oidc_provider_mock.app(
         user_claims=[oidc_provider_mock.User(sub=s, claims=c) for s, c in users.items()],
         access_token_max_age=token_max_age,
         require_nonce=True,
     )
+    if prefix:
+        app.request_class = _IssuerAtRoot
     gate = PKCEGate(app)
-    server = werkzeug.serving.make_server("127.0.0.1", 0, gate, threaded=True)
+    fixed = FixedIssuer(gate, prefix) if prefix else None
+    server = werkzeug.serving.make_server("127.0.0.1", 0, fixed or gate, threaded=True)
     thread = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
     thread.start()
     try:
-        yield Provider(f"http://127.0.0.1:{server.server_port}", gate, dict(users))
+        address = f"http://127.0.0.1:{server.server_port}"
+        yield Provider(address + prefix, gate, dict(users), address=address, fixed=fixed)
     finally:
         server.shutdown()
         server.server_close()
