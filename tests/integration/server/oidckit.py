@@ -15,11 +15,13 @@ import base64
 import hashlib
 import io
 import json
+import ssl
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -126,6 +128,7 @@ class Provider:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     address: str = ""  # where it listens (differs from ``url`` behind a proxy)
     fixed: FixedIssuer | None = None
+    verify: ssl.SSLContext | bool = True  # trusts the CA of an HTTPS provider
 
     def serve_as(self, external: str) -> None:
         """Answer as the provider at ``external`` (``http://HOST:PORT`` + the prefix)."""
@@ -139,7 +142,7 @@ class Provider:
             parts = urlsplit(auth_url)
             query = {k: v[0] for k, v in parse_qs(parts.query).items()} | edit
             auth_url = parts._replace(query=urlencode(query)).geturl()
-        resp = httpx.post(auth_url, data={"sub": sub}, timeout=30)
+        resp = httpx.post(auth_url, data={"sub": sub}, timeout=30, verify=self.verify)
         assert resp.status_code == 302, resp.text[:500]
         return str(resp.headers["location"])
 
@@ -165,6 +168,7 @@ class Provider:
             },
             auth=(client_id, "whatever"),
             timeout=30,
+            verify=self.verify,
         )
         assert resp.status_code == 200, resp.text
         return str(resp.json()["id_token"])
@@ -176,9 +180,11 @@ def oidc_provider(
     *,
     token_max_age: timedelta = timedelta(hours=1),
     prefix: str = "",
+    tls: tuple[Path, Path, Path] | None = None,
 ) -> Iterator[Provider]:
     """A provider on 127.0.0.1 knowing ``users`` (sub -> extra ID-token claims); with
-    ``prefix`` it serves under that path, as Dex at ``/api/dex`` (see ``serve_as``)."""
+    ``prefix`` it serves under that path, as Dex at ``/api/dex`` (see ``serve_as``); with
+    ``tls`` (ca.crt, server.crt, server.key) over HTTPS."""
     app = oidc_provider_mock.app(
         user_claims=[oidc_provider_mock.User(sub=s, claims=c) for s, c in users.items()],
         access_token_max_age=token_max_age,
@@ -188,12 +194,21 @@ def oidc_provider(
         app.request_class = _IssuerAtRoot
     gate = PKCEGate(app)
     fixed = FixedIssuer(gate, prefix) if prefix else None
-    server = werkzeug.serving.make_server("127.0.0.1", 0, fixed or gate, threaded=True)
+    context = None
+    if tls is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(str(tls[1]), str(tls[2]))
+    server = werkzeug.serving.make_server(
+        "127.0.0.1", 0, fixed or gate, threaded=True, ssl_context=context
+    )
     thread = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
     thread.start()
     try:
-        address = f"http://127.0.0.1:{server.server_port}"
-        yield Provider(address + prefix, gate, dict(users), address=address, fixed=fixed)
+        address = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_port}"
+        verify = ssl.create_default_context(cafile=str(tls[0])) if tls else True
+        yield Provider(
+            address + prefix, gate, dict(users), address=address, fixed=fixed, verify=verify
+        )
     finally:
         server.shutdown()
         server.server_close()

@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from kaiun.localcluster import LocalCluster
 from kaiun.localcluster.server import free_port
+from kaiun.localcluster.tls import ensure_certs
 from tests.integration.server.authserver import AuthServer, auth_server
 from tests.integration.server.oidckit import Provider, oidc_provider
 from tests.support import wait_for
@@ -308,7 +309,7 @@ def test_forged_or_foreign_id_tokens_are_refused(server: AuthServer, provider: P
 
 
 def test_an_expired_id_token_is_refused(server: AuthServer, provider: Provider) -> None:
-    with oidc_provider(USERS, token_max_age=timedelta(seconds=2)) as short:
+    with oidc_provider(USERS, token_max_age=timedelta(seconds=10)) as short:
         _use_issuer(server, short.url)
         try:
             token = short.id_token(CLIENT_ID, "alice")
@@ -412,3 +413,41 @@ def test_cli_sso_login_refuses_a_forged_callback_state(
     assert proc.returncode != 0
     assert "state does not match" in out
     assert not (tmp_path / "config").exists()
+
+
+def test_an_https_provider_is_trusted_only_through_root_ca_or_explicit_skip_verify(
+    server: AuthServer, provider: Provider, tmp_path: Path
+) -> None:
+    """GHSA-7943-82jg-wmw5: TLS to the provider is verified unless configured otherwise."""
+    tls = ensure_certs(tmp_path / "idp-tls")
+    pem = tls[0].read_text()
+    with oidc_provider(USERS, tls=tls) as secure:
+        try:
+            _use_issuer(server, secure.url)
+            with _browser(server) as browser:
+                resp = browser.get("/auth/login")
+            assert resp.status_code == 503, resp.text
+            assert "CERTIFICATE_VERIFY_FAILED" in resp.json()["message"]
+
+            root_ca = "rootCA: |\n" + "".join(f"  {line}\n" for line in pem.splitlines())
+            server.set_configmap("argocd-cm", {"oidc.config": _oidc_config(secure.url) + root_ca})
+
+            def starts() -> str | None:
+                with _browser(server) as b:
+                    r = b.get("/auth/login")
+                return str(r.headers["location"]) if r.status_code == 303 else None
+
+            wait_for(starts, what="login with rootCA")
+            with _browser(server) as browser:
+                back = secure.authorize(_start(browser), "alice")
+                assert browser.get(back).status_code == 303
+                info = browser.get("/api/v1/session/userinfo").json()
+            assert info["iss"] == secure.url and info["username"] == "alice"
+
+            insecure = {"oidc.config": _oidc_config(secure.url),
+                        "oidc.tls.insecure.skip.verify": "true"}  # fmt: skip
+            server.set_configmap("argocd-cm", insecure)
+            wait_for(starts, what="login with TLS verification off")
+        finally:
+            server.set_configmap("argocd-cm", {"oidc.tls.insecure.skip.verify": ""})
+            _use_issuer(server, provider.url)
