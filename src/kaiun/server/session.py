@@ -17,7 +17,7 @@ from kaiun import auth
 from kaiun.server.applications import Ctx, Who
 from kaiun.server.authn import AuthSecurity
 from kaiun.server.context import ServerContext, context_of
-from kaiun.server.errors import InvalidArgument, Unauthenticated, Unavailable
+from kaiun.server.errors import Unauthenticated, Unavailable
 from kaiun.server.security import Caller, bearer_token
 
 COOKIE = "argocd.token"
@@ -32,7 +32,7 @@ def auth_of(ctx: ServerContext) -> AuthSecurity:
 
 
 class SessionCreateRequest(BaseModel):
-    """Argo CD's ``SessionCreateRequest`` (``token`` is for SSO and not accepted here)."""
+    """Argo CD's ``SessionCreateRequest``: a username and password, or an SSO ``token``."""
 
     model_config = ConfigDict(extra="ignore")
     username: str = ""
@@ -59,7 +59,15 @@ async def create_session(
     """Log in with a local account: ``{"token": JWT}``, also set as the session cookie."""
     security = auth_of(ctx)
     if body.token:
-        raise InvalidArgument("log in with username and password; SSO tokens are not accepted")
+        # As Argo CD: an SSO ID token (or a session token) is verified in full and becomes
+        # the session cookie as it is.
+        caller = await security.authenticate(body.token)
+        if caller is None or caller.anonymous:
+            raise Unauthenticated("invalid session token")
+        exp = caller.claims.get("exp")
+        left = int(exp - security.now()) if isinstance(exp, int | float) else None
+        _set_cookie(response, request, body.token, left)
+        return {"token": body.token}
     if not body.username or not body.password:
         raise Unauthenticated("Invalid username or password")
     await security.refresh()

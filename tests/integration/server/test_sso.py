@@ -451,3 +451,16 @@ def test_an_https_provider_is_trusted_only_through_root_ca_or_explicit_skip_veri
         finally:
             server.set_configmap("argocd-cm", {"oidc.tls.insecure.skip.verify": ""})
             _use_issuer(server, provider.url)
+
+
+def test_session_create_takes_an_sso_token_as_argo_cd_does(
+    server: AuthServer, provider: Provider
+) -> None:
+    token = provider.id_token(CLIENT_ID, "alice")
+    with server.client() as c:
+        resp = c.post("/api/v1/session", json={"token": token})
+        assert resp.status_code == 200 and resp.json() == {"token": token}
+        assert c.cookies["argocd.token"] == token
+        forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+        refused = c.post("/api/v1/session", json={"token": forged})
+        assert refused.status_code == 401
