@@ -154,7 +154,16 @@ class OIDCProvider:
         if self._discovery is not None and self._clock() - self._discovered_at < _DISCOVERY_TTL:
             return self._discovery
         url = self.config.issuer.rstrip("/") + "/.well-known/openid-configuration"
-        doc = await self._get_json(url, "discovery document")
+        try:
+            doc = await self._get_json(url, "discovery document")
+        except OIDCError:
+            if self._discovery is None:
+                raise
+            # A provider outage must not stall every request: keep the last good document
+            # and try again after a minute.
+            log.warning("identity provider discovery failed; using the cached document")
+            self._discovered_at = self._clock() - _DISCOVERY_TTL + 60
+            return self._discovery
         if str(doc.get("issuer", "")).rstrip("/") != self.config.issuer.rstrip("/"):
             raise OIDCError(
                 f"the identity provider says its issuer is {doc.get('issuer')!r}, "
@@ -266,7 +275,10 @@ class OIDCProvider:
         return claims
 
     def _decode(self, token: str, alg: str, keys: list[jwt.PyJWK]) -> dict[str, Any]:
-        unverified = jwt.decode(token, options={"verify_signature": False})
+        try:
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("invalid ID token: malformed") from exc
         audience: list[str] | None = list(self.config.audiences)
         if "aud" not in unverified and self.config.skip_audience_check_without_aud:
             audience = None

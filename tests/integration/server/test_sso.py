@@ -464,3 +464,26 @@ def test_session_create_takes_an_sso_token_as_argo_cd_does(
         forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
         refused = c.post("/api/v1/session", json={"token": forged})
         assert refused.status_code == 401
+
+
+def test_an_unusable_oidc_config_is_reported_at_login(
+    server: AuthServer, provider: Provider
+) -> None:
+    broken = f"issuer: {provider.url}\nclientID: {CLIENT_ID}\nclientSecret: $oidc.nope\n"
+    server.set_configmap("argocd-cm", {"oidc.config": broken})
+    try:
+
+        def refused() -> httpx.Response | None:
+            with _browser(server) as b:
+                resp = b.get("/auth/login")
+            return resp if resp.status_code == 503 else None
+
+        resp = wait_for(refused, what="the broken oidc.config loaded")
+        assert (
+            "clientSecret refers to key 'oidc.nope' missing in argocd-secret"
+            in (resp.json()["message"])
+        )
+        with server.client() as c:
+            assert "oidcConfig" not in c.get("/api/v1/settings").json()
+    finally:
+        _use_issuer(server, provider.url)
