@@ -82,6 +82,7 @@ def create_app(ctx: ServerContext) -> FastAPI:
     app.include_router(badge.router)
     app.include_router(sso.router)
     app.include_router(dexproxy.router)
+    sso.install(app)
     metrics.install(app)
 
     @app.exception_handler(ApiError)

@@ -104,9 +104,11 @@ async def delete_session(
     if isinstance(token_id, str) and token_id:
         exp = caller.claims.get("exp")
         await security.revoke(token_id, float(exp) if isinstance(exp, int) else None)
-    response.delete_cookie(
-        COOKIE, path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https"
-    )
+    # An SSO token may be split over argocd.token-1, -2... (see kaiun.server.sso).
+    for name in [COOKIE, *(k for k in request.cookies if k.startswith(COOKIE + "-"))]:
+        response.delete_cookie(
+            name, path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https"
+        )
     return {"token": ""}
 
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 from urllib.parse import urljoin, urlsplit
 
 import yaml
-from fastapi import APIRouter, Cookie, Query, Request
+from fastapi import APIRouter, Cookie, FastAPI, Query, Request
 from fastapi.responses import RedirectResponse
 
 from kaiun import auth
@@ -36,6 +37,51 @@ router = APIRouter(tags=["SSO"])
 STATE_COOKIE = "argocd.oauthstate"
 CALLBACK_PATH = "/auth/callback"
 _ERROR_CODE = re.compile(r"^[a-z_]{1,64}$")
+# Browsers keep ~4 KiB per cookie; a provider's ID token with many groups is larger. As
+# Argo CD: ``argocd.token=N:PART0``, ``argocd.token-1=PART1``, ... up to 20 cookies.
+_CHUNK = 3800
+_MAX_CHUNKS = 20
+
+
+def split_token(token: str) -> list[tuple[str, str]]:
+    """The (name, value) cookies that carry ``token``."""
+    parts = [token[i : i + _CHUNK] for i in range(0, len(token), _CHUNK)] or [""]
+    if len(parts) == 1:
+        return [(COOKIE, token)]
+    if len(parts) > _MAX_CHUNKS:
+        raise Unauthenticated(
+            f"the ID token is {len(token)} characters long and needs more than "
+            f"{_MAX_CHUNKS} cookies: ask the provider for fewer claims (groups)"
+        )
+    first = (COOKIE, f"{len(parts)}:{parts[0]}")
+    return [first, *((f"{COOKIE}-{i}", part) for i, part in enumerate(parts[1:], start=1))]
+
+
+def join_token(cookies: Mapping[str, str]) -> str | None:
+    """The token split over ``argocd.token`` and its ``-N`` companions, or None when the
+    cookie is not split (or incomplete)."""
+    head = cookies.get(COOKIE, "")
+    count, sep, first = head.partition(":")
+    if not sep or not count.isdigit() or not 1 < int(count) <= _MAX_CHUNKS:
+        return None
+    rest = [cookies.get(f"{COOKIE}-{i}") for i in range(1, int(count))]
+    if any(part is None for part in rest):
+        return None
+    return first + "".join(part or "" for part in rest)
+
+
+def install(app: FastAPI) -> None:
+    """Join a split session cookie before any route reads ``argocd.token``."""
+
+    @app.middleware("http")
+    async def _join_session_cookie(request: Request, call_next: Any) -> Any:
+        joined = join_token(request.cookies) if ":" in request.cookies.get(COOKIE, "") else None
+        if joined is not None:
+            others = [f"{k}={v}" for k, v in request.cookies.items() if k != COOKIE]
+            value = "; ".join([*others, f"{COOKIE}={joined}"]).encode("latin-1")
+            headers = [(k, v) for k, v in request.scope["headers"] if k != b"cookie"]
+            request.scope["headers"] = [*headers, (b"cookie", value)]
+        return await call_next(request)
 
 
 def external_url(security: AuthSecurity, request: Request) -> str:
@@ -147,7 +193,8 @@ async def callback(
     log.info("SSO login of %s", auth.subject_of(claims))
     response = RedirectResponse(pending.return_url, status_code=303)
     max_age = max(1, int(claims["exp"]) - int(security.now()))
-    response.set_cookie(COOKIE, id_token, max_age=max_age, **_cookie_kwargs(request))  # type: ignore[arg-type]
+    for name, value in split_token(id_token):
+        response.set_cookie(name, value, max_age=max_age, **_cookie_kwargs(request))  # type: ignore[arg-type]
     response.delete_cookie(STATE_COOKIE, **_cookie_kwargs(request))  # type: ignore[arg-type]
     return response
 
@@ -159,6 +206,7 @@ async def logout(
     argocd_token: Annotated[str | None, Cookie(alias=COOKIE)] = None,
 ) -> RedirectResponse:
     """End the browser's session and go to the provider's ``logoutURL`` (if configured)."""
+    chunks = [k for k in request.cookies if k.startswith(COOKIE + "-")]
     security = auth_of(ctx)
     token = bearer_token(None, argocd_token)
     caller = await security.authenticate(token) if token else None
@@ -174,5 +222,6 @@ async def logout(
             "{{logoutRedirectURL}}", base + "/login"
         )
     response = RedirectResponse(urljoin(base + "/", target), status_code=303)
-    response.delete_cookie(COOKIE, **_cookie_kwargs(request))  # type: ignore[arg-type]
+    for name in [COOKIE, *chunks]:
+        response.delete_cookie(name, **_cookie_kwargs(request))  # type: ignore[arg-type]
     return response

@@ -39,6 +39,11 @@ CLIENT_SECRET = "planted-sso-secret-4f1c9a"
 USERS = {
     "alice": {"email": "alice@example.com", "groups": ["kaiun:admins", "kaiun:all"]},
     "bob": {"email": "bob@example.com", "groups": ["kaiun:all"]},
+    # An ID token of ~14 KB: more than one cookie can hold.
+    "dave": {
+        "email": "dave@example.com",
+        "groups": ["kaiun:admins", *(f"org:team-{i:04d}-with-a-long-name" for i in range(350))],
+    },
 }
 
 
@@ -487,3 +492,21 @@ def test_an_unusable_oidc_config_is_reported_at_login(
             assert "oidcConfig" not in c.get("/api/v1/settings").json()
     finally:
         _use_issuer(server, provider.url)
+
+
+def test_a_large_id_token_is_split_over_several_cookies_as_argo_cd_does(
+    server: AuthServer, provider: Provider
+) -> None:
+    with _sso_login(server, provider, "dave") as browser:
+        head = browser.cookies["argocd.token"]
+        count = int(head.split(":", 1)[0])
+        assert count > 1
+        parts = [browser.cookies[f"argocd.token-{i}"] for i in range(1, count)]
+        assert all(len(p) <= 3805 for p in [head, *parts])  # browsers keep ~4096 per cookie
+        info = browser.get("/api/v1/session/userinfo").json()
+        assert info["username"] == "dave" and len(info["groups"]) == 352
+        assert browser.post("/api/v1/applications", json=_app(f"big-{uuid.uuid4().hex[:6]}")
+                            ).status_code == 200  # fmt: skip
+        assert browser.delete("/api/v1/session").status_code == 200
+        assert not [k for k in browser.cookies if k.startswith("argocd.token")]
+        assert browser.get("/api/v1/applications").status_code == 401

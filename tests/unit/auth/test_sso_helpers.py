@@ -7,7 +7,7 @@ import pytest
 
 from kaiun.auth.loginstate import LOGIN_STATE_SECONDS, LoginStateError, LoginStateSealer
 from kaiun.auth.oidc import new_login, pkce_challenge
-from kaiun.server.sso import safe_return_url
+from kaiun.server.sso import join_token, safe_return_url, split_token
 
 KEY = b"k" * 32
 
@@ -80,3 +80,17 @@ BASES = ["https://cd.example.com", "https://cd.example.com:8443/argo"]
 )
 def test_return_url_must_stay_on_this_server(value: str, expected: str | None) -> None:
     assert safe_return_url(value, BASES) == expected
+
+
+def test_token_cookies_split_and_join_back() -> None:
+    small = "a.b.c"
+    assert split_token(small) == [("argocd.token", small)]
+    assert join_token({"argocd.token": small}) is None  # nothing to join
+    big = "x" * 9000
+    cookies = dict(split_token(big))
+    assert list(cookies) == ["argocd.token", "argocd.token-1", "argocd.token-2"]
+    assert cookies["argocd.token"].startswith("3:")
+    assert join_token(cookies) == big
+    del cookies["argocd.token-2"]
+    assert join_token(cookies) is None  # incomplete: not a token
+    assert join_token({"argocd.token": "999:x"}) is None
