@@ -230,7 +230,7 @@ export function operationView(app, waves = new Map(), {canSync = false} = {}) {
         on: {click: () => terminateOperation(app)}}, 'Terminate') : null),
     h('p', {class: 'muted'},
       `Started ${timeAgo(state.startedAt)}`,
-      state.finishedAt ? `, finished ${timeAgo(state.finishedAt)}` : '',
+      state.finishedAt && !running ? `, finished ${timeAgo(state.finishedAt)}` : '',
       who ? ` · by ${who}` : '',
       (state.syncResult || {}).revision ? ` · revision ${String(state.syncResult.revision).slice(0, 8)}` : '',
       (op.sync || {}).dryRun ? ' · dry run' : ''),
