@@ -193,7 +193,8 @@ export async function wavesOf(app) {
 const PHASE_ORDER = ['PreSync', 'Sync', 'PostSync', 'SyncFail', 'PostDelete'];
 
 function resultRow(r) {
-  const status = r.hookPhase || r.status || 'Pending';
+  // Hooks report their phase; other resources their apply result (as Argo CD shows them).
+  const status = (r.hookType ? r.hookPhase : r.status) || r.status || r.hookPhase || 'Pending';
   return h('tr', {'data-result': resourceKey(r)},
     h('td', {}, h('span', {class: 'badge kind'}, r.kind)),
     h('td', {class: 'mono'}, r.namespace ? `${r.namespace}/${r.name}` : r.name),
