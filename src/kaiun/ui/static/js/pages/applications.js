@@ -223,7 +223,7 @@ route('/applications', (_params, query, outlet) => {
       persist();
       renderHead();
       renderNow();
-    }}}, icon(id === 'tiles' ? 'tree' : 'list'), label);
+    }}}, icon(id === 'tiles' ? 'grid' : 'list'), label);
   const head = h('div', {class: 'toolbar page-head'});
 
   function renderHead() {
