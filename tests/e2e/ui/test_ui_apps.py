@@ -343,3 +343,36 @@ def test_user_menu_logout_ends_the_session(context: BrowserContext, kaiun_up: Ka
     expect(page).to_have_url(
         f"{kaiun_up.url}/login?return_url=%2Fapplications%2Fargocd%2Fguestbook"
     )
+
+
+def test_conditions_show_the_api_message_on_the_tile_and_the_app_page(
+    page: Page, kaiun_up: KaiunUp, shot: Callable[..., Path]
+) -> None:
+    app = {
+        "metadata": {"name": "ui-core-broken"},
+        "spec": {
+            "project": "default",
+            "source": {"repoURL": kaiun_up.demo_repo_url, "path": "no/such/path"},
+            "destination": {"server": "https://kubernetes.default.svc", "namespace": "broken"},
+        },
+    }
+    with kaiun_up.client() as c:
+        assert c.post("/api/v1/applications", json=app).status_code == 200
+    try:
+
+        def condition() -> dict[str, Any] | None:
+            found = (_app(kaiun_up, "ui-core-broken").get("status") or {}).get("conditions")
+            return found[0] if found else None
+
+        cond = wait_for(condition, timeout=90, interval=1, what="a condition on the app")
+        page.goto(f"{kaiun_up.url}/applications?search=ui-core-broken")
+        tile = page.locator('article.app-tile[data-app="ui-core-broken"]')
+        expect(tile.locator(".conditions")).to_contain_text(f"{cond['type']}: {cond['message']}")
+        shot(page, "tile")
+        page.goto(f"{kaiun_up.url}/applications/argocd/ui-core-broken")
+        banner = page.locator(f'.conditions-banner [data-condition="{cond["type"]}"]')
+        expect(banner).to_contain_text(cond["message"])
+        shot(page, "details")
+    finally:
+        with kaiun_up.client() as c:
+            c.delete("/api/v1/applications/ui-core-broken", params={"cascade": "false"})
