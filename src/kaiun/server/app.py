@@ -26,6 +26,7 @@ from kaiun.server import (
     stream,
     webhook,
 )
+from kaiun.server import imageupdater as imageupdater_api
 from kaiun.server.context import ServerContext
 from kaiun.server.errors import ApiError, InvalidArgument, UnsupportedMediaType
 
@@ -77,6 +78,7 @@ def create_app(ctx: ServerContext) -> FastAPI:
     app.include_router(appresources.router)
     app.include_router(appsource.router)
     app.include_router(badge.router)
+    app.include_router(imageupdater_api.router)
     metrics.install(app)
 
     @app.exception_handler(ApiError)

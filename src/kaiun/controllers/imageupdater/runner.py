@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -93,6 +94,9 @@ class Updater:
         self.forge_transport = forge_transport
         self.now = now
         resolver = CredentialResolver(kube=client, environ=dict(os.environ))
+        self.resolver = resolver
+        # Passwords and keys the git write-back used: never written into a record.
+        self._git_secrets: set[str] = set()
         self.checker = ImageChecker(
             regconf.Registries(), resolver, cache_ttl=interval, platforms=platforms,
             transport=registry_transport,
@@ -298,7 +302,12 @@ class Updater:
             if not result.ok:
                 self.metrics.add("registry_requests_failed_total", registry=result.registry)
             error = f"{result.step}: {result.error}" if result.error else ""
-            return decide(spec, live, result.choice, error)
+            decision = decide(spec, live, result.choice, error)
+            if result.ok:
+                decision = dataclasses.replace(
+                    decision, tags_found=len(result.tags), candidates=len(result.candidates)
+                )
+            return decision
 
         return list(await asyncio.gather(*(one(s) for s in images.images)))
 
@@ -343,6 +352,7 @@ class Updater:
                     f"git credentials Secret {ns}/{name} does not exist"
                 ) from None
             data = {k: base64.b64decode(v).decode() for k, v in (secret.get("data") or {}).items()}
+            self._git_secrets.update(data.get(k, "") for k in ("password", "sshPrivateKey"))
             return RepoCredential(
                 url=repo_url, username=data.get("username", ""),
                 password=data.get("password", ""), ssh_private_key=data.get("sshPrivateKey", ""),
@@ -350,13 +360,17 @@ class Updater:
         found = await self._kube(
             self.client.list("v1", "Secret", self.namespace, label_selector=SECRET_TYPE_LABEL)
         )
-        return CredentialStore.from_secrets(found.items).lookup(repo_url)
+        cred = CredentialStore.from_secrets(found.items).lookup(repo_url)
+        if cred is not None:
+            self._git_secrets.update((cred.password, cred.bearer_token, cred.ssh_private_key))
+        return cred
 
     async def _finish(
         self, app: dict[str, Any], rec: dict[str, Any], patch: dict[str, Any],
         extra_annotations: Mapping[str, str] | None = None,
     ) -> AppOutcome:  # fmt: skip
         meta = app["metadata"]
+        rec = record.redact(rec, self.resolver.seen | self._git_secrets)
         old = record.decode(app) or {}
         unchanged = {k: v for k, v in old.items() if k != "lastCheckedAt"} == {
             k: v for k, v in rec.items() if k != "lastCheckedAt"
