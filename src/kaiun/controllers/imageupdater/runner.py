@@ -34,6 +34,7 @@ from kaiun.controllers.imageupdater import (
     charts,
     gitwrite,
     record,
+    resourcestatus,
 )
 from kaiun.controllers.imageupdater import registries as regconf
 from kaiun.controllers.imageupdater import resource as iuresource
@@ -66,6 +67,8 @@ class AppOutcome:
     record: dict[str, Any]
     patch: dict[str, Any] = field(default_factory=dict)
     written: bool = False
+    resource: str = ""  # the ImageUpdater that selected it ("" for 0.x annotations)
+    images: int = 0
 
 
 def _now() -> str:
@@ -139,27 +142,31 @@ class Updater:
             return {}
         return {str(k): str(v) for k, v in (cm.get("data") or {}).items()}
 
-    async def _resources(self) -> list[iuresource.UpdaterResource]:
+    async def _resources(
+        self,
+    ) -> tuple[list[iuresource.UpdaterResource], list[dict[str, Any]], dict[str, str]]:
+        """The parsed ``ImageUpdater`` resources, the raw objects, and name → parse error."""
         try:
             found = await self._kube(
                 self.client.list(iuresource.API_VERSION, iuresource.KIND, self.namespace)
             )
         except kerrors.KubeError as exc:
             log.debug("no ImageUpdater resources: %s", exc)
-            return []
-        parsed = []
+            return [], [], {}
+        parsed, invalid = [], {}
         for obj in found.items:
             try:
                 parsed.append(iuresource.parse(obj))
             except ImageUpdaterError as exc:
                 log.error("ImageUpdater %s: %s", obj["metadata"].get("name"), exc)
-        return parsed
+                invalid[str(obj["metadata"].get("name"))] = str(exc)
+        return parsed, list(found.items), invalid
 
     async def run_once(self) -> list[AppOutcome]:
         """One check cycle over every watched Application."""
         config = await self._config()
         self.checker.registries = regconf.from_configmap(config)
-        resources = await self._resources()
+        resources, raw_resources, invalid = await self._resources()
         apps = (await self._kube(self.client.list(*APP_API, self.namespace))).items
         sem = asyncio.Semaphore(CONCURRENCY)
 
@@ -176,22 +183,59 @@ class Updater:
         self.metrics.set("applications_watched_total", len(outcomes))
         for prefix, count in self.checker.requests_by_registry().items():
             self.metrics.set("registry_requests_total", count, registry=prefix)
+        if not self.dry_run:
+            await self._resource_statuses(raw_resources, invalid, outcomes)
         return outcomes
+
+    async def _resource_statuses(
+        self, raw: Sequence[dict[str, Any]], invalid: Mapping[str, str],
+        outcomes: Sequence[AppOutcome],
+    ) -> None:  # fmt: skip
+        """Write each ``ImageUpdater``'s ``status`` (its status subresource) for this cycle."""
+        tallies = {str(o["metadata"]["name"]): resourcestatus.ResourceTally() for o in raw}
+        for outcome in outcomes:
+            tally = tallies.get(outcome.resource)
+            if tally is None:
+                continue
+            tally.add(outcome.record, outcome.images, written=outcome.written)
+        info = await self.client.info(iuresource.API_VERSION, iuresource.KIND)
+        now = self.now()
+        for obj in raw:
+            meta = obj["metadata"]
+            name = str(meta["name"])
+            status = resourcestatus.build(
+                obj.get("status"), int(meta.get("generation") or 0), now, tallies[name],
+                invalid=invalid.get(name, ""),
+            )  # fmt: skip
+            try:
+                await self._kube(self.client.request(
+                    "PATCH", info.path(meta.get("namespace"), name) + "/status",
+                    body={"status": status}, content_type="application/merge-patch+json",
+                ))  # fmt: skip
+            except kerrors.KubeError as exc:
+                log.error("ImageUpdater %s: status not written: %s", name, exc)
 
     async def process(
         self, app: dict[str, Any], resources: Sequence[iuresource.UpdaterResource],
         config: Mapping[str, str],
     ) -> AppOutcome | None:  # fmt: skip
         """Check and update one Application; None when nothing watches it."""
-        name = app["metadata"]["name"]
         try:
-            images = select(app, resources)
+            images, source = select_source(app, resources)
         except ImageUpdaterError as exc:
             return await self._finish(app, record.build(self.now(), [], errors=[str(exc)]), {})
         if images is None:
             if charts.VERSION not in (app["metadata"].get("annotations") or {}):
                 return None
             images = AppImages(())
+        outcome = await self._check(app, images, config)
+        outcome.resource, outcome.images = source, len(images.images)
+        return outcome
+
+    async def _check(
+        self, app: dict[str, Any], images: AppImages, config: Mapping[str, str]
+    ) -> AppOutcome:
+        name = app["metadata"]["name"]
         self.metrics.set("images_watched_total", len(images.images), application=name)
         pins, notes, pin_patch = self._pins(app, images)
         decisions = await self._decide(app, images, pins)
@@ -410,11 +454,18 @@ def select(
 ) -> AppImages | None:
     """The configuration watching ``app``: the first ImageUpdater resource that selects it,
     else its own ``image-list`` annotation (0.x)."""
+    return select_source(app, resources)[0]
+
+
+def select_source(
+    app: Mapping[str, Any], resources: Sequence[iuresource.UpdaterResource]
+) -> tuple[AppImages | None, str]:
+    """:func:`select` and the name of the ImageUpdater that selected ``app`` ("" if none)."""
     for res in resources:
         found = res.for_application(app)
         if found is not None:
-            return found
-    return appannotations.parse((app.get("metadata") or {}).get("annotations") or {})
+            return found, res.name
+    return appannotations.parse((app.get("metadata") or {}).get("annotations") or {}), ""
 
 
 def _merged(first: dict[str, Any], chart: dict[str, Any]) -> dict[str, Any]:
