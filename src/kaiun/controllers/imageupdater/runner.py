@@ -40,7 +40,8 @@ from kaiun.controllers.imageupdater import registries as regconf
 from kaiun.controllers.imageupdater import resource as iuresource
 from kaiun.controllers.imageupdater.check import DEFAULT_INTERVAL, ImageChecker
 from kaiun.controllers.imageupdater.credentials import CredentialResolver
-from kaiun.controllers.imageupdater.errors import ImageUpdaterError
+from kaiun.controllers.imageupdater.credref import Credentials
+from kaiun.controllers.imageupdater.errors import ImageUpdaterError, RegistryError
 from kaiun.controllers.imageupdater.metrics import Metrics
 from kaiun.controllers.imageupdater.model import AppImages, ImageSpec, Platform, WriteBack
 from kaiun.controllers.imageupdater.updateplan import Action, Decision, decide, live_images, running
@@ -318,14 +319,40 @@ class Updater:
             secrets = await self._kube(
                 self.client.list("v1", "Secret", self.namespace, label_selector=SECRET_TYPE_LABEL)
             )
-            self.helm.credentials = CredentialStore.from_secrets(secrets.items)
-            index = await self.helm.index(source.repo_url)
+            store = CredentialStore.from_secrets(secrets.items)
+            if source.oci:
+                versions = await self._oci_chart_versions(source, store, annotations)
+            else:
+                self.helm.credentials = store
+                index = await self.helm.index(source.repo_url)
+                versions = charts.index_versions(index, source.chart)
         except (RepoError, kerrors.KubeError) as exc:
             return Decision(spec, Action.ERROR, f"chart-index: {exc}"), {}
-        decision = charts.decide_chart(spec, source, charts.index_versions(index, source.chart))
+        except RegistryError as exc:
+            return Decision(spec, Action.ERROR, f"{exc.step}: {exc}"), {}
+        except ImageUpdaterError as exc:
+            return Decision(spec, Action.ERROR, f"credentials: {exc}"), {}
+        decision = charts.decide_chart(spec, source, versions)
         if decision.change is None:
             return decision, {}
         return decision, charts.chart_patch(app, source, decision.change.tag)
+
+    async def _oci_chart_versions(
+        self, source: charts.ChartSource, store: CredentialStore, annotations: Mapping[str, str]
+    ) -> list[str]:
+        """An OCI chart's versions: its repository's tags through the registry client, with
+        the chart's pull-secret annotation, else Argo CD's repository credentials for it."""
+        registry, repository = source.oci_repository
+        cred = store.lookup(source.repo_url) or store.lookup(f"oci://{registry}/{repository}")
+        given = None
+        if cred is not None and (cred.username or cred.password):
+            self._git_secrets.add(cred.password)
+            given = Credentials(cred.username, cred.password)
+        tags = await self.checker.list_tags(
+            registry, repository, reference=annotations.get(charts.PULL_SECRET, "").strip(),
+            credentials=given, plain_http=bool(cred and cred.insecure_oci_force_http),
+        )  # fmt: skip
+        return charts.oci_versions(tags)
 
     async def _decide(
         self, app: dict[str, Any], images: AppImages, pins: Mapping[str, str]
