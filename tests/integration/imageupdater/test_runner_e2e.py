@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from kaiun.cli.main import cli
 from kaiun.localcluster import LocalCluster
 from tests.integration.controller.conftest import Plane, plane, synced_healthy
 from tests.integration.imageupdater.runner_kit import PREFIX, registries_conf, run_once
@@ -163,3 +165,58 @@ def test_git_write_back_is_committed_and_then_deployed_by_the_controller(
     (outcome,) = run_once(local_cluster, plane.namespace)
     assert outcome.record["images"][0]["action"] == "up-to-date"
     assert _git(bare, "rev-parse", "main") == commit
+
+
+def test_kaiun_app_rollback_freezes_the_updater_until_unpin(
+    plane: Plane, local_cluster: LocalCluster, registry: Registry
+) -> None:
+    """The seed's third problem end to end: the updater deploys 1.2.0, a user rolls back with
+    ``kaiun app rollback``, and the updater pins 1.0.0 instead of undoing the rollback —
+    visible in ``kaiun app get`` — until ``unpin``."""
+    image = f"{registry.host}/{REPO}"
+    plane.repo.commit({
+        "app/kustomization.yaml": "resources:\n- deploy.yaml\n",
+        "app/deploy.yaml": _deployment(f"{image}:1.0.0"),
+    })  # fmt: skip
+    registries_conf(plane.kubectl, plane.namespace, registry.host)
+    text = plane.app_yaml("web", automated={"prune": True, "selfHeal": True})
+    plane.apply(text.replace("metadata:\n", "metadata:\n  annotations:\n"
+                             f"    {PREFIX}image-list: web={image}:1.x\n", 1))  # fmt: skip
+    plane.wait_app("web", lambda a: synced_healthy(a) and (a["status"].get("summary") or {})
+                   .get("images") == [f"{image}:1.0.0"], timeout=90)  # fmt: skip
+    run_once(local_cluster, plane.namespace)
+    plane.wait_app("web", lambda a: synced_healthy(a) and a["status"]["summary"][
+        "images"] == [f"{image}:1.2.0"], timeout=90)  # fmt: skip
+    first = plane.app("web")["status"]["history"][0]["id"]
+
+    kaiun = ["--kubeconfig", str(local_cluster.kubeconfig), "-n", plane.namespace]
+    done = CliRunner().invoke(cli, ["app", "rollback", "web", str(first), "--timeout", "90",
+                                    *kaiun])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    plane.wait_app("web", lambda a: a["status"]["operationState"]["phase"] == "Succeeded"
+                   and a["status"]["summary"].get("images") == [f"{image}:1.0.0"],
+                   timeout=90)  # fmt: skip
+    assert _image(plane) == f"{image}:1.0.0"
+
+    (outcome,) = run_once(local_cluster, plane.namespace)
+    assert outcome.record["images"][0]["action"] == "skipped"
+    assert outcome.record["notes"][0].startswith("rolled back by ")
+    app = plane.app("web")
+    assert app["metadata"]["annotations"]["kaiun.io/image-updater-pin.web"] == "1.0.0"
+    shown = CliRunner().invoke(cli, ["app", "get", "web", *kaiun])
+    assert shown.exit_code == 0, shown.output
+    assert "Pinned:             web at 1.0.0 (kaiun image-updater unpin to resume)" in shown.output
+    assert "Notes:\n  - rolled back by " in shown.output
+    # Later cycles hold it: nothing is written back and 1.0.0 keeps running.
+    spec = plane.app("web")["spec"]
+    (outcome,) = run_once(local_cluster, plane.namespace)
+    assert not outcome.patch.get("spec") and plane.app("web")["spec"] == spec
+    assert _image(plane) == f"{image}:1.0.0"
+
+    unpinned = CliRunner().invoke(cli, ["image-updater", "unpin", "web", "--namespace",
+                                        plane.namespace, "--kubeconfig",
+                                        str(local_cluster.kubeconfig)])  # fmt: skip
+    assert unpinned.exit_code == 0, unpinned.output
+    (outcome,) = run_once(local_cluster, plane.namespace)
+    assert outcome.record["images"][0]["action"] == "update"
+    assert "Pinned:" not in CliRunner().invoke(cli, ["app", "get", "web", *kaiun]).output
