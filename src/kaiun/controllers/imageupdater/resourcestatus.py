@@ -31,7 +31,10 @@ class ResourceTally:
         self.applications += 1
         self.images += images
         self.errors += len(record.get("errors") or [])
-        if not written or (record.get("writeBack") or {}).get("error"):
+        wb = record.get("writeBack") or {}
+        # Not an update of this cycle: nothing written, a failed write-back, or a git change
+        # pushed by an earlier cycle (the record's note says so) and still waiting to deploy.
+        if not written or wb.get("error") or wb.get("note"):
             return
         for entry in record.get("images") or []:
             if entry.get("action") == "update" and entry.get("alias") != "chart":

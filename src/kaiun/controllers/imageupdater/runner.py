@@ -193,6 +193,8 @@ class Updater:
         outcomes: Sequence[AppOutcome],
     ) -> None:  # fmt: skip
         """Write each ``ImageUpdater``'s ``status`` (its status subresource) for this cycle."""
+        if not raw:
+            return  # none, or no ImageUpdater CRD in this cluster
         tallies = {str(o["metadata"]["name"]): resourcestatus.ResourceTally() for o in raw}
         for outcome in outcomes:
             tally = tallies.get(outcome.resource)
