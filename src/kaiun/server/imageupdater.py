@@ -9,15 +9,16 @@ adds the pins, and runs it through the record's credential redaction once more. 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kaiun.controllers.imageupdater import record
 from kaiun.server.applications import Ctx, Who, load_app
 
 router = APIRouter(prefix="/api/v1", tags=["ApplicationService"])
+M = TypeVar("M", bound=BaseModel)
 
 
 class ImageCheck(BaseModel):
@@ -61,21 +62,36 @@ class ImageUpdaterRecord(BaseModel):
     pins: dict[str, str] = Field(default_factory=dict, description="pin key → held tag")
 
 
+def _valid(model: type[M], raw: Any) -> list[M]:
+    # The annotation can be edited by hand: an entry that does not fit is left out rather
+    # than failing the whole response.
+    found = []
+    for entry in raw if isinstance(raw, list) else []:
+        try:
+            found.append(model.model_validate(entry))
+        except ValidationError:
+            continue
+    return found
+
+
+def _list(raw: Any) -> list[Any]:
+    return raw if isinstance(raw, list) else []
+
+
 def _typed(name: str, app: dict[str, Any]) -> ImageUpdaterRecord:
     annotations = (app.get("metadata") or {}).get("annotations") or {}
     rec = record.redact(record.decode(app) or {})
-    images = [ImageCheck.model_validate(e) for e in rec.get("images") or [] if isinstance(e, dict)]
-    changes = [ImageChange.model_validate(c) for c in rec.get("changes") or []
-               if isinstance(c, dict)]  # fmt: skip
+    images = _valid(ImageCheck, rec.get("images"))
+    changes = _valid(ImageChange, rec.get("changes"))
     return ImageUpdaterRecord(
         application=name,
         checked=bool(rec),
         lastCheckedAt=str(rec.get("lastCheckedAt") or ""),
         images=images,
         changes=changes,
-        writeBack=dict(rec.get("writeBack") or {}),
-        errors=[str(e) for e in rec.get("errors") or []],
-        notes=[str(n) for n in rec.get("notes") or []],
+        writeBack=dict(rec["writeBack"]) if isinstance(rec.get("writeBack"), dict) else {},
+        errors=[str(e) for e in _list(rec.get("errors"))],
+        notes=[str(n) for n in _list(rec.get("notes"))],
         pins=record.pins(annotations),
     )
 

@@ -84,3 +84,17 @@ def test_an_unchecked_application_and_rbac(api_server: ApiServer) -> None:
     assert denied.status_code == 403 and denied.json()["code"] == 7
     with api_server.client(None) as c:
         assert c.get(f"/api/v1/applications/{name}/image-updater").status_code == 401
+
+
+def test_a_hand_edited_record_is_answered_not_a_500(api_server: ApiServer) -> None:
+    name = f"iu-{uuid.uuid4().hex[:6]}"
+    junk = {"images": ["x", {"image": "r/web", "tagsFound": "many"}, {"image": "r/ok",
+            "action": "up-to-date"}], "changes": "x", "writeBack": [1], "errors": "x"}  # fmt: skip
+    annotations = {"kaiun.io/image-updater-status": json.dumps(junk)}
+    with api_server.client() as c:
+        assert c.post("/api/v1/applications", json=_app(name, "team", annotations)).is_success
+        got = c.get(f"/api/v1/applications/{name}/image-updater")
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert [i["image"] for i in body["images"]] == ["r/ok"]
+    assert (body["changes"], body["writeBack"], body["errors"]) == ([], {}, [])

@@ -22,6 +22,14 @@ def _tag(reference: str) -> str:
     return last.rsplit(":", 1)[1] if ":" in last else ""
 
 
+def _entries(rec: dict[str, Any], key: str) -> list[Any]:
+    # The annotation can be edited by hand: keep what has the record's shape.
+    found = rec.get(key)
+    if not isinstance(found, list):
+        return []
+    return [e for e in found if isinstance(e, dict)] if key == "images" else found
+
+
 def _pinned(entry: dict[str, Any], pins: dict[str, str]) -> str:
     key = record.entry_pin_key(str(entry.get("alias") or ""), str(entry.get("image") or ""))
     if key not in pins:
@@ -32,7 +40,7 @@ def _pinned(entry: dict[str, Any], pins: dict[str, str]) -> str:
 def image_rows(rec: dict[str, Any], pins: dict[str, str]) -> list[list[str]]:
     """One row per watched image (and tracked chart): current → picked, strategy, pin."""
     rows = [["IMAGE", "ALIAS", "STRATEGY", "CURRENT", "PICKED", "ACTION", "PINNED"]]
-    for entry in rec.get("images") or []:
+    for entry in _entries(rec, "images"):
         rows.append(
             [
                 str(entry.get("image", "")),
@@ -61,7 +69,7 @@ def image_updater_section(app: dict[str, Any], table: Any) -> str:
         out.append(FIELD.format("Last Checked:", "<never>"))
     else:
         out.append(FIELD.format("Last Checked:", rec.get("lastCheckedAt", "")))
-        wb = rec.get("writeBack") or {}
+        wb = rec.get("writeBack") if isinstance(rec.get("writeBack"), dict) else {}
         if wb:
             where = wb.get("where") or wb.get("error") or ""
             out.append(FIELD.format("Write-Back:", f"{wb.get('method', '')}: {where}".rstrip()))
@@ -76,13 +84,13 @@ def image_updater_section(app: dict[str, Any], table: Any) -> str:
         held = ", ".join(f"{k} at {v}" if v else k for k, v in sorted(pins.items()))
         out.append(FIELD.format("Pinned:", f"{held} (kaiun image-updater unpin to resume)"))
     text = "\n".join(out) + "\n"
-    if rec is not None and rec.get("images"):
+    if rec is not None and _entries(rec, "images"):
         text += table(image_rows(rec, pins))
         messages = [f"  {e.get('alias') or e.get('image')}: {e.get('message', '')}"
-                    for e in rec["images"] if e.get("message")]  # fmt: skip
+                    for e in _entries(rec, "images") if e.get("message")]  # fmt: skip
         if messages:
             text += "Messages:\n" + "\n".join(messages) + "\n"
     for key, label in (("errors", "Errors:"), ("notes", "Notes:")):
-        if rec is not None and rec.get(key):
-            text += label + "\n" + "".join(f"  - {line}\n" for line in rec[key])
+        if rec is not None and _entries(rec, key):
+            text += label + "\n" + "".join(f"  - {line}\n" for line in _entries(rec, key))
     return text
