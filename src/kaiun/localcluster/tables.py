@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -250,10 +251,22 @@ def _event_row(o: dict[str, Any]) -> Row:
     ]
 
 
+# A printer column's JSONPath: fields, list indexes ``[0]`` and the equality filters CRDs use
+# for conditions, ``[?(@.type=="Ready")]`` (the first match, as kubectl shows one cell).
+_STEP = re.compile(r"""([^.\[]+)|\[\?\(@\.([\w-]+)\s*==\s*["']([^"']*)["']\)\]|\[(\d+)\]""")
+
+
 def _jsonpath(obj: Any, path: str) -> Any:
     cur = obj
-    for step in [p for p in path.strip().lstrip(".").split(".") if p]:
-        cur = cur.get(step) if isinstance(cur, dict) else None
+    for name, key, value, index in _STEP.findall(path.strip()):
+        if name:
+            cur = cur.get(name) if isinstance(cur, dict) else None
+        elif key:
+            found = cur if isinstance(cur, list) else []
+            cur = next((i for i in found if isinstance(i, dict) and str(i.get(key)) == value),
+                       None)  # fmt: skip
+        else:
+            cur = cur[int(index)] if isinstance(cur, list) and int(index) < len(cur) else None
     return cur
 
 

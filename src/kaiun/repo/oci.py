@@ -172,6 +172,10 @@ class OciClient:
         tags = await self.tags(repo_url, ref)
         if revision in tags:
             return revision
+        if "+" in revision and revision.replace("+", "_") in tags:
+            # Helm pushes a chart version's "+" (build metadata) as "_": OCI tags cannot hold
+            # "+". A targetRevision names the version, so look it up the way Helm does.
+            return revision.replace("+", "_")
         versions = {
             str(v): t
             for t in tags

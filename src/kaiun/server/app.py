@@ -28,6 +28,7 @@ from kaiun.server import (
     stream,
     webhook,
 )
+from kaiun.server import imageupdater as imageupdater_api
 from kaiun.server.context import ServerContext
 from kaiun.server.errors import ApiError, InvalidArgument, UnsupportedMediaType
 
@@ -83,6 +84,7 @@ def create_app(ctx: ServerContext) -> FastAPI:
     app.include_router(sso.router)
     app.include_router(dexproxy.router)
     sso.install(app)
+    app.include_router(imageupdater_api.router)
     metrics.install(app)
 
     @app.exception_handler(ApiError)

@@ -101,7 +101,8 @@ class GitRepo:
 
 
 class GitHttpServer(LoopbackHttpServer):
-    """``git http-backend`` behind a loopback HTTP bridge, optionally with basic auth.
+    """``git http-backend`` behind a loopback HTTP bridge, optionally with basic auth (for
+    every request, or with ``push_only`` for pushes alone, as a public repository has it).
 
     Python's CGI handler refuses to run as root, so the CGI exchange is done by hand.
     """
@@ -112,9 +113,12 @@ class GitHttpServer(LoopbackHttpServer):
         username: str = "",
         password: str = "",
         ssl_context: ssl.SSLContext | None = None,
+        *,
+        push_only: bool = False,
     ) -> None:
         self.project_root = project_root
         self.expected = basic_auth(username, password)
+        self.push_only = push_only
         self.requests: list[str] = []
         server = self
 
@@ -137,7 +141,8 @@ class GitHttpServer(LoopbackHttpServer):
 
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
         self.requests.append(req.path)
-        if self.expected and req.headers.get("Authorization") != self.expected:
+        guarded = not self.push_only or "git-receive-pack" in req.path
+        if self.expected and guarded and req.headers.get("Authorization") != self.expected:
             req.send_response(401)
             req.send_header("WWW-Authenticate", 'Basic realm="git"')
             req.send_header("Content-Length", "0")

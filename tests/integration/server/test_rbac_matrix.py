@@ -242,6 +242,10 @@ ROWS = [
         setup=_app_with_resource),
     Row("revision metadata", "GET", "/api/v1/applications/{app}/revisions/main/metadata",
         (200, 200, 200, 401), setup=_app_with_resource),
+    Row("image updater record", "GET", "/api/v1/applications/{app}/image-updater",
+        (200, 200, 200, 401), setup=_team_app),
+    Row("image updater record of default app", "GET",
+        "/api/v1/applications/{app}/image-updater", (200, 200, 403, 401), setup=_default_app),
     # Repositories and credential templates: resource `repositories`, object the URL.
     Row("list repositories", "GET", "/api/v1/repositories", (200, 200, 200, 401)),
     Row("create repository", "POST", "/api/v1/repositories", (200, 403, 403, 401),

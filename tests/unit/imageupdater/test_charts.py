@@ -55,8 +55,10 @@ def test_untracked_and_unusable_sources() -> None:
     assert charts.chart_spec({}, "web") is None
     with pytest.raises(ConfigError, match="Helm chart source"):
         charts.chart_source({"spec": {"source": {"repoURL": "https://g/x.git", "path": "a"}}})
-    with pytest.raises(ConfigError, match="HTTP"):
-        charts.chart_source(_app(repoURL="oci://registry/charts"))
+    with pytest.raises(ConfigError, match=r"cannot read chart repository 'ssh://git@host/x\.git'"):
+        charts.chart_source(_app(repoURL="ssh://git@host/x.git"))
+    with pytest.raises(ConfigError, match="needs the chart source's repoURL"):
+        charts.chart_source(_app(repoURL="oci://"))
     two = {"spec": {"sources": [_app()["spec"]["source"], _app()["spec"]["source"]]}}
     with pytest.raises(ConfigError, match="exactly one chart source; found 2"):
         charts.chart_source(two)
@@ -72,3 +74,20 @@ def test_patch_for_single_and_multi_source() -> None:
     patch = charts.chart_patch(multi, charts.chart_source(multi), "1.2.0")
     assert patch["spec"]["sources"][0] == git
     assert patch["spec"]["sources"][1]["targetRevision"] == "1.2.0"
+
+
+@pytest.mark.parametrize(
+    ("url", "registry", "repository"),
+    [("oci://reg.example:5000/charts", "reg.example:5000", "charts/web"),
+     ("reg.example/team/charts/", "reg.example", "team/charts/web"),
+     ("oci://reg.example", "reg.example", "web")],
+)  # fmt: skip
+def test_oci_chart_sources(url: str, registry: str, repository: str) -> None:
+    source = charts.chart_source(_app(repoURL=url))
+    assert source.oci and source.oci_repository == (registry, repository)
+    assert not charts.chart_source(_app()).oci
+
+
+def test_oci_tags_read_back_as_helm_versions() -> None:
+    assert charts.oci_versions(["1.0.0", "1.3.0_build.5", "latest"]) == [
+        "1.0.0", "1.3.0+build.5", "latest"]  # fmt: skip

@@ -79,3 +79,21 @@ def test_metrics_exposition_uses_image_updater_names() -> None:
     assert "# TYPE argocd_image_updater_images_errors_total counter" in text
     assert "argocd_image_updater_k8s_api_requests_total 0" in text
     assert m.get("images_updated_total", application="web") == 3
+
+
+def test_redact_takes_credentials_out_of_every_string() -> None:
+    rec = {
+        "errors": ["git push https://bot:pw-123456@git.example/team/config.git failed",
+                   "GitLab said: PRIVATE-TOKEN: glpat-abcdef refused",
+                   "GET /v2/?access_token=t0k3n&x=1"],
+        "writeBack": {"error": "ssh key -----BEGIN KEY-----\nabc\n----- rejected"},
+        "images": [{"message": "the registry refused s3cret-pw", "tagsFound": 3}],
+    }  # fmt: skip
+    clean = record.redact(rec, {"s3cret-pw", "-----BEGIN KEY-----\nabc\n-----", ""})
+    assert clean == {
+        "errors": ["git push https://***@git.example/team/config.git failed",
+                   "GitLab said: PRIVATE-TOKEN: *** refused",
+                   "GET /v2/?access_token=***&x=1"],
+        "writeBack": {"error": "ssh key *** rejected"},
+        "images": [{"message": "the registry refused ***", "tagsFound": 3}],
+    }  # fmt: skip

@@ -43,3 +43,18 @@ def test_deployment_columns() -> None:
     ]
     assert t["rows"][0]["cells"][:4] == ["web", "2/3", 3, 2]
     assert t["rows"][0]["object"]["kind"] == "PartialObjectMetadata"
+
+
+def test_printer_column_paths_index_lists_and_filter_conditions() -> None:
+    from kaiun.localcluster.tables import _jsonpath
+
+    obj = {"status": {"conditions": [{"type": "Error", "status": "False"},
+                                     {"type": "Ready", "status": "True"}],
+                      "imagesManaged": 2, "tags": ["a", "b"]}}  # fmt: skip
+    assert _jsonpath(obj, '.status.conditions[?(@.type=="Ready")].status') == "True"
+    assert _jsonpath(obj, ".status.conditions[?(@.type=='Error')].status") == "False"
+    assert _jsonpath(obj, '.status.conditions[?(@.type=="Missing")].status') is None
+    assert _jsonpath(obj, ".status.imagesManaged") == 2
+    assert _jsonpath(obj, ".status.tags[1]") == "b"
+    assert _jsonpath(obj, ".status.tags[7]") is None
+    assert _jsonpath(obj, ".spec.nothing") is None

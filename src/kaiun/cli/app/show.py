@@ -9,6 +9,7 @@ import click
 from kaiun.cli.app import policy
 from kaiun.cli.app.core import APP_API, APP_KIND, ArgoCommand, Core, get_app, require_crd
 from kaiun.cli.app.edit import app_namespace_option
+from kaiun.cli.app.imageupdater_view import image_updater_section
 from kaiun.cli.app.orphans import orphaned_resources
 from kaiun.cli.app.tree import resource_tree
 from kaiun.cli.app.views import app_details, dump, history_table, list_table, table
@@ -67,6 +68,7 @@ def get(
         children=children,
     )
     click.echo(details, nl=False)
+    click.echo(image_updater_section(app, table), nl=False)
     if show_params:
         click.echo(_params(app), nl=False)
 

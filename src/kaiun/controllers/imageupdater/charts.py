@@ -6,6 +6,11 @@ chart source comes from a chart repository, picks a version from the repository'
 with the same strategies and filters as images (``semver`` or ``alphabetical``;
 ``kaiun.io/image-updater-chart-strategy``, ``-allow-tags``, ``-ignore-tags``) and writes it to
 ``targetRevision`` on the Application. The pin key is ``chart``.
+
+A chart in an OCI registry (``repoURL`` ``oci://host/path``, or without a scheme as Argo CD
+writes Helm OCI repositories) has its versions in the tags of ``host/path/<chart>``; Helm
+stores a version's ``+`` as ``_`` there (OCI tags cannot hold ``+``), so tags are read back
+with ``_`` → ``+`` as Helm does.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from kaiun.controllers.imageupdater.updateplan import Action, Decision
 
 PREFIX = "kaiun.io/image-updater-chart-"
 VERSION = PREFIX + "version"
+PULL_SECRET = PREFIX + "pull-secret"
 PIN_KEY = "chart"
 
 
@@ -33,6 +39,14 @@ class ChartSource:
     repo_url: str
     chart: str
     current: str
+    oci: bool = False
+
+    @property
+    def oci_repository(self) -> tuple[str, str]:
+        """``(registry host, repository)`` holding an OCI chart's versions as tags."""
+        base = self.repo_url.removeprefix("oci://").strip("/")
+        host, _, path = base.partition("/")
+        return host, f"{path}/{self.chart}".strip("/")
 
 
 def chart_source(app: Mapping[str, Any]) -> ChartSource:
@@ -51,13 +65,20 @@ def chart_source(app: Mapping[str, Any]) -> ChartSource:
             raise ConfigError(
                 "chart version tracking needs a Helm chart source (spec.source.chart)"
             )
-    if str(source.get("repoURL", "")).startswith("oci://") or "://" not in str(
-        source.get("repoURL", "")
-    ):
-        raise ConfigError("chart version tracking reads HTTP(S) chart repositories only")
-    return ChartSource(
-        index, str(source["repoURL"]), str(source["chart"]), str(source.get("targetRevision", ""))
-    )
+    url = str(source.get("repoURL", ""))
+    oci = url.startswith("oci://") or "://" not in url
+    if not url.removeprefix("oci://").strip("/"):
+        raise ConfigError("chart version tracking needs the chart source's repoURL")
+    if not oci and not url.startswith(("http://", "https://")):
+        raise ConfigError(f"chart version tracking cannot read chart repository {url!r}: use "
+                          "an http(s):// chart repository or an OCI registry")  # fmt: skip
+    current = str(source.get("targetRevision", ""))
+    return ChartSource(index, url, str(source["chart"]), current, oci)
+
+
+def oci_versions(tags: Iterable[str]) -> list[str]:
+    """Chart versions from an OCI repository's tags (Helm writes ``+`` as ``_``)."""
+    return [t.replace("_", "+") for t in tags]
 
 
 def chart_spec(annotations: Mapping[str, str], chart: str) -> ImageSpec | None:
@@ -89,22 +110,29 @@ def index_versions(index: Mapping[str, Any], chart: str) -> list[str]:
 
 
 def decide_chart(spec: ImageSpec, source: ChartSource, versions: Iterable[str]) -> Decision:
-    """Whether ``targetRevision`` moves, from the versions the index lists."""
+    """Whether ``targetRevision`` moves, from the versions the index (or registry) lists."""
+    return _decide_chart(spec, source, list(versions))
+
+
+def _decide_chart(spec: ImageSpec, source: ChartSource, versions: list[str]) -> Decision:
     where = f"chart {source.chart} from {source.repo_url}"
     try:
         found = strategies.candidates(spec, versions)
     except ImageUpdaterError as exc:
         return Decision(spec, Action.ERROR, f"config: {exc}")
+    counts: dict[str, Any] = {"tags_found": len(versions), "candidates": len(found.tags)}
     choice = strategies.choose(spec, found)
     current = spec.image.with_tag(source.current) if source.current else None
     if choice.tag is None:
-        return Decision(spec, Action.SKIPPED, f"no update for {where}: {choice.reason}", current)
+        return Decision(spec, Action.SKIPPED, f"no update for {where}: {choice.reason}", current,
+                        **counts)  # fmt: skip
     if choice.tag == source.current:
-        return Decision(spec, Action.UP_TO_DATE, f"{where} already at {source.current}", current)
+        return Decision(spec, Action.UP_TO_DATE, f"{where} already at {source.current}", current,
+                        **counts)  # fmt: skip
     change = Change(spec, choice.tag)
     was = source.current or "no targetRevision"
     return Decision(spec, Action.UPDATE, f"{where}: {was} → {choice.tag} ({choice.reason})",
-                    current, change)  # fmt: skip
+                    current, change, **counts)  # fmt: skip
 
 
 def chart_patch(app: Mapping[str, Any], source: ChartSource, version: str) -> dict[str, Any]:

@@ -155,9 +155,14 @@ class ImageChecker:
 
     async def _client(self, endpoint: RegistryConfig, reference: str) -> RegistryClient:
         creds = await self._credentials(endpoint, reference)
+        return await self._client_for(endpoint, reference, creds)
+
+    async def _client_for(
+        self, endpoint: RegistryConfig, reference: str, creds: Credentials | None
+    ) -> RegistryClient:
         key = (endpoint.prefix, reference)
         client = self._clients.get(key)
-        if client is None or client.credentials != creds:
+        if client is None or client.credentials != creds or client.config != endpoint:
             if client is not None:
                 await client.aclose()
             limiter = self._limiters.setdefault(endpoint.prefix, RateLimiter(endpoint.limit))
@@ -176,6 +181,30 @@ class ImageChecker:
 
         key = (client.config.prefix, scope, repository)
         return list(await self._tags.get(key, fetch))
+
+    async def list_tags(
+        self,
+        registry: str,
+        repository: str,
+        *,
+        reference: str = "",
+        credentials: Credentials | None = None,
+        plain_http: bool = False,
+    ) -> list[str]:
+        """The tags of ``registry/repository`` (an OCI chart's versions), cached as image tags
+        are; credentials from ``reference`` (a pull-secret form), else the given ones (Argo CD
+        repository credentials), else the registry's registries.conf credentials."""
+        endpoint = self.registries.for_registry(registry)
+        if plain_http and endpoint.api_url == f"https://{registry}":
+            endpoint = dataclasses.replace(endpoint, api_url=f"http://{registry}")
+        if reference or credentials is None:
+            scope = reference or endpoint.credentials
+            client = await self._client(endpoint, scope)
+        else:
+            # Keyed by the user, never the password, which must not sit in a cache key.
+            scope = f"repository-credentials:{credentials.username}"
+            client = await self._client_for(endpoint, scope, credentials)
+        return await self.tags(client, repository, scope)
 
     async def _metadata(
         self,

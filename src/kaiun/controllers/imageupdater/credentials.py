@@ -30,9 +30,17 @@ class CredentialResolver:
     kube: KubeClient | None = None
     environ: Mapping[str, str] = field(default_factory=dict)
     ext_timeout: float = EXT_TIMEOUT
+    # Every password resolved so far, so the updater can keep them out of its records.
+    seen: set[str] = field(default_factory=set, repr=False)
 
     async def resolve(self, reference: str, *, hosts: tuple[str, ...]) -> Credentials:
         """Credentials for ``reference``; ``hosts`` select the pull-secret entry."""
+        found = await self._resolve(reference, hosts)
+        if found.password:
+            self.seen.add(found.password)
+        return found
+
+    async def _resolve(self, reference: str, hosts: tuple[str, ...]) -> Credentials:
         ref = credref.parse_ref(reference)
         if ref.kind == "env":
             if ref.value not in self.environ:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,12 @@ ROLLBACK_SEEN = "kaiun.io/image-updater-rollback-seen"
 
 def pin_key(spec: ImageSpec) -> str:
     """The annotation suffix that pins ``spec``: its alias, else its name's last component."""
-    key = spec.alias or spec.image.repository.rsplit("/", 1)[-1]
+    return entry_pin_key(spec.alias, spec.image.repository)
+
+
+def entry_pin_key(alias: str, image: str) -> str:
+    """:func:`pin_key` from a record entry's ``alias`` and ``image`` name."""
+    key = alias or image.rsplit("/", 1)[-1]
     return re.sub(r"[^A-Za-z0-9_.-]", "-", key)[:40]
 
 
@@ -79,7 +84,14 @@ def decision_entry(decision: Decision, pinned: str | None = None) -> dict[str, A
         "image": decision.spec.image.name,
         "action": decision.action.value,
         "message": decision.message,
+        "strategy": decision.spec.strategy.value,
     }
+    if decision.spec.constraint:
+        entry["constraint"] = decision.spec.constraint
+    if decision.tags_found is not None:
+        entry["tagsFound"] = decision.tags_found
+    if decision.candidates is not None:
+        entry["candidates"] = decision.candidates
     if decision.current is not None:
         entry["running"] = str(decision.current)
     if decision.change is not None:
@@ -122,6 +134,31 @@ def build(
     if notes:
         record["notes"] = list(notes)
     return record
+
+
+_URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
+_AUTH_VALUE = re.compile(
+    r"(?i)(?P<key>authorization:\s*(?:bearer|basic|token)\s+|private-token:\s*"
+    r"|[?&](?:access_token|token|password)=)[^\s&\"']+"
+)
+
+
+def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
+    """``value`` (a record or any part of it) with credentials taken out: URL user-info,
+    authorization header values and token query parameters, and every string in ``secrets``
+    (passwords and tokens the cycle used), so no error text can carry one into the record."""
+    known = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+    if isinstance(value, str):
+        text = _URL_USERINFO.sub(lambda m: m.group("scheme") + "***@", value)
+        text = _AUTH_VALUE.sub(lambda m: m.group("key") + "***", text)
+        for secret in known:
+            text = text.replace(secret, "***")
+        return text
+    if isinstance(value, Mapping):
+        return {k: redact(v, known) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(v, known) for v in value]
+    return value
 
 
 def encode(record: Mapping[str, Any]) -> str:

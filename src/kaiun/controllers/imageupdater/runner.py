@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -33,12 +34,14 @@ from kaiun.controllers.imageupdater import (
     charts,
     gitwrite,
     record,
+    resourcestatus,
 )
 from kaiun.controllers.imageupdater import registries as regconf
 from kaiun.controllers.imageupdater import resource as iuresource
 from kaiun.controllers.imageupdater.check import DEFAULT_INTERVAL, ImageChecker
 from kaiun.controllers.imageupdater.credentials import CredentialResolver
-from kaiun.controllers.imageupdater.errors import ImageUpdaterError
+from kaiun.controllers.imageupdater.credref import Credentials
+from kaiun.controllers.imageupdater.errors import ImageUpdaterError, RegistryError
 from kaiun.controllers.imageupdater.metrics import Metrics
 from kaiun.controllers.imageupdater.model import AppImages, ImageSpec, Platform, WriteBack
 from kaiun.controllers.imageupdater.updateplan import Action, Decision, decide, live_images, running
@@ -65,6 +68,8 @@ class AppOutcome:
     record: dict[str, Any]
     patch: dict[str, Any] = field(default_factory=dict)
     written: bool = False
+    resource: str = ""  # the ImageUpdater that selected it ("" for 0.x annotations)
+    images: int = 0
 
 
 def _now() -> str:
@@ -93,6 +98,9 @@ class Updater:
         self.forge_transport = forge_transport
         self.now = now
         resolver = CredentialResolver(kube=client, environ=dict(os.environ))
+        self.resolver = resolver
+        # Passwords and keys the git write-back used: never written into a record.
+        self._git_secrets: set[str] = set()
         self.checker = ImageChecker(
             regconf.Registries(), resolver, cache_ttl=interval, platforms=platforms,
             transport=registry_transport,
@@ -135,27 +143,31 @@ class Updater:
             return {}
         return {str(k): str(v) for k, v in (cm.get("data") or {}).items()}
 
-    async def _resources(self) -> list[iuresource.UpdaterResource]:
+    async def _resources(
+        self,
+    ) -> tuple[list[iuresource.UpdaterResource], list[dict[str, Any]], dict[str, str]]:
+        """The parsed ``ImageUpdater`` resources, the raw objects, and name → parse error."""
         try:
             found = await self._kube(
                 self.client.list(iuresource.API_VERSION, iuresource.KIND, self.namespace)
             )
         except kerrors.KubeError as exc:
             log.debug("no ImageUpdater resources: %s", exc)
-            return []
-        parsed = []
+            return [], [], {}
+        parsed, invalid = [], {}
         for obj in found.items:
             try:
                 parsed.append(iuresource.parse(obj))
             except ImageUpdaterError as exc:
                 log.error("ImageUpdater %s: %s", obj["metadata"].get("name"), exc)
-        return parsed
+                invalid[str(obj["metadata"].get("name"))] = str(exc)
+        return parsed, list(found.items), invalid
 
     async def run_once(self) -> list[AppOutcome]:
         """One check cycle over every watched Application."""
         config = await self._config()
         self.checker.registries = regconf.from_configmap(config)
-        resources = await self._resources()
+        resources, raw_resources, invalid = await self._resources()
         apps = (await self._kube(self.client.list(*APP_API, self.namespace))).items
         sem = asyncio.Semaphore(CONCURRENCY)
 
@@ -172,22 +184,61 @@ class Updater:
         self.metrics.set("applications_watched_total", len(outcomes))
         for prefix, count in self.checker.requests_by_registry().items():
             self.metrics.set("registry_requests_total", count, registry=prefix)
+        if not self.dry_run:
+            await self._resource_statuses(raw_resources, invalid, outcomes)
         return outcomes
+
+    async def _resource_statuses(
+        self, raw: Sequence[dict[str, Any]], invalid: Mapping[str, str],
+        outcomes: Sequence[AppOutcome],
+    ) -> None:  # fmt: skip
+        """Write each ``ImageUpdater``'s ``status`` (its status subresource) for this cycle."""
+        if not raw:
+            return  # none, or no ImageUpdater CRD in this cluster
+        tallies = {str(o["metadata"]["name"]): resourcestatus.ResourceTally() for o in raw}
+        for outcome in outcomes:
+            tally = tallies.get(outcome.resource)
+            if tally is None:
+                continue
+            tally.add(outcome.record, outcome.images, written=outcome.written)
+        info = await self.client.info(iuresource.API_VERSION, iuresource.KIND)
+        now = self.now()
+        for obj in raw:
+            meta = obj["metadata"]
+            name = str(meta["name"])
+            status = resourcestatus.build(
+                obj.get("status"), int(meta.get("generation") or 0), now, tallies[name],
+                invalid=invalid.get(name, ""),
+            )  # fmt: skip
+            try:
+                await self._kube(self.client.request(
+                    "PATCH", info.path(meta.get("namespace"), name) + "/status",
+                    body={"status": status}, content_type="application/merge-patch+json",
+                ))  # fmt: skip
+            except kerrors.KubeError as exc:
+                log.error("ImageUpdater %s: status not written: %s", name, exc)
 
     async def process(
         self, app: dict[str, Any], resources: Sequence[iuresource.UpdaterResource],
         config: Mapping[str, str],
     ) -> AppOutcome | None:  # fmt: skip
         """Check and update one Application; None when nothing watches it."""
-        name = app["metadata"]["name"]
         try:
-            images = select(app, resources)
+            images, source = select_source(app, resources)
         except ImageUpdaterError as exc:
             return await self._finish(app, record.build(self.now(), [], errors=[str(exc)]), {})
         if images is None:
             if charts.VERSION not in (app["metadata"].get("annotations") or {}):
                 return None
             images = AppImages(())
+        outcome = await self._check(app, images, config)
+        outcome.resource, outcome.images = source, len(images.images)
+        return outcome
+
+    async def _check(
+        self, app: dict[str, Any], images: AppImages, config: Mapping[str, str]
+    ) -> AppOutcome:
+        name = app["metadata"]["name"]
         self.metrics.set("images_watched_total", len(images.images), application=name)
         pins, notes, pin_patch = self._pins(app, images)
         decisions = await self._decide(app, images, pins)
@@ -270,14 +321,40 @@ class Updater:
             secrets = await self._kube(
                 self.client.list("v1", "Secret", self.namespace, label_selector=SECRET_TYPE_LABEL)
             )
-            self.helm.credentials = CredentialStore.from_secrets(secrets.items)
-            index = await self.helm.index(source.repo_url)
+            store = CredentialStore.from_secrets(secrets.items)
+            if source.oci:
+                versions = await self._oci_chart_versions(source, store, annotations)
+            else:
+                self.helm.credentials = store
+                index = await self.helm.index(source.repo_url)
+                versions = charts.index_versions(index, source.chart)
         except (RepoError, kerrors.KubeError) as exc:
             return Decision(spec, Action.ERROR, f"chart-index: {exc}"), {}
-        decision = charts.decide_chart(spec, source, charts.index_versions(index, source.chart))
+        except RegistryError as exc:
+            return Decision(spec, Action.ERROR, f"{exc.step}: {exc}"), {}
+        except ImageUpdaterError as exc:
+            return Decision(spec, Action.ERROR, f"credentials: {exc}"), {}
+        decision = charts.decide_chart(spec, source, versions)
         if decision.change is None:
             return decision, {}
         return decision, charts.chart_patch(app, source, decision.change.tag)
+
+    async def _oci_chart_versions(
+        self, source: charts.ChartSource, store: CredentialStore, annotations: Mapping[str, str]
+    ) -> list[str]:
+        """An OCI chart's versions: its repository's tags through the registry client, with
+        the chart's pull-secret annotation, else Argo CD's repository credentials for it."""
+        registry, repository = source.oci_repository
+        cred = store.lookup(source.repo_url) or store.lookup(f"oci://{registry}/{repository}")
+        given = None
+        if cred is not None and (cred.username or cred.password):
+            self._git_secrets.add(cred.password)
+            given = Credentials(cred.username, cred.password)
+        tags = await self.checker.list_tags(
+            registry, repository, reference=annotations.get(charts.PULL_SECRET, "").strip(),
+            credentials=given, plain_http=bool(cred and cred.insecure_oci_force_http),
+        )  # fmt: skip
+        return charts.oci_versions(tags)
 
     async def _decide(
         self, app: dict[str, Any], images: AppImages, pins: Mapping[str, str]
@@ -298,7 +375,12 @@ class Updater:
             if not result.ok:
                 self.metrics.add("registry_requests_failed_total", registry=result.registry)
             error = f"{result.step}: {result.error}" if result.error else ""
-            return decide(spec, live, result.choice, error)
+            decision = decide(spec, live, result.choice, error)
+            if result.ok:
+                decision = dataclasses.replace(
+                    decision, tags_found=len(result.tags), candidates=len(result.candidates)
+                )
+            return decision
 
         return list(await asyncio.gather(*(one(s) for s in images.images)))
 
@@ -343,6 +425,7 @@ class Updater:
                     f"git credentials Secret {ns}/{name} does not exist"
                 ) from None
             data = {k: base64.b64decode(v).decode() for k, v in (secret.get("data") or {}).items()}
+            self._git_secrets.update(data.get(k, "") for k in ("password", "sshPrivateKey"))
             return RepoCredential(
                 url=repo_url, username=data.get("username", ""),
                 password=data.get("password", ""), ssh_private_key=data.get("sshPrivateKey", ""),
@@ -350,13 +433,17 @@ class Updater:
         found = await self._kube(
             self.client.list("v1", "Secret", self.namespace, label_selector=SECRET_TYPE_LABEL)
         )
-        return CredentialStore.from_secrets(found.items).lookup(repo_url)
+        cred = CredentialStore.from_secrets(found.items).lookup(repo_url)
+        if cred is not None:
+            self._git_secrets.update((cred.password, cred.bearer_token, cred.ssh_private_key))
+        return cred
 
     async def _finish(
         self, app: dict[str, Any], rec: dict[str, Any], patch: dict[str, Any],
         extra_annotations: Mapping[str, str] | None = None,
     ) -> AppOutcome:  # fmt: skip
         meta = app["metadata"]
+        rec = record.redact(rec, self.resolver.seen | self._git_secrets)
         old = record.decode(app) or {}
         unchanged = {k: v for k, v in old.items() if k != "lastCheckedAt"} == {
             k: v for k, v in rec.items() if k != "lastCheckedAt"
@@ -396,11 +483,18 @@ def select(
 ) -> AppImages | None:
     """The configuration watching ``app``: the first ImageUpdater resource that selects it,
     else its own ``image-list`` annotation (0.x)."""
+    return select_source(app, resources)[0]
+
+
+def select_source(
+    app: Mapping[str, Any], resources: Sequence[iuresource.UpdaterResource]
+) -> tuple[AppImages | None, str]:
+    """:func:`select` and the name of the ImageUpdater that selected ``app`` ("" if none)."""
     for res in resources:
         found = res.for_application(app)
         if found is not None:
-            return found
-    return appannotations.parse((app.get("metadata") or {}).get("annotations") or {})
+            return found, res.name
+    return appannotations.parse((app.get("metadata") or {}).get("annotations") or {}), ""
 
 
 def _merged(first: dict[str, Any], chart: dict[str, Any]) -> dict[str, Any]:

@@ -40,6 +40,9 @@ class Decision:
     message: str
     current: ImageRef | None = None
     change: Change | None = None
+    # How many tags the registry listed and how many passed the filters (None: not checked).
+    tags_found: int | None = None
+    candidates: int | None = None
 
 
 def _normal(ref: ImageRef) -> tuple[str, str]:
