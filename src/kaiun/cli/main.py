@@ -7,6 +7,7 @@ import click
 from kaiun import __version__
 from kaiun.cli import account as account_cli
 from kaiun.cli import (
+    admin_backup,
     admin_initial_password,
     admin_rbac,
     controller,
@@ -43,6 +44,8 @@ cli.add_command(repo_render.repo_server)
 cli.add_command(admin)
 admin_settings.add_command(admin_rbac.rbac)
 admin.add_command(admin_initial_password.initial_password)
+admin.add_command(admin_backup.export)
+admin.add_command(admin_backup.import_)
 cli.add_command(imageupdater.group)
 assert imageupdater_run.run.name == "run"  # registers run/pin/unpin on the group
 cli.add_command(proj.proj)
