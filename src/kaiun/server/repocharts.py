@@ -86,6 +86,8 @@ async def list_oci_tags(
 ) -> dict[str, Any]:
     """The tags of an OCI repository (``oci://host/path``), in Argo CD's ``Refs`` shape."""
     url, cred = await _authorized(ctx, caller, repo, appProject)
+    if "://" in url and not url.startswith("oci://"):
+        raise InvalidArgument(f"{redact_url(url)} is not an OCI repository (oci://host/path)")
     try:
         ref = parse_oci_ref(url)
     except RepoError as exc:

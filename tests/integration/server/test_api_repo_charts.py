@@ -115,6 +115,8 @@ def test_oci_tags_with_a_credential_template(
         assert REGISTRY_PASSWORD not in missing.text
         bad = c.get(f"/api/v1/repositories/{_path('oci://')}/oci-tags")
         assert bad.status_code == 400
+        git = c.get(f"/api/v1/repositories/{_path('https://example.com/r.git')}/oci-tags")
+        assert git.status_code == 400 and "not an OCI repository" in git.json()["message"]
     with api_server.client("team-token") as c:
         assert c.get(f"/api/v1/repositories/{_path(chart_url)}/oci-tags").status_code == 403
     with api_server.client() as c:
