@@ -108,6 +108,8 @@ def _credentials(opts: dict[str, Any]) -> dict[str, Any]:
 @rest_options
 def repo_add(repo: str, **opts: Any) -> None:
     """Add a repository (git, Helm or OCI) with its credentials."""
+    if opts["repo_type"] == "helm" and not opts["name"]:
+        raise click.UsageError("Must specify --name for repos of type 'helm'")
     body = {"repo": repo, **_credentials(opts)}
     extra = {
         "name": opts["name"],

@@ -88,6 +88,8 @@ def test_repo_add_list_get_rm(
     assert upserted.exit_code == 0, upserted.output
     assert "renamed" in kaiun("repo", "get", repo.url).output
 
+    unnamed = kaiun("repo", "add", "https://charts.example.com", "--type", "helm")
+    assert unnamed.exit_code == 2 and "Must specify --name" in unnamed.output
     refused = kaiun("repo", "add", "file:///nonexistent/repo.git")
     assert refused.exit_code == 1 and "Error:" in refused.output
     denied = kaiun("repo", "rm", repo.url, token="reader-token")
