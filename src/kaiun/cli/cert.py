@@ -11,7 +11,16 @@ from typing import Any
 
 import click
 
-from kaiun.cli.restcmd import api, client, emit, output_option, read_file, rest_options, table
+from kaiun.cli.restcmd import (
+    CommandError,
+    api,
+    client,
+    emit,
+    output_option,
+    read_file,
+    rest_options,
+    table,
+)
 
 _PEM = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL)
 FROM = click.option(
@@ -37,12 +46,12 @@ def known_hosts_entries(text: str) -> list[dict[str, str]]:
             continue
         parts = line.split()
         if len(parts) < 3:
-            raise click.ClickException(
+            raise CommandError(
                 f"line {number}: expected 'HOSTS KEYTYPE KEY' as in a known_hosts file"
             )
         hosts, subtype, key = parts[0], parts[1], parts[2]
         if hosts.startswith("|"):
-            raise click.ClickException(f"line {number}: hashed host names cannot be imported")
+            raise CommandError(f"line {number}: hashed host names cannot be imported")
         for host in hosts.split(","):
             items.append({
                 "serverName": host, "certType": "ssh", "certSubType": subtype,
@@ -62,7 +71,7 @@ def add_ssh(batch: bool, source: Path | None, upsert: bool, **opts: Any) -> None
         raise click.UsageError("add-ssh reads known_hosts data: pass --batch (and --from FILE)")
     items = known_hosts_entries(_input(source, "known_hosts file"))
     if not items:
-        raise click.ClickException("no known_hosts entries found in the input")
+        raise CommandError("no known_hosts entries found in the input")
     params = {"upsert": "true"} if upsert else {}
     with client(opts) as c:
         api(c, "POST", "/api/v1/certificates", json={"items": items}, params=params)
@@ -79,7 +88,7 @@ def add_tls(server_name: str, source: Path | None, upsert: bool, **opts: Any) ->
     pem = _input(source, "certificate file")
     blocks = _PEM.findall(pem)
     if not blocks:
-        raise click.ClickException("no PEM certificate (-----BEGIN CERTIFICATE-----) in the input")
+        raise CommandError("no PEM certificate (-----BEGIN CERTIFICATE-----) in the input")
     item = {
         "serverName": server_name, "certType": "https",
         "certData": base64.b64encode("\n".join(blocks).encode()).decode(),

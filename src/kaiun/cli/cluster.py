@@ -15,7 +15,16 @@ from typing import Any
 import click
 
 from kaiun.cli.cluster_manager import ManagerAccount, install_manager
-from kaiun.cli.restcmd import api, client, emit, output_option, rest_options, segment, table
+from kaiun.cli.restcmd import (
+    CommandError,
+    api,
+    client,
+    emit,
+    output_option,
+    rest_options,
+    segment,
+    table,
+)
 from kaiun.kube import KubeClient, from_kubeconfig
 from kaiun.kube import errors as kerrors
 from kaiun.model.appproject import IN_CLUSTER_SERVER
@@ -93,7 +102,7 @@ def add(context: str, **opts: Any) -> None:
     try:
         config = from_kubeconfig(opts["kubeconfig"], context=context)
     except kerrors.ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise CommandError(str(exc)) from None
     namespaces = list(opts["namespaces"])
     token = opts["bearer_token"]
     if not token:
@@ -121,7 +130,7 @@ def add(context: str, **opts: Any) -> None:
         try:
             token = asyncio.run(work())
         except kerrors.KubeError as exc:
-            raise click.ClickException(f"cannot install the manager account: {exc}") from None
+            raise CommandError(f"cannot install the manager account: {exc}") from None
     tls: dict[str, Any] = {"insecure": config.insecure}
     if config.ca_data and not config.insecure:
         tls["caData"] = base64.b64encode(config.ca_data.encode()).decode()

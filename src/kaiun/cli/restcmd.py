@@ -5,6 +5,7 @@ tab-aligned tables, and URL-encoding of ids that are URLs."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,24 +16,58 @@ import click
 import httpx
 import yaml
 
-from kaiun.cli.restconfig import call, http, resolve, rest_options
+from kaiun.cli.restconfig import http, resolve, rest_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 REST_KEYS = ("server", "auth_token", "insecure", "plaintext", "config_path")
 
 
+EXIT_GENERIC = 20  # argocd's CLI exits 20 on every failure of these commands
+
+
+class CommandError(click.ClickException):
+    """A failure of a noun command: ``Error: <message>`` on stderr, exit code 20."""
+
+    exit_code = EXIT_GENERIC
+
+
+def _env(*names: str) -> str | None:
+    return next((os.environ[n] for n in names if os.environ.get(n)), None)
+
+
 @contextmanager
 def client(flags: dict[str, Any]) -> Iterator[httpx.Client]:
-    """An API client for the flags' target (``--server``...) or the current context."""
-    target = resolve(**{k: flags.get(k) for k in REST_KEYS})
+    """An API client for the flags' target (``--server``, ``$KAIUN_SERVER`` or
+    ``$ARGOCD_SERVER``...) or the current login context."""
+    values = {k: flags.get(k) for k in REST_KEYS}
+    values["server"] = values["server"] or _env("KAIUN_SERVER", "ARGOCD_SERVER")
+    values["auth_token"] = values["auth_token"] or _env("KAIUN_AUTH_TOKEN", "ARGOCD_AUTH_TOKEN")
+    try:
+        target = resolve(**values)
+    except click.ClickException as exc:  # no server and no login context, unreadable config
+        raise CommandError(exc.message) from None
     with http(target) as c:
         yield c
 
 
 def api(c: httpx.Client, method: str, path: str, **kwargs: Any) -> Any:
-    """One call; failures are ``Error: <server message>`` (see ``restconfig.call``)."""
-    return call(c, method, path, **kwargs)
+    """One call; a failure is a ``CommandError`` carrying the server's message."""
+    try:
+        resp = c.request(method, path, **kwargs)
+    except httpx.HTTPError as exc:
+        raise CommandError(f"cannot reach {c.base_url}: {exc}") from None
+    if resp.status_code >= 400:
+        try:
+            body = resp.json()
+        except ValueError:
+            body = None
+        message = str(body.get("message") or "") if isinstance(body, dict) else ""
+        message = message or resp.text.strip() or resp.reason_phrase
+        if resp.status_code == 401:
+            message += ": log in with `kaiun login` or pass a valid --auth-token"
+        raise CommandError(f"{message} (HTTP {resp.status_code})")
+    return resp.json() if resp.content else {}
 
 
 def segment(ident: str) -> str:
@@ -75,9 +110,9 @@ def read_file(path: Path | None, what: str) -> str:
     try:
         return path.read_text()
     except OSError as exc:
-        raise click.ClickException(f"cannot read {what} {path}: {exc.strerror}") from exc
+        raise CommandError(f"cannot read {what} {path}: {exc.strerror}") from exc
     except UnicodeDecodeError:
-        raise click.ClickException(f"{what} {path} is not text") from None
+        raise CommandError(f"{what} {path} is not text") from None
 
 
 def yes_no(value: Any) -> str:
@@ -85,4 +120,13 @@ def yes_no(value: Any) -> str:
     return "true" if value else "false"
 
 
-__all__ = ["api", "client", "emit", "output_option", "read_file", "rest_options", "segment"]
+__all__ = [
+    "CommandError",
+    "api",
+    "client",
+    "emit",
+    "output_option",
+    "read_file",
+    "rest_options",
+    "segment",
+]

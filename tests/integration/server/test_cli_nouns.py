@@ -82,7 +82,7 @@ def test_repo_add_list_get_rm(
         assert PASSWORD not in result.output
 
     differs = kaiun("repo", "add", repo.url, "--name", "renamed")
-    assert differs.exit_code == 1
+    assert differs.exit_code == 20
     assert "use upsert flag" in differs.output
     upserted = kaiun("repo", "add", repo.url, "--name", "renamed", "--upsert")
     assert upserted.exit_code == 0, upserted.output
@@ -91,14 +91,14 @@ def test_repo_add_list_get_rm(
     unnamed = kaiun("repo", "add", "https://charts.example.com", "--type", "helm")
     assert unnamed.exit_code == 2 and "Must specify --name" in unnamed.output
     refused = kaiun("repo", "add", "file:///nonexistent/repo.git")
-    assert refused.exit_code == 1 and "Error:" in refused.output
+    assert refused.exit_code == 20 and "Error:" in refused.output
     denied = kaiun("repo", "rm", repo.url, token="reader-token")
-    assert denied.exit_code == 1 and "permission denied" in denied.output
+    assert denied.exit_code == 20 and "permission denied" in denied.output
     removed = kaiun("repo", "rm", repo.url)
     assert removed.output == f"Repository '{repo.url}' removed\n"
     assert kaiun("repo", "list", "-o", "url").output == ""
     missing = kaiun("repo", "get", repo.url)
-    assert missing.exit_code == 1 and "not found" in missing.output
+    assert missing.exit_code == 20 and "not found" in missing.output
 
 
 def test_repocreds_add_list_rm(kaiun: Kaiun, api_server: ApiServer, kubectl: Kubectl) -> None:
@@ -162,7 +162,7 @@ def test_cluster_add_with_token_list_get_rm(
     assert removed.output == f"Cluster '{name}' removed\n"
     assert name not in kaiun("cluster", "list").output
     builtin = kaiun("cluster", "rm", "https://kubernetes.default.svc", "-y")
-    assert builtin.exit_code == 1 and "cannot be deleted" in builtin.output
+    assert builtin.exit_code == 20 and "cannot be deleted" in builtin.output
 
 
 def test_cluster_add_installs_the_manager_account(
@@ -221,10 +221,10 @@ def test_cluster_add_times_out_without_a_token(
     result = kaiun("cluster", "add", "kaiun-local", "--kubeconfig", _kubeconfig(local_cluster),
                    "--system-namespace", namespace, "--namespace", namespace,
                    "--token-timeout", "1", "-y")  # fmt: skip
-    assert result.exit_code == 1
+    assert result.exit_code == 20
     assert "issued no token" in result.output and "--bearer-token" in result.output
     unknown = kaiun("cluster", "add", "nope", "--kubeconfig", _kubeconfig(local_cluster))
-    assert unknown.exit_code == 1 and "nope" in unknown.output
+    assert unknown.exit_code == 20 and "nope" in unknown.output
 
 
 def test_cert_add_list_rm(kaiun: Kaiun, local_cluster: LocalCluster, tmp_path: Path) -> None:
@@ -241,7 +241,7 @@ def test_cert_add_list_rm(kaiun: Kaiun, local_cluster: LocalCluster, tmp_path: P
     assert tls.exit_code == 0, tls.output
     assert tls.output == f"Created entry with 1 PEM certificates for repository server {host}\n"
     bad = kaiun("cert", "add-tls", host, input="not a certificate")
-    assert bad.exit_code == 1 and "no PEM certificate" in bad.output
+    assert bad.exit_code == 20 and "no PEM certificate" in bad.output
 
     listed = kaiun("cert", "list", "--hostname-pattern", f"*{host}")
     header, *rows = listed.output.splitlines()
@@ -258,3 +258,21 @@ def test_cert_add_list_rm(kaiun: Kaiun, local_cluster: LocalCluster, tmp_path: P
     assert sorted((c["serverName"], c["certType"]) for c in json.loads(left)) == [
         (f"alt-{host}", "ssh"), (host, "https"),
     ]  # fmt: skip
+
+
+def test_server_from_the_environment_and_none_at_all(api_server: ApiServer, tmp_path: Path) -> None:
+    config = ["--config", str(tmp_path / "config")]
+    env = {"ARGOCD_SERVER": api_server.url.removeprefix("http://"),
+           "ARGOCD_AUTH_TOKEN": "admin-token"}  # fmt: skip
+    listed = CliRunner().invoke(cli, ["cluster", "list", "--plaintext", "-o", "server", *config],
+                                env=env)  # fmt: skip
+    assert listed.exit_code == 0, listed.output
+    assert "https://kubernetes.default.svc" in listed.output.splitlines()
+    bare = {"ARGOCD_SERVER": "", "KAIUN_SERVER": ""}
+    nowhere = CliRunner().invoke(cli, ["repo", "list", *config], env=bare)
+    assert nowhere.exit_code == 20 and "kaiun login" in nowhere.output
+    anonymous = CliRunner().invoke(
+        cli, ["repo", "list", "--server", env["ARGOCD_SERVER"], "--plaintext", *config],
+        env={**bare, "ARGOCD_AUTH_TOKEN": "", "KAIUN_AUTH_TOKEN": ""},
+    )  # fmt: skip
+    assert anonymous.exit_code == 20 and "HTTP 401" in anonymous.output
