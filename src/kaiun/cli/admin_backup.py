@@ -179,8 +179,20 @@ async def _prune(client: KubeClient, obj: dict[str, Any], *, dry_run: bool) -> N
 @click.option("--prune", is_flag=True, help="Delete objects that are not in the backup.")
 @click.option("--verbose", is_flag=True, help="Also list unchanged objects.")
 @click.option("--stop-operation", is_flag=True, help="Drop running operations of apps.")
+@click.option(
+    "--skip-resources-with-label",
+    "skip_label",
+    default="",
+    help="Neither import nor prune objects with this label (KEY=VALUE or KEY).",
+)
 def import_(
-    source: str, dry_run: bool, prune: bool, verbose: bool, stop_operation: bool, **opts: Any
+    source: str,
+    dry_run: bool,
+    prune: bool,
+    verbose: bool,
+    stop_operation: bool,
+    skip_label: str,
+    **opts: Any,
 ) -> None:
     """Import Argo CD data from a file (or stdin with ``-``), creating and updating objects."""
     core = _core(opts)
@@ -189,10 +201,12 @@ def import_(
         docs = backup.parse_stream(_read(source), core.namespace)
     except backup.BackupError as exc:
         raise AppError(str(exc)) from None
+    if skip_label:
+        docs = [d for d in docs if not backup.has_label(d, skip_label)]
     for doc in docs:
         kind, ns, name = backup.key(doc, core.namespace)
         globs = apps if kind == "Application" else sets
-        if not backup.in_scope(ns, core.namespace, globs):
+        if kind in backup.NAMESPACED_ANYWHERE and not backup.in_scope(ns, core.namespace, globs):
             raise AppError(
                 f"{kind} {ns}/{name} is outside the control-plane namespace {core.namespace!r}: "
                 f"allow its namespace with --{kind.lower()}-namespaces"
@@ -213,6 +227,8 @@ def import_(
                 click.echo(backup.Change(doc, verb).line(dry_run))
         if prune:
             for obj in live.values():
+                if skip_label and backup.has_label(obj, skip_label):
+                    continue
                 await _prune(client, obj, dry_run=dry_run)
                 click.echo(backup.Change(obj, "pruned").line(dry_run))
 

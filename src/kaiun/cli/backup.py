@@ -96,10 +96,29 @@ def clean(obj: Mapping[str, Any], control_plane: str) -> dict[str, Any]:
     return out
 
 
-def key(obj: Mapping[str, Any], control_plane: str) -> Key:
-    """(kind, namespace, name); a missing namespace is the control plane's."""
+NAMESPACED_ANYWHERE = ("Application", "ApplicationSet")
+
+
+def namespace_of(obj: Mapping[str, Any], control_plane: str) -> str:
+    """Where an object goes: apps and appsets may name their namespace; settings, Secrets and
+    projects always belong to the control plane."""
     meta = obj.get("metadata") or {}
-    return str(obj.get("kind")), str(meta.get("namespace") or control_plane), str(meta.get("name"))
+    if obj.get("kind") in NAMESPACED_ANYWHERE and meta.get("namespace"):
+        return str(meta["namespace"])
+    return control_plane
+
+
+def key(obj: Mapping[str, Any], control_plane: str) -> Key:
+    """(kind, namespace, name)."""
+    meta = obj.get("metadata") or {}
+    return str(obj.get("kind")), namespace_of(obj, control_plane), str(meta.get("name"))
+
+
+def has_label(obj: Mapping[str, Any], selector: str) -> bool:
+    """Whether ``obj`` carries the label ``KEY=VALUE`` (or ``KEY``, any value)."""
+    name, sep, value = selector.partition("=")
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    return name in labels and (not sep or labels[name] == value)
 
 
 def _comparable(obj: Mapping[str, Any]) -> dict[str, Any]:
@@ -143,7 +162,7 @@ def created(
 ) -> dict[str, Any]:
     """The object to create from a backup document."""
     out = copy.deepcopy(dict(backup))
-    out.setdefault("metadata", {}).setdefault("namespace", control_plane)
+    out.setdefault("metadata", {})["namespace"] = namespace_of(backup, control_plane)
     out.pop("status", None)
     if stop_operation:
         out.pop("operation", None)

@@ -161,9 +161,14 @@ def test_import_prune_dry_run_and_stdin(plane: Plane, tmp_path: Path) -> None:
     assert _rv(plane, "configmap", "argocd-cm") == before
     assert plane.kubectl.run("get", "appproject", "stray", "-n", plane.namespace).returncode == 0
 
-    real = _admin(plane, "import", "-", "--prune", input=backup)
+    plane.apply(_project("pinned", plane))
+    plane.kubectl("label", "appproject", "pinned", "-n", plane.namespace, "backup/skip=yes")
+    real = _admin(plane, "import", "-", "--prune", "--skip-resources-with-label",
+                  "backup/skip=yes", input=backup)  # fmt: skip
     assert real.exit_code == 0, real.output
     assert "argoproj.io/AppProject stray pruned" in real.output.splitlines()
+    assert "pinned" not in real.output
+    assert plane.kubectl.run("get", "appproject", "pinned", "-n", plane.namespace).returncode == 0
     gone = plane.kubectl.run("get", "appproject", "stray", "-n", plane.namespace, check=False)
     assert gone.returncode != 0
     cm = json.loads(plane.kubectl("get", "configmap", "argocd-cm", "-n", plane.namespace,

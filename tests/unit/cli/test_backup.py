@@ -97,3 +97,14 @@ def test_change_lines_are_argocd_s() -> None:
     assert backup.Change(LIVE_APP, "pruned").line(True) == (
         "argoproj.io/Application web pruned (dry run)"
     )
+
+
+def test_namespaces_and_labels() -> None:
+    cm = {"kind": "ConfigMap", "metadata": {"name": "argocd-cm", "namespace": "elsewhere"}}
+    assert backup.key(cm, "cp") == ("ConfigMap", "cp", "argocd-cm")  # settings stay home
+    app = {"kind": "Application", "metadata": {"name": "a", "namespace": "team"}}
+    assert backup.key(app, "cp") == ("Application", "team", "a")
+    assert backup.created(cm, "cp", stop_operation=False)["metadata"]["namespace"] == "cp"
+    labelled = {"metadata": {"labels": {"skip": "yes"}}}
+    assert backup.has_label(labelled, "skip=yes") and backup.has_label(labelled, "skip")
+    assert not backup.has_label(labelled, "skip=no") and not backup.has_label({}, "skip")
