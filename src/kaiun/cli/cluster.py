@@ -204,6 +204,52 @@ def get(server_or_name: str, output: str, **opts: Any) -> None:
     table(HEADER, [_row(body)])
 
 
+@cluster.command("set")
+@click.argument("server_or_name", metavar="NAME")
+@click.option("--name", "new_name", default="", help="New name of the cluster.")
+@click.option(
+    "--namespace",
+    "namespaces",
+    multiple=True,
+    help="Namespaces the cluster is restricted to (repeatable; '*' for all).",
+)
+@click.option("--label", "labels", multiple=True, help="Label KEY=VALUE (replaces labels).")
+@click.option(
+    "--annotation",
+    "annotations",
+    multiple=True,
+    help="Annotation KEY=VALUE (replaces annotations).",
+)
+@rest_options
+def set_(
+    server_or_name: str,
+    new_name: str,
+    namespaces: tuple[str, ...],
+    labels: tuple[str, ...],
+    annotations: tuple[str, ...],
+    **opts: Any,
+) -> None:
+    """Change a cluster's name, namespaces, labels or annotations (credentials are kept)."""
+    ident, params = _ident(server_or_name)
+    with client(opts) as c:
+        current = api(c, "GET", f"/api/v1/clusters/{ident}", params=params)
+        body = {
+            k: v
+            for k, v in current.items()
+            if k not in ("connectionState", "serverVersion", "info", "config")
+        }
+        if new_name:
+            body["name"] = new_name
+        if namespaces:
+            body["namespaces"] = [] if list(namespaces) == ["*"] else list(namespaces)
+        if labels:
+            body["labels"] = _pairs(labels, "--label")
+        if annotations:
+            body["annotations"] = _pairs(annotations, "--annotation")
+        api(c, "PUT", f"/api/v1/clusters/{segment(str(current['server']))}", json=body)
+    click.echo(f"Cluster '{server_or_name}' updated.")
+
+
 @cluster.command("rm")
 @click.argument("servers_or_names", nargs=-1, required=True, metavar="SERVER/NAME...")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")

@@ -156,6 +156,13 @@ def test_cluster_add_with_token_list_get_rm(
     for result in (added, listed, got, by_server):
         assert local_cluster.token not in result.output
 
+    changed = kaiun("cluster", "set", name, "--name", f"{name}-b", "--namespace", "team-b",
+                    "--namespace", "team-c")  # fmt: skip
+    assert changed.output == f"Cluster '{name}' updated.\n", changed.output
+    name = f"{name}-b"
+    after = json.loads(kaiun("cluster", "get", name, "-o", "json").output)
+    assert after["namespaces"] == ["team-b", "team-c"] and after["labels"] == {"env": "test"}
+    assert after["connectionState"]["status"] == "Successful"  # the token was kept
     kept = kaiun("cluster", "rm", name, input="n\n")
     assert "Cluster" not in kept.output and name in kaiun("cluster", "list").output
     removed = kaiun("cluster", "rm", name, "-y")
