@@ -104,6 +104,13 @@ class OciClient:
     async def _get(
         self, repo_url: str, ref: OciRef, path: str, limit: int, accept: str = "*/*"
     ) -> bytes:
+        try:
+            return await self._fetch(repo_url, ref, path, limit, accept)
+        except httpx.HTTPError as exc:
+            # Unreachable, TLS to a plain-HTTP registry...: a repository error, not a crash.
+            raise ChartRepositoryError(f"{ref}: {path}: {type(exc).__name__}") from None
+
+    async def _fetch(self, repo_url: str, ref: OciRef, path: str, limit: int, accept: str) -> bytes:
         cred = self._cred(repo_url)
         url = f"{self._base(ref, cred)}/{path}"
         verify = self.tls_certs.httpx_verify(repo_url, cred)

@@ -21,6 +21,7 @@ from kaiun.server import (
     metrics,
     projects,
     projroles,
+    repocharts,
     repositories,
     session,
     settings,
@@ -74,6 +75,7 @@ def create_app(ctx: ServerContext) -> FastAPI:
                 return JSONResponse(err.body(), status_code=err.status)
         return await call_next(request)
 
+    app.include_router(repocharts.router)  # before the repository routes' {repo:path}
     app.include_router(repositories.router)
     app.include_router(webhook.router)
     app.include_router(clusters.router)
