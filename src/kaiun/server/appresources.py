@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Body, Request
 
+from kaiun import diff as kdiff
 from kaiun.diff import redact_secrets
 from kaiun.health import assess
 from kaiun.kube import KubeClient
@@ -24,7 +25,9 @@ from kaiun.server.appsource import target_objects
 from kaiun.server.clusters import client_for, find
 from kaiun.server.context import ServerContext, translate
 from kaiun.server.errors import InvalidArgument, NotFound
+from kaiun.server.networking import networking_info
 from kaiun.server.security import require
+from kaiun.settings.resource_customizations import normalizer as cm_normalizer
 
 router = APIRouter(prefix="/api/v1", tags=["ApplicationService"])
 # Kinds whose children (by ownerReferences) the tree follows, and the kinds of children.
@@ -148,6 +151,9 @@ def node(obj: dict[str, Any], by_uid: dict[str, dict[str, Any]]) -> dict[str, An
     health = assess(obj)
     if health is not None:
         out["health"] = {"status": str(health.status), "message": health.message}
+    networking = networking_info(obj)
+    if networking is not None:
+        out["networkingInfo"] = networking
     return out
 
 
@@ -203,6 +209,7 @@ async def managed_resources(
     """Each resource of ``status.resources`` with its live and target state (JSON strings)."""
     app = await load_app(ctx, caller, applicationName, "get", appNamespace)
     targets = await target_objects(request, ctx, app)
+    norm = await _normalizer(ctx, app)
     async with await _app_client(ctx, app) as client:
         items = []
         for res in (app.get("status") or {}).get("resources") or []:
@@ -215,19 +222,43 @@ async def managed_resources(
             except kerrors.KubeError:
                 live = None
             target = targets.get(key)
-            live, target = redact_secrets(live, target)
-            items.append(
-                {
-                    "group": key[0],
-                    "kind": key[1],
-                    "namespace": key[2],
-                    "name": key[3],
-                    "liveState": orjson.dumps(live).decode(),
-                    "targetState": orjson.dumps(target).decode(),
-                    "hook": bool(res.get("hook")),
-                }
-            )
+            item = {"group": key[0], "kind": key[1], "namespace": key[2], "name": key[3]}
+            item.update(_compared(target, live, norm))
+            masked_live, masked_target = redact_secrets(live, target)
+            item["liveState"] = orjson.dumps(masked_live).decode()
+            item["targetState"] = orjson.dumps(masked_target).decode()
+            item["hook"] = bool(res.get("hook"))
+            items.append(item)
     return {"items": items}
+
+
+async def _normalizer(ctx: ServerContext, app: dict[str, Any]) -> kdiff.Normalizer | None:
+    """argocd-cm's resource overrides plus the app's ignoreDifferences (None if invalid)."""
+    try:
+        cm = await ctx.client.get("v1", "ConfigMap", "argocd-cm", ctx.namespace)
+    except kerrors.KubeError:
+        cm = {}
+    specs = (app.get("spec") or {}).get("ignoreDifferences") or []
+    try:
+        rules = tuple(kdiff.IgnoreRule.from_spec(s) for s in specs)
+        return cm_normalizer(cm.get("data") or {}, rules)
+    except (kdiff.IgnoreRuleError, ValueError):
+        return None
+
+
+def _compared(target: Any, live: Any, norm: kdiff.Normalizer | None) -> dict[str, str]:
+    """Argo CD's ``normalizedLiveState``/``predictedLiveState`` (masked), when computable."""
+    if norm is None or (target is None and live is None):
+        return {}
+    try:
+        result = kdiff.diff(target, live, normalizer=norm)
+        pair = (result.normalized_live, result.predicted_live)
+    except kdiff.DiffError:
+        return {}
+    return {
+        "normalizedLiveState": orjson.dumps(pair[0]).decode(),
+        "predictedLiveState": orjson.dumps(pair[1]).decode(),
+    }
 
 
 @router.get("/applications/{name}/events")

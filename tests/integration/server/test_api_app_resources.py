@@ -193,3 +193,24 @@ def test_revision_metadata(api_server: ApiServer, deployed: dict[str, str]) -> N
     assert body["message"] == "add web and creds"
     assert body["author"] == "t <t@example.com>" and body["tags"] == ["v1"]
     assert body["date"][:2] == "20"
+
+
+def test_tree_networking_info_and_managed_normalized_states(
+    api_server: ApiServer, deployed: dict[str, str], kubectl: Kubectl
+) -> None:
+    app, ns = deployed["app"], deployed["ns"]
+    kubectl("scale", "deployment", "web", "-n", ns, "--replicas", "3")
+    with api_server.client() as c:
+        tree = c.get(f"/api/v1/applications/{app}/resource-tree").json()
+        managed = c.get(f"/api/v1/applications/{app}/managed-resources")
+    pod = next(n for n in tree["nodes"] if n["kind"] == "Pod")
+    assert pod["networkingInfo"]["labels"]["app"] == "web"
+    assert managed.status_code == 200, managed.text
+    assert SECRET_B64 not in managed.text
+    items = {i["name"]: i for i in managed.json()["items"]}
+    web = items["web"]
+    assert json.loads(web["normalizedLiveState"])["spec"]["replicas"] == 3
+    assert json.loads(web["predictedLiveState"])["spec"]["replicas"] == 1
+    creds_live = json.loads(items["creds"]["normalizedLiveState"])
+    assert set(creds_live["data"]) == {"password"}
+    assert creds_live["data"]["password"].strip("+") == ""
