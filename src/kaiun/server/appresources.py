@@ -20,6 +20,7 @@ from kaiun.health import assess
 from kaiun.kube import KubeClient
 from kaiun.kube import errors as kerrors
 from kaiun.model.tracking import DEFAULT_INSTANCE_LABEL, TrackingMethod, owning_app
+from kaiun.server import resactions
 from kaiun.server.applications import Ctx, Who, load_app, rbac_object
 from kaiun.server.appsource import target_objects
 from kaiun.server.clusters import client_for, find
@@ -381,4 +382,60 @@ async def delete_resource(
             )  # fmt: skip
         except kerrors.KubeError as exc:
             raise translate(exc, f"{kind} {resourceName}") from exc
+    return {}
+
+
+@router.get("/applications/{name}/resource/actions")
+async def list_resource_actions(
+    ctx: Ctx, caller: Who, name: str, resourceName: str, kind: str, namespace: str = "",
+    group: str = "", version: str = "", appNamespace: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Argo CD's ``ResourceActionsListResponse``: the built-in actions of one resource."""
+    app = await load_app(ctx, caller, name, "get", appNamespace)
+    async with await _app_client(ctx, app) as client:
+        obj = await _find_resource(ctx, client, app, _query(namespace, resourceName, kind, group))
+    return {"actions": resactions.available(obj)}
+
+
+@router.post("/applications/{name}/resource/actions")
+async def run_resource_action(
+    ctx: Ctx, caller: Who, name: str, resourceName: str, kind: str,
+    action: Annotated[str, Body()], namespace: str = "", group: str = "", version: str = "",
+    appNamespace: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Run an action (``action/<group>/<kind>/<action>`` needed); the body is its name."""
+    return await _run_action(ctx, caller, name, _query(namespace, resourceName, kind, group),
+                             action, appNamespace)  # fmt: skip
+
+
+@router.post("/applications/{name}/resource/actions/v2")
+async def run_resource_action_v2(
+    ctx: Ctx, caller: Who, name: str, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """Argo CD 3's ``ResourceActionRunRequestV2`` (fields in the body)."""
+    q = _query(str(body.get("namespace") or ""), str(body.get("resourceName") or ""),
+               str(body.get("kind") or ""), str(body.get("group") or ""))  # fmt: skip
+    return await _run_action(ctx, caller, name, q, str(body.get("action") or ""),
+                             body.get("appNamespace") or None)  # fmt: skip
+
+
+async def _run_action(
+    ctx: ServerContext, caller: Any, name: str, q: dict[str, str], action: str,
+    app_namespace: str | None,
+) -> dict[str, Any]:  # fmt: skip
+    app = await load_app(ctx, caller, name, "get", app_namespace)
+    verb = f"action/{q['group']}/{q['kind']}/{action}"
+    require(ctx.security, caller, "applications", verb, rbac_object(app))
+    async with await _app_client(ctx, app) as client:
+        obj = await _find_resource(ctx, client, app, q)
+        found = resactions.find(obj, action)
+        if found is None:
+            raise InvalidArgument(f"{q['kind']} has no action {action!r}")
+        if found.disabled(obj):
+            raise InvalidArgument(f"action {action!r} is not available for {q['name']} now")
+        try:
+            await client.patch(obj["apiVersion"], q["kind"], q["name"], found.patch(obj),
+                               namespace=q["namespace"] or None, patch_type="merge")  # fmt: skip
+        except kerrors.KubeError as exc:
+            raise translate(exc, f"{q['kind']} {q['name']}") from exc
     return {}

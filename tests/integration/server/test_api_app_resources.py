@@ -214,3 +214,27 @@ def test_tree_networking_info_and_managed_normalized_states(
     creds_live = json.loads(items["creds"]["normalizedLiveState"])
     assert set(creds_live["data"]) == {"password"}
     assert creds_live["data"]["password"].strip("+") == ""
+
+
+def test_resource_actions_list_and_run(
+    api_server: ApiServer, deployed: dict[str, str], kubectl: Kubectl
+) -> None:
+    app, ns = deployed["app"], deployed["ns"]
+    q = {"resourceName": "web", "kind": "Deployment", "group": "apps", "namespace": ns}
+    path = f"/api/v1/applications/{app}/resource/actions"
+    with api_server.client() as c:
+        listed = c.get(path, params=q)
+        assert listed.status_code == 200, listed.text
+        actions = {a["name"]: a["disabled"] for a in listed.json()["actions"]}
+        assert actions == {"restart": False, "pause": False, "resume": True}
+        assert c.post(path, params=q, json="restart").status_code == 200
+        v2 = {**q, "action": "pause"}
+        assert c.post(f"{path}/v2", json=v2).status_code == 200
+        again = c.post(f"{path}/v2", json=v2)
+        assert again.status_code == 400 and "not available" in again.json()["message"]
+        unknown = c.post(path, params=q, json="explode")
+        assert unknown.status_code == 400 and "no action 'explode'" in unknown.json()["message"]
+    live = json.loads(kubectl("get", "deployment", "web", "-n", ns, "-o", "json"))
+    assert live["spec"]["paused"] is True
+    restarted = live["spec"]["template"]["metadata"]["annotations"]
+    assert restarted["kubectl.kubernetes.io/restartedAt"].endswith("Z")

@@ -240,6 +240,15 @@ ROWS = [
         setup=_app_with_resource),
     Row("manifests", "GET", "/api/v1/applications/{app}/manifests", (200, 200, 200, 401),
         setup=_app_with_resource),
+    # Resource actions need `action/<group>/<kind>/<action>`; a ConfigMap has none (400).
+    Row("list resource actions", "GET", RESOURCE.replace("/resource?", "/resource/actions?"),
+        (200, 200, 200, 401), setup=_app_with_resource),
+    Row("run resource action", "POST", RESOURCE.replace("/resource?", "/resource/actions?"),
+        (400, 403, 400, 401), body="restart", setup=_app_with_resource),
+    Row("run resource action v2", "POST", "/api/v1/applications/{app}/resource/actions/v2",
+        (400, 403, 400, 401), setup=_app_with_resource,
+        body={"resourceName": "cm-{u}", "kind": "ConfigMap", "namespace": "{ns}",
+              "action": "restart"}),
     Row("revision metadata", "GET", "/api/v1/applications/{app}/revisions/main/metadata",
         (200, 200, 200, 401), setup=_app_with_resource),
     # Repositories and credential templates: resource `repositories`, object the URL.

@@ -151,7 +151,7 @@ export function openResourcePanel(app, ref, ctx, node = null) {
 
 async function runAction(app, base, params, name, ctx) {
   try {
-    await api.post(`${base}/resource/actions?${new URLSearchParams(params)}`, JSON.stringify(name));
+    await api.post(`${base}/resource/actions/v2`, { ...params, action: name });
     toast(`Action ${name} started`, 'success');
     ctx.refresh();
   } catch (err) {
