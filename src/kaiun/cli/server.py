@@ -18,6 +18,7 @@ from kaiun.kube import KubeClient, from_kubeconfig
 from kaiun.kube import errors as kube_errors
 from kaiun.localcluster.tls import ensure_certs
 from kaiun.server.serve import ServeOptions, serve
+from kaiun.ui import mount as mount_ui
 
 
 def default_tls_dir() -> Path:
@@ -36,13 +37,21 @@ async def run_api_server(
     tls_dir: Path | None = None,
     started: asyncio.Event | None = None,
     stop: asyncio.Event | None = None,
+    ui: bool = True,
 ) -> None:
-    """Install the control plane, initialize accounts and serve the API until ``stop``
-    (HTTPS with a self-signed certificate unless ``insecure``)."""
+    """Install the control plane, initialize accounts and serve the API (and the web UI
+    unless ``ui`` is false) until ``stop`` (HTTPS with a self-signed certificate unless
+    ``insecure``)."""
     certfile = keyfile = None
     if not insecure:
         _, certfile, keyfile = ensure_certs(tls_dir or default_tls_dir())
-    options = ServeOptions(address=address, port=port, certfile=certfile, keyfile=keyfile)
+    options = ServeOptions(
+        address=address,
+        port=port,
+        certfile=certfile,
+        keyfile=keyfile,
+        mounts=(mount_ui,) if ui else (),
+    )
     await serve(client, namespace, options, started=started, stop=stop)
 
 

@@ -11,11 +11,12 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
 
 from kaiun.engine import install_control_plane
 from kaiun.kube import KubeClient
@@ -36,6 +37,9 @@ class ServeOptions:
     keyfile: Path | None = None
     install: bool = True
     log_level: str = "warning"
+    # Called with the app after its API routes are in place: how ``kaiun.cli`` adds the
+    # web UI (``kaiun.ui.mount``) without the server importing it.
+    mounts: tuple[Callable[[FastAPI], None], ...] = ()
 
 
 class _Server(uvicorn.Server):
@@ -80,8 +84,11 @@ async def serve(
     opts = options or ServeOptions()
     security = await prepare(client, namespace, install=opts.install)
     ctx = ServerContext(client=client, namespace=namespace, security=security)
+    app = create_app(ctx)
+    for extend in opts.mounts:
+        extend(app)
     config = uvicorn.Config(
-        create_app(ctx),
+        app,
         host=opts.address,
         port=opts.port,
         log_level=opts.log_level,
