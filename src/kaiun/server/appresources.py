@@ -19,7 +19,13 @@ from kaiun.diff import redact_secrets
 from kaiun.health import assess
 from kaiun.kube import KubeClient
 from kaiun.kube import errors as kerrors
-from kaiun.model.tracking import DEFAULT_INSTANCE_LABEL, TrackingMethod, owning_app
+from kaiun.model.tracking import (
+    DEFAULT_INSTANCE_LABEL,
+    TRACKING_ID_ANNOTATION,
+    TrackingMethod,
+    owning_app,
+    tracking_id_for,
+)
 from kaiun.server import resactions
 from kaiun.server.applications import Ctx, Who, load_app, rbac_object
 from kaiun.server.appsource import target_objects
@@ -211,6 +217,7 @@ async def managed_resources(
     app = await load_app(ctx, caller, applicationName, "get", appNamespace)
     targets = await target_objects(request, ctx, app)
     norm = await _normalizer(ctx, app)
+    tracking = await _tracking(ctx)
     async with await _app_client(ctx, app) as client:
         items = []
         for res in (app.get("status") or {}).get("resources") or []:
@@ -224,7 +231,8 @@ async def managed_resources(
                 live = None
             target = targets.get(key)
             item = {"group": key[0], "kind": key[1], "namespace": key[2], "name": key[3]}
-            item.update(_compared(target, live, norm))
+            applied = _as_applied(target, key[2], live, app["metadata"]["name"], tracking)
+            item.update(_compared(applied, live, norm))
             masked_live, masked_target = redact_secrets(live, target)
             item["liveState"] = orjson.dumps(masked_live).decode()
             item["targetState"] = orjson.dumps(masked_target).decode()
@@ -245,6 +253,29 @@ async def _normalizer(ctx: ServerContext, app: dict[str, Any]) -> kdiff.Normaliz
         return cm_normalizer(cm.get("data") or {}, rules)
     except (kdiff.IgnoreRuleError, ValueError):
         return None
+
+
+def _as_applied(
+    target: Any, namespace: str, live: Any, app: str, tracking: tuple[TrackingMethod, str]
+) -> Any:
+    """``target`` as a sync applies it (namespace and tracking set), so the predicted live
+    state keeps what the last apply wrote."""
+    if not isinstance(target, dict):
+        return target
+    obj = dict(target)
+    meta = dict(obj.get("metadata") or {})
+    live_meta = (live.get("metadata") or {}) if isinstance(live, dict) else {}
+    live_ns = live_meta.get("namespace")
+    if not meta.get("namespace") and (live_ns or (live is None and namespace)):
+        meta["namespace"] = live_ns or namespace
+    obj["metadata"] = meta
+    method, label = tracking
+    if method in (TrackingMethod.ANNOTATION, TrackingMethod.ANNOTATION_AND_LABEL):
+        tid = tracking_id_for(app, obj).format()
+        meta["annotations"] = {**(meta.get("annotations") or {}), TRACKING_ID_ANNOTATION: tid}
+    if method in (TrackingMethod.LABEL, TrackingMethod.ANNOTATION_AND_LABEL):
+        meta["labels"] = {**(meta.get("labels") or {}), label: app}
+    return obj
 
 
 def _compared(target: Any, live: Any, norm: kdiff.Normalizer | None) -> dict[str, str]:

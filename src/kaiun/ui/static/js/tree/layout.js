@@ -2,8 +2,8 @@
 // centred on its children. Pure; the graph module draws what this computes.
 
 export const SIZES = {
-  full: { w: 250, h: 62, gapX: 70, gapY: 16, pad: 20 },
-  compact: { w: 190, h: 34, gapX: 46, gapY: 8, pad: 12 },
+  full: { w: 236, h: 62, gapX: 48, gapY: 16, pad: 16 },
+  compact: { w: 180, h: 34, gapX: 32, gapY: 8, pad: 12 },
 };
 
 /**

@@ -87,7 +87,17 @@ export function openResourcePanel(app, ref, ctx, node = null) {
         ['Annotations', pairsList(Object.fromEntries(Object.entries(meta.annotations || {}).filter(([k]) => k !== 'kubectl.kubernetes.io/last-applied-configuration')), true)],
       ]));
   });
-  const liveTab = () => guarded(async () => manifestBlock(await live(), 'The resource does not exist on the cluster.'));
+  const liveTab = () => guarded(async () => {
+    const obj = await live();
+    if (!obj) return manifestBlock(null, 'The resource does not exist on the cluster.');
+    // managedFields is long and rarely what one looks for: hidden unless asked.
+    const withoutManaged = { ...obj, metadata: { ...(obj.metadata || {}) } };
+    delete withoutManaged.metadata.managedFields;
+    const box = h('div', { class: 'manifest-box' });
+    const show = h('input', { type: 'checkbox', name: 'managed-fields', on: { change: () => replace(box, manifestBlock(show.checked ? obj : withoutManaged, '')) } });
+    replace(box, manifestBlock(withoutManaged, ''));
+    return h('div', {}, h('div', { class: 'toolbar' }, h('label', { class: 'check' }, show, ' Show managed fields')), box);
+  });
   const desiredTab = () => guarded(async () => {
     const item = await managed();
     if (!item) return h('p', { class: 'muted' }, 'This resource is not in Git: it was created by the cluster for a managed resource.');
