@@ -52,6 +52,8 @@ function treeBacked(app, ctx, cls, draw) {
   out.appendChild(body);
   load();
   const unsubscribe = ctx.onAppChange((next) => {
+    // The details page swaps views without telling them: a detached view stops listening.
+    if (!out.isConnected) { out.cleanup(); return; }
     current = next;
     if (timer) return;
     // At most one tree fetch every 2 s however often the app object changes.

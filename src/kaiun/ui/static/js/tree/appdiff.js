@@ -89,6 +89,8 @@ export function renderAppDiff(app, ctx) {
   // Reload when the app's sync state changes, not on every status heartbeat.
   let lastSig = signature(app);
   const unsubscribe = ctx.onAppChange((next) => {
+    // The details page swaps views without telling them: a detached view stops listening.
+    if (!out.isConnected) { unsubscribe(); return; }
     current = next;
     const sig = signature(next);
     if (sig !== lastSig) { lastSig = sig; load(); }
