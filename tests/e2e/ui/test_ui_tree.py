@@ -153,6 +153,14 @@ def node(page: Page, kind: str, name: str | None = None) -> Any:
     return page.locator(sel)
 
 
+def opened_panel(page: Page) -> Any:
+    """The resource panel once its first tab (Summary) has rendered: a tab picked while
+    another is still loading could otherwise be overwritten by the slower one."""
+    panel = page.locator("aside.panel")
+    expect(panel.locator(".res-summary")).to_be_visible()
+    return panel
+
+
 def test_tree_shows_app_deployment_replicaset_pods(
     page: Page, kaiun_up: KaiunUp, tree_app: str, shot: Callable[..., Path]
 ) -> None:
@@ -176,8 +184,12 @@ def test_tree_shows_app_deployment_replicaset_pods(
     # One edge per non-root node.
     assert page.locator("path.tedge").count() == page.locator("g.tnode").count() - 1
     shot(page)
+    # The README's picture: the header and the whole tree in one window.
+    page.set_viewport_size({"width": 1280, "height": 1130})
+    page.locator(".view-toggles").scroll_into_view_if_needed()
     DOCS_IMG.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(DOCS_IMG))
+    page.set_viewport_size({"width": 1280, "height": 860})
 
     page.click("button[data-layout='compact']")
     expect(page.locator("svg.tree-svg.tree-compact")).to_have_count(1)
@@ -267,7 +279,7 @@ def test_diff_view_after_kubectl_scale_and_pod_group(
 
         # The resource panel's diff tab shows the same change.
         node(page, "Deployment", "tree-web").click()
-        panel = page.locator("aside.panel")
+        panel = opened_panel(page)
         panel.locator("button.tab[data-tab='diff']").click()
         expect(panel.locator("tr.dl.del td.dl-text")).to_have_text(["removed: replicas: 6"])
         page.keyboard.press("Escape")
@@ -287,7 +299,7 @@ def test_secret_values_are_redacted_everywhere(
     page.fill("input[name='filter']", "tree-creds")
     expect(page.locator("table.res-table tbody tr")).to_have_count(1)
     page.locator("table.res-table button.link-button", has_text="tree-creds").click()
-    panel = page.locator("aside.panel")
+    panel = opened_panel(page)
     panel.locator("button.tab[data-tab='live']").click()
     manifest = panel.locator("pre.manifest")
     expect(manifest).to_contain_text("kind: Secret")
@@ -341,7 +353,7 @@ def test_restart_action_and_delete_resource_from_panel(
 ) -> None:
     open_view(page, kaiun_up, "tree")
     node(page, "Deployment", "tree-web").click()
-    panel = page.locator("aside.panel")
+    panel = opened_panel(page)
     panel.locator("button.tab[data-tab='actions']").click()
     panel.locator("ul.actions-list button", has_text="Restart").click()
     expect(page.locator(".toast-success")).to_contain_text("restart")
@@ -425,5 +437,5 @@ def test_phone_width_tree_and_panel(
     assert page.evaluate("document.documentElement.scrollWidth") <= 400
     node(page, "Deployment", "tree-web").scroll_into_view_if_needed()
     node(page, "Deployment", "tree-web").click()
-    expect(page.locator("aside.panel")).to_be_visible()
+    expect(opened_panel(page)).to_be_visible()
     shot(page)
