@@ -119,8 +119,10 @@ export function renderGraph(visible, { mode = 'full', zoom = 1, selectedKey = nu
   const activate = (g) => {
     const n = visible.nodes.get(g.getAttribute('data-key'));
     if (!n || n.root) return;
-    if (n.isGroup) onToggleGroup(n);
-    else onOpen(n);
+    if (n.isGroup) { onToggleGroup(n); return; }
+    for (const el of root.querySelectorAll('g.tnode.selected')) el.classList.remove('selected');
+    g.classList.add('selected');
+    onOpen(n);
   };
   root.addEventListener('click', (ev) => {
     const g = ev.target.closest && ev.target.closest('g.tnode');

@@ -3,6 +3,7 @@
 // go through safeUrl (anything not http(s) stays plain text).
 import { h, clear, replace, openPanel, openDialog, toast, healthBadge, syncBadge, formatTime, timeAgo, safeUrl } from '../dom.js';
 import { api } from '../api.js';
+import { onNavigate } from '../router.js';
 import { toYaml, parseState } from './yaml.js';
 import { diffPair } from './diffpair.js';
 import { diffToolbar } from './appdiff.js';
@@ -49,8 +50,14 @@ function manifestBlock(obj, emptyText) {
   return h('pre', { class: 'manifest mono', tabindex: '0' }, toYaml(obj));
 }
 
+// One resource panel at a time: opening another resource replaces it, and leaving the
+// page closes it.
+let openedPanel = null;
+onNavigate(() => { if (openedPanel) openedPanel.close(); });
+
 /** Opens the side panel for one resource of `app`; returns the panel handle. */
 export function openResourcePanel(app, ref, ctx, node = null) {
+  if (openedPanel) openedPanel.close();
   const base = appPath(app);
   const params = resourceParams(app, ref);
   let liveP = null;
@@ -149,6 +156,7 @@ export function openResourcePanel(app, ref, ctx, node = null) {
 
   panel = openPanel({
     title: `${ref.kind} ${ref.name}`,
+    onClose: () => { if (openedPanel === panel) openedPanel = null; },
     tabs: [
       { id: 'summary', label: 'Summary', render: summary },
       { id: 'live', label: 'Live manifest', render: liveTab },
@@ -158,6 +166,7 @@ export function openResourcePanel(app, ref, ctx, node = null) {
       { id: 'actions', label: 'Actions', render: actionsTab },
     ],
   });
+  openedPanel = panel;
   return panel;
 }
 
