@@ -391,6 +391,29 @@ def test_layout_and_line_diff_modules(page: Page, kaiun_up: KaiunUp) -> None:
           const d = await import('/assets/js/tree/linediff.js');
           const l = await import('/assets/js/tree/layout.js');
           const y = await import('/assets/js/tree/yaml.js');
+          const m = await import('/assets/js/tree/model.js');
+          const app = {metadata: {name: 'a', namespace: 'argocd'}, status: {
+            health: {status: 'Healthy'}, sync: {status: 'OutOfSync'},
+            resources: [{group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'n',
+                         name: 'd', status: 'OutOfSync', health: {status: 'Healthy'}}]}};
+          const nodes = [
+            {group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'n', name: 'd', uid: 'd',
+             parentRefs: []},
+            {group: 'apps', version: 'v1', kind: 'ReplicaSet', namespace: 'n', name: 'r', uid: 'r',
+             parentRefs: [{group: 'apps', kind: 'Deployment', name: 'd', uid: 'd'}]},
+          ];
+          for (let i = 0; i < 1000; i++) {
+            nodes.push({group: '', version: 'v1', kind: 'Pod', namespace: 'n', name: `p${i}`,
+              uid: `p${i}`, health: {status: i === 7 ? 'Degraded' : 'Healthy'},
+              parentRefs: [{group: 'apps', kind: 'ReplicaSet', name: 'r', uid: 'r'}]});
+          }
+          const graph = m.buildGraph(app, {nodes});
+          const grouped = m.groupChildren(graph, {limit: 4});
+          const gkey = grouped.children.get('apps/ReplicaSet/n/r')[0];
+          const group = grouped.nodes.get(gkey);
+          const open = m.groupChildren(graph, {limit: 4, expanded: new Set([gkey])});
+          const big = l.layoutTree('app', open.children, 'compact');
+          const ys = new Set([...big.pos.values()].filter((p) => p.depth === 3).map((p) => p.y));
           const ops = d.diffLines(['a','b','c','d'], ['a','x','c','d','e']);
           const tree = new Map([['app', ['d1', 's1']], ['d1', ['r1']], ['r1', ['p1', 'p2']]]);
           const lay = l.layoutTree('app', tree, 'full');
@@ -401,6 +424,10 @@ def test_layout_and_line_diff_modules(page: Page, kaiun_up: KaiunUp) -> None:
               .map((o) => o.op === 'skip' ? `~${o.count}` : o.op[0] + o.text).join(' '),
             rows: d.sideBySide(ops).map((r) => [r.left && r.left.text, r.right && r.right.text]),
             pos, edges: lay.edges.length,
+            deploymentSync: graph.nodes.get('apps/Deployment/n/d').sync,
+            rsParent: graph.nodes.get('apps/ReplicaSet/n/r').parents,
+            group: [group.name, group.health, group.healthCounts, group.count],
+            groupedCount: grouped.nodes.size, podRows: ys.size, bigEdges: big.edges.length,
             yaml: y.toYaml({kind: 'ConfigMap', apiVersion: 'v1',
               data: {on: 'yes', n: '1', s: 'a: b', m: 'l1\\nl2\\n'}, list: [{a: 1}, 'x']}),
           };
@@ -416,6 +443,12 @@ def test_layout_and_line_diff_modules(page: Page, kaiun_up: KaiunUp) -> None:
     assert pos["app"][0] < pos["d1"][0] < pos["r1"][0] < pos["p1"][0]
     assert pos["s1"][0] == pos["d1"][0]
     assert result["edges"] == 5
+    # 1000 pods of one ReplicaSet: one group node with the worst health until expanded,
+    # then 1000 rows.
+    assert result["deploymentSync"] == "OutOfSync"
+    assert result["rsParent"] == ["apps/Deployment/n/d"]
+    assert result["group"] == ["1000 Pods", "Degraded", {"Healthy": 999, "Degraded": 1}, 1000]
+    assert result["podRows"] == 1000 and result["bigEdges"] == 1002
     assert result["yaml"] == (
         "apiVersion: v1\nkind: ConfigMap\ndata:\n"
         '  m: |\n    l1\n    l2\n  "n": "1"\n  "on": "yes"\n  s: "a: b"\n'
