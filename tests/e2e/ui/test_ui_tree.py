@@ -456,10 +456,10 @@ def test_layout_and_line_diff_modules(page: Page, kaiun_up: KaiunUp) -> None:
     )
 
 
-def test_phone_width_tree_and_panel(
+def test_phone_width_dark_tree_and_panel(
     new_context: Callable[..., Any], kaiun_up: KaiunUp, tree_app: str, shot: Callable[..., Path]
 ) -> None:
-    ctx = new_context(viewport={"width": 390, "height": 844})
+    ctx = new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
     page = ctx.new_page()
     login(page, kaiun_up)
     open_view(page, kaiun_up, "tree")
@@ -468,6 +468,19 @@ def test_phone_width_tree_and_panel(
     assert box is not None and box["width"] <= 390
     # The tree is wider than the phone: it scrolls inside its box, not the page.
     assert page.evaluate("document.documentElement.scrollWidth") <= 400
+    # Dark theme: node boxes take the page's dark background, names its light text.
+    colours = page.evaluate(
+        """() => {
+          const g = document.querySelector("g.tnode[data-kind='Deployment']");
+          return [getComputedStyle(g.querySelector('.tnode-box')).fill,
+                  getComputedStyle(g.querySelector('.tnode-name')).fill];
+        }"""
+    )
+    box_rgb, name_rgb = (
+        [int(v) for v in c[c.index("(") + 1 : c.index(")")].split(",")[:3]] for c in colours
+    )
+    assert sum(box_rgb) < 300 < sum(name_rgb), colours
+    shot(page, "tree")
     node(page, "Deployment", "tree-web").scroll_into_view_if_needed()
     node(page, "Deployment", "tree-web").click()
     expect(opened_panel(page)).to_be_visible()

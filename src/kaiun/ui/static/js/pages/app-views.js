@@ -69,7 +69,8 @@ function openNode(ctx) {
 }
 
 function renderTreeView(app, ctx) {
-  const state = { mode: pref('mode', 'full'), zoom: 1, expanded: new Set(), selected: null };
+  // Phones start with the compact layout unless the user chose one.
+  const state = { mode: pref('mode', window.innerWidth < 600 ? 'compact' : 'full'), zoom: 1, expanded: new Set(), selected: null };
   let view = null;
   const toolbar = h('div', { class: 'toolbar tree-toolbar', role: 'toolbar', 'aria-label': 'Tree display' });
   const drawToolbar = () => {
