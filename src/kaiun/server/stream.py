@@ -20,6 +20,7 @@ from fastapi.responses import StreamingResponse
 from kaiun.kube import errors as kerrors
 from kaiun.server.applications import API_VERSION, KIND, Ctx, Who, rbac_object
 from kaiun.server.context import ServerContext
+from kaiun.server.fields import select_fields
 from kaiun.server.security import Caller, bearer_token
 from kaiun.server.watchhub import CLOSED, WatchHub, hub_of
 
@@ -35,14 +36,16 @@ async def watch_applications(
     caller: Who,
     name: str | None = None,
     projects: Annotated[list[str] | None, Query()] = None,
+    fields: str | None = None,
     authorization: Annotated[str | None, Header()] = None,
     argocd_token: Annotated[str | None, Cookie(alias="argocd.token")] = None,
 ) -> StreamingResponse:
-    """Stream application changes the caller may see (SSE) while its token stays valid."""
+    """Stream application changes the caller may see (SSE) while its token stays valid;
+    ``fields`` (e.g. ``result.type,result.application.metadata.name``) trims each event."""
     wanted = AppFilter(name=name, projects=frozenset(projects or ()))
     session = Session(ctx, caller, bearer_token(authorization, argocd_token))
     return StreamingResponse(
-        _events(ctx, session, wanted, hub_of(request, ctx.client, ctx.namespace)),
+        _events(ctx, session, wanted, hub_of(request, ctx.client, ctx.namespace), fields),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -83,13 +86,21 @@ class Session:
         return self.caller
 
 
-def _event(kind: str, app: dict[str, Any]) -> bytes:
-    body = orjson.dumps({"result": {"type": kind, "application": app}})
-    return b"data: " + body + b"\n\n"
+def _event(kind: str, app: dict[str, Any], fields: str | None = None) -> bytes:
+    event: dict[str, Any] = {"result": {"type": kind, "application": app}}
+    if fields:
+        # The type is always kept: a trimmed event must still say what happened.
+        event = select_fields(event, fields)
+        event.setdefault("result", {})["type"] = kind
+    return b"data: " + orjson.dumps(event) + b"\n\n"
 
 
 async def _events(
-    ctx: ServerContext, session: Session, wanted: AppFilter, hub: WatchHub
+    ctx: ServerContext,
+    session: Session,
+    wanted: AppFilter,
+    hub: WatchHub,
+    fields: str | None = None,
 ) -> AsyncIterator[bytes]:
     caller = session.initial
 
@@ -109,7 +120,7 @@ async def _events(
             return
         for app in listed.items:
             if visible(app):
-                yield _event("ADDED", app)
+                yield _event("ADDED", app, fields)
         while True:
             event = await queue.get()
             if event is CLOSED:
@@ -121,6 +132,6 @@ async def _events(
             caller = current
             obj = event.get("object") or {}
             if visible(obj):
-                yield _event(str(event.get("type")), obj)
+                yield _event(str(event.get("type")), obj, fields)
     finally:
         hub.unsubscribe(queue)

@@ -5,7 +5,8 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 const PASS_ATTRS = new Set([
   'class', 'id', 'for', 'type', 'value', 'title', 'role', 'name', 'tabindex', 'placeholder',
   'min', 'max', 'step', 'rows', 'cols', 'autocomplete', 'target', 'rel', 'colspan', 'list',
-  'maxlength', 'pattern', 'spellcheck', 'lang', 'accept', 'multiple', 'size', 'open',
+  'maxlength', 'pattern', 'spellcheck', 'lang', 'accept', 'multiple', 'size', 'open', 'alt',
+  'width', 'height', 'datetime', 'scope', 'inputmode', 'form',
 ]);
 const BOOL_ATTRS = new Set(['disabled', 'checked', 'selected', 'required', 'readonly', 'hidden',
   'autofocus', 'multiple', 'open']);
@@ -324,4 +325,12 @@ export function field(label, control, hint = null) {
 export function checkbox(label, {name = '', checked = false, disabled = false} = {}) {
   const input = h('input', {type: 'checkbox', name, checked, disabled});
   return h('label', {class: 'check'}, input, h('span', {}, label));
+}
+
+/** A link opening in a new tab when `url` is http(s); otherwise the text, never a link. */
+export function extLink(url, text = url, attrs = {}) {
+  const safe = safeUrl(url);
+  if (!safe || safe.startsWith('/')) return h('span', {class: 'unlinked', ...attrs}, text);
+  return h('a', {href: safe, target: '_blank', rel: 'noopener noreferrer', ...attrs}, text,
+    icon('external'));
 }
