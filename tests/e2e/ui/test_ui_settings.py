@@ -3,6 +3,7 @@ headless chromium against ``kaiun up --demo``."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -147,7 +148,7 @@ def test_create_app_from_the_form_syncs(
         }
         assert app["spec"]["syncPolicy"]["syncOptions"] == ["CreateNamespace=true"]
         page.goto(f"{kaiun_up.url}/applications")
-        expect(page.get_by_text(name, exact=True).first).to_be_visible()
+        expect(page.locator(f'a[href="/applications/argocd/{name}"]').first).to_be_visible()
         shot(page)
     finally:
         _delete_app(kaiun_up, name)
@@ -169,9 +170,7 @@ def test_create_app_as_yaml_and_see_api_errors(
         assert "name: placeholder" in text and "path: kustomize-guestbook/overlays/dev" in text
         # No destination: the API's message is shown, nothing is created.
         editor.fill(
-            text.replace("name: placeholder", f"name: {name}").replace(
-                "destination:", "elsewhere:"
-            )
+            text.replace("name: placeholder", f"name: {name}").replace("destination:", "elsewhere:")
         )
         page.click("#create-app")
         banner = page.locator(".error-banner:visible")
@@ -307,3 +306,79 @@ def test_readonly_user_cannot_add_repositories_or_edit_projects(
     expect(page.get_by_role("button", name="Delete")).to_have_count(0)
     page.goto(f"{kaiun_up.url}/applications/new")
     expect(page.locator("#create-app")).to_be_disabled()
+
+
+def _helm_app(up: KaiunUp, name: str) -> None:
+    app = {
+        "metadata": {"name": name, "finalizers": ["resources-finalizer.argocd.argoproj.io"]},
+        "spec": {
+            "project": "default",
+            "source": {
+                "repoURL": up.demo_repo_url,
+                "path": "helm-guestbook",
+                "targetRevision": "HEAD",
+                "helm": {"valueFiles": ["values-dev.yaml"]},
+            },
+            "destination": {"server": "https://kubernetes.default.svc", "namespace": name},
+            "syncPolicy": {
+                "automated": {"prune": True, "selfHeal": True},
+                "syncOptions": ["CreateNamespace=true"],
+            },
+        },
+    }
+    with up.client() as c:
+        resp = c.post("/api/v1/applications", json=app)
+    assert resp.status_code == 200, resp.text
+
+
+def _replicas(up: KaiunUp, namespace: str) -> list[int]:
+    proc = up.kubectl.run("get", "deploy", "-n", namespace, "-o", "json", check=False)
+    if proc.returncode != 0:
+        return []
+    return [d["spec"].get("replicas", 1) for d in json.loads(proc.stdout)["items"]]
+
+
+def test_parameters_view_edits_helm_parameters_and_the_spec_as_yaml(
+    page: Page, errors: list[str], kaiun_up: KaiunUp, shot: Callable[..., Path]
+) -> None:
+    name = f"ui-params-{uuid.uuid4().hex[:6]}"
+    _helm_app(kaiun_up, name)
+    try:
+        wait_for(lambda: _replicas(kaiun_up, name) == [1], timeout=120, interval=1,
+                 what=f"{name} deployed with values-dev.yaml")  # fmt: skip
+        page.goto(f"{kaiun_up.url}/applications/argocd/{name}?view=parameters")
+        view = page.locator('[data-view="parameters"].app-params')
+        expect(view).to_contain_text("values-dev.yaml")
+        expect(view.locator("h3")).to_contain_text("Helm")
+        shot(page, "view")
+        view.locator('[data-action="edit-params"]').click()
+        view.get_by_label("Parameters (name=value per line)").fill("replicaCount=3")
+        view.locator('[data-action="save-params"]').click()
+        expect(view.locator("tbody")).to_contain_text("replicaCount")
+        app = _app(kaiun_up, name)
+        assert app is not None
+        assert app["spec"]["source"]["helm"] == {
+            "valueFiles": ["values-dev.yaml"],
+            "parameters": [{"name": "replicaCount", "value": "3"}],
+        }
+        wait_for(lambda: _replicas(kaiun_up, name) == [3], timeout=120, interval=1,
+                 what=f"{name} resynced with replicaCount=3")  # fmt: skip
+        # The whole spec as YAML: switch the values file.
+        view.locator('[data-action="edit-yaml"]').click()
+        editor = view.locator("textarea[name=spec-yaml]")
+        text = editor.input_value()
+        assert "- values-dev.yaml" in text
+        editor.fill(text.replace("values-dev.yaml", "values-prod.yaml"))
+        shot(page, "yaml")
+        view.locator('[data-action="save-spec"]').click()
+        expect(view).to_contain_text("values-prod.yaml")
+        app = _app(kaiun_up, name)
+        assert app is not None
+        assert app["spec"]["source"]["helm"]["valueFiles"] == ["values-prod.yaml"]
+        assert app["spec"]["destination"]["namespace"] == name
+        shot(page)
+        # A Kustomize app shows its options.
+        page.goto(f"{kaiun_up.url}/applications/argocd/kustomize-dev?view=parameters")
+        expect(page.locator('[data-view="parameters"].app-params h3')).to_contain_text("Kustomize")
+    finally:
+        _delete_app(kaiun_up, name)

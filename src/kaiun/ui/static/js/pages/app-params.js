@@ -1,6 +1,6 @@
 // The "Parameters" view of an application's details page: each source's Helm values, value
 // files and parameters, Kustomize images and name prefix/suffix, directory options; editing
-// them (a JSON patch of that source), and "edit as YAML" of the whole spec.
+// them (PUT of the app with that source changed), and "edit as YAML" of the whole spec.
 import {api, appPath} from '../api.js';
 import {h, icon, replace, toast} from '../dom.js';
 import {registerAppView} from '../appview.js';
@@ -10,9 +10,9 @@ import {banner, commaList, input, splitList, summary, table} from './settings-ki
 function sourcesOf(app) {
   const spec = app.spec || {};
   if (Array.isArray(spec.sources) && spec.sources.length) {
-    return spec.sources.map((source, i) => ({source, path: `/spec/sources/${i}`}));
+    return spec.sources.map((source) => ({source}));
   }
-  return spec.source ? [{source: spec.source, path: '/spec/source'}] : [];
+  return spec.source ? [{source: spec.source}] : [];
 }
 
 function typeOf(app, source, i) {
@@ -25,10 +25,19 @@ function typeOf(app, source, i) {
   return 'Directory';
 }
 
-async function patch(app, ops) {
+// PUT of the whole spec (what Argo CD's UI does): a JSON patch would be refused whenever
+// the controller updated the status between the server's read and its dry-run.
+async function putSpec(app, spec) {
   const meta = app.metadata || {};
-  return api.patch(appPath(meta.name), {name: meta.name, patch: JSON.stringify(ops),
-    patchType: 'json', appNamespace: meta.namespace});
+  return api.put(appPath(meta.name), {metadata: {name: meta.name, namespace: meta.namespace},
+    spec}, meta.namespace ? {appNamespace: meta.namespace} : undefined);
+}
+
+function withSource(app, index, source) {
+  const spec = JSON.parse(JSON.stringify(app.spec || {}));
+  if (Array.isArray(spec.sources) && spec.sources.length) spec.sources[index] = source;
+  else spec.source = source;
+  return spec;
 }
 
 function helmView(helm) {
@@ -191,15 +200,15 @@ function render(app, ctx) {
     }
     draw();
   };
-  const saved = async (ops) => {
-    await patch(current, ops);
+  const saved = async (spec) => {
+    await putSpec(current, spec);
     toast('Application updated', 'success');
     await refresh();
   };
   const draw = () => {
     const meta = current.metadata || {};
     const sources = sourcesOf(current);
-    const parts = sources.map(({source, path}, i) => {
+    const parts = sources.map(({source}, i) => {
       const kind = typeOf(current, source, i);
       const editable = canEdit && (kind === 'Helm' || kind === 'Kustomize');
       const body = h('div', {class: 'params-body'});
@@ -210,7 +219,7 @@ function render(app, ctx) {
       const edit = () => {
         editing = true;
         replace(body, editForm(kind, source,
-          (next) => saved([{op: 'replace', path, value: next}]),
+          (next) => saved(withSource(current, i, next)),
           () => {
             editing = false;
             show();
@@ -230,7 +239,7 @@ function render(app, ctx) {
     const editSpec = () => {
       editing = true;
       replace(root, specEditor(current,
-        (spec) => saved([{op: 'replace', path: '/spec', value: spec}]),
+        (spec) => saved(spec),
         () => {
           editing = false;
           draw();
