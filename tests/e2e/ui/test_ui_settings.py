@@ -382,3 +382,63 @@ def test_parameters_view_edits_helm_parameters_and_the_spec_as_yaml(
         expect(page.locator('[data-view="parameters"].app-params h3')).to_contain_text("Kustomize")
     finally:
         _delete_app(kaiun_up, name)
+
+
+def test_hostile_repository_fields_render_as_text(
+    page: Page, errors: list[str], kaiun_up: KaiunUp, shot: Callable[..., Path]
+) -> None:
+    """A Secret written straight to the cluster (the API refuses such URLs) cannot make the
+    repository list run script: no javascript: link, no markup from its fields."""
+    name = f"repo-hostile-{uuid.uuid4().hex[:6]}"
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": name,
+            "namespace": kaiun_up.namespace,
+            "labels": {"argocd.argoproj.io/secret-type": "repository"},
+        },
+        "stringData": {
+            "url": "javascript:alert(document.domain)//x.git",
+            "name": '<img src=x onerror="window.pwned=1">',
+            "type": "git",
+        },
+    }
+    kaiun_up.kubectl("apply", "-f", "-", input=json.dumps(secret))
+    try:
+        page.goto(f"{kaiun_up.url}/settings/repos")
+        row = page.locator('tr[data-repo^="javascript:"]')
+        expect(row).to_contain_text("javascript:alert(document.domain)//x.git")
+        expect(row).to_contain_text('<img src=x onerror="window.pwned=1">')
+        assert row.locator("a").count() == 0
+        assert page.locator('a[href^="javascript:"]').count() == 0
+        assert page.locator("img[onerror]").count() == 0
+        assert page.evaluate("window.pwned") is None
+        shot(page)
+    finally:
+        kaiun_up.kubectl("delete", "secret", name, "-n", kaiun_up.namespace)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/settings",
+        "/settings/repos",
+        "/settings/projects/default",
+        "/applications/new",
+        "/user-info",
+    ],
+)
+def test_settings_pages_fit_a_phone(
+    new_context: Callable[..., BrowserContext],
+    kaiun_up: KaiunUp,
+    shot: Callable[..., Path],
+    path: str,
+) -> None:
+    page = new_context(viewport={"width": 390, "height": 844}).new_page()
+    login(page, kaiun_up)
+    page.goto(kaiun_up.url + path)
+    expect(page.locator("[data-page]")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"{path} is {width}px wide on a 390px phone"
+    shot(page)
