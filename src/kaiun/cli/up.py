@@ -179,6 +179,7 @@ def _announce(lc: LocalCluster, demo: bool, namespace: str, api_port: int) -> No
         f"API server: https://127.0.0.1:{api_port}  (user admin; password: "
         f"kaiun admin initial-password --kubeconfig {lc.kubeconfig} -n {namespace})\n"
         f"  kaiun login 127.0.0.1:{api_port} --insecure --username admin --password ...\n"
+        f"Web UI: https://127.0.0.1:{api_port}/applications\n"
         if api_port
         else ""
     )

@@ -212,6 +212,13 @@ function trapFocus(container, event) {
   }
 }
 
+// Live updates may have re-rendered the opener meanwhile: fall back to its id.
+function restoreFocus(previous) {
+  if (!previous) return;
+  const target = previous.isConnected ? previous : (previous.id && document.getElementById(previous.id));
+  if (target && target.focus) target.focus();
+}
+
 /** A modal dialog; Escape or the close button closes it; focus stays inside. */
 export function openDialog({title, body, actions = [], onClose = null, wide = false}) {
   const previous = document.activeElement;
@@ -223,7 +230,7 @@ export function openDialog({title, body, actions = [], onClose = null, wide = fa
     document.removeEventListener('keydown', onKey, true);
     backdrop.remove();
     if (onClose) onClose();
-    if (previous && previous.focus) previous.focus();
+    restoreFocus(previous);
   };
   const onKey = (event) => {
     if (event.key === 'Escape') {
@@ -266,7 +273,7 @@ export function openPanel({title, tabs = [], onClose = null, actions = null}) {
     document.removeEventListener('keydown', onKey, true);
     wrap.remove();
     if (onClose) onClose();
-    if (previous && previous.focus) previous.focus();
+    restoreFocus(previous);
   };
   const onKey = (event) => {
     if (event.key === 'Escape' && !document.querySelector('.backdrop')) {

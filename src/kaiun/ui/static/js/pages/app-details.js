@@ -168,6 +168,7 @@ route('/applications/:ns/:name', async (params, query, outlet) => {
   }
 
   let currentView = null;
+  let headerSig = '';
   function selectedView() {
     const views = appViews();
     const wanted = new URLSearchParams(window.location.search).get('view') || 'tree';
@@ -203,7 +204,15 @@ route('/applications/:ns/:name', async (params, query, outlet) => {
     if (!updated || stopped) return;
     app = updated;
     ctx.project = (app.spec || {}).project || 'default';
-    renderHeader();
+    const status = app.status || {};
+    const sig = JSON.stringify([app.spec, app.metadata.annotations, app.operation, status.health,
+      status.sync, status.conditions, status.operationState && [status.operationState.phase,
+        status.operationState.startedAt, status.operationState.finishedAt]]);
+    // Re-render the header only when what it shows changed (keeps keyboard focus).
+    if (sig !== headerSig) {
+      headerSig = sig;
+      renderHeader();
+    }
     renderView();
     if (opPanel && opPanel.update) opPanel.update();
     for (const fn of listeners) {

@@ -193,7 +193,8 @@ export async function wavesOf(app) {
 const PHASE_ORDER = ['PreSync', 'Sync', 'PostSync', 'SyncFail', 'PostDelete'];
 
 function resultRow(r) {
-  const status = r.hookPhase || r.status || 'Pending';
+  // Hooks report their phase; other resources their apply result (as Argo CD shows them).
+  const status = (r.hookType ? r.hookPhase : r.status) || r.status || r.hookPhase || 'Pending';
   return h('tr', {'data-result': resourceKey(r)},
     h('td', {}, h('span', {class: 'badge kind'}, r.kind)),
     h('td', {class: 'mono'}, r.namespace ? `${r.namespace}/${r.name}` : r.name),
@@ -204,7 +205,15 @@ function resultRow(r) {
 
 /** The operation state of `app` (phase, message, results per phase and wave). */
 export function operationView(app, waves = new Map(), {canSync = false} = {}) {
-  const state = (app.status || {}).operationState;
+  const last = (app.status || {}).operationState;
+  if (app.operation && !(last && RUNNING.has(last.phase))) {
+    // Requested, not yet picked up: the state on the app is still the previous operation's.
+    return h('div', {class: 'operation', 'data-phase': 'Pending'},
+      h('div', {class: 'toolbar'},
+        h('span', {class: 'badge phase-running', id: 'op-phase'}, icon('progressing'), 'Pending'),
+        h('span', {}, 'Waiting for the controller to start the operation…')));
+  }
+  const state = last;
   if (!state) return h('p', {class: 'muted'}, 'No operation has run yet.');
   const op = state.operation || {};
   const results = ((state.syncResult || {}).resources || []).slice();

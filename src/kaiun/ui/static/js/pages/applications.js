@@ -162,6 +162,50 @@ route('/applications', (_params, query, outlet) => {
   let stream = null;
   let stopped = false;
   let timer = null;
+  // Rendered items by app key; an unchanged app keeps its element (and any focus in it).
+  const rendered = new Map();
+  let shownKeys = [];
+  let container = null;
+  let containerView = null;
+
+  function renderItems(visible, favs) {
+    const rerender = () => renderNow();
+    const els = visible.map((app) => {
+      const key = appKey(app);
+      const sig = JSON.stringify([view, favs.has(key), app.spec, app.status, app.operation,
+        app.metadata.labels, app.metadata.annotations]);
+      let item = rendered.get(key);
+      if (!item || item.sig !== sig) {
+        item = {sig, el: view === 'list' ? listRow(app, rerender) : tile(app, rerender)};
+        rendered.set(key, item);
+      }
+      return item.el;
+    });
+    const keys = visible.map(appKey);
+    if (!container || containerView !== view || !body.contains(container)) {
+      containerView = view;
+      shownKeys = [];
+      if (view === 'list') {
+        container = h('tbody', {});
+        replace(body, h('div', {class: 'table-wrap'}, h('table', {class: 'table apps-table'},
+          h('thead', {}, h('tr', {}, ['', 'Name', 'Project', 'Health', 'Sync', 'Source',
+            'Destination', 'Conditions', ''].map((t) => h('th', {scope: 'col'}, t)))),
+          container)));
+      } else {
+        container = h('div', {class: 'grid apps-grid'});
+        replace(body, container);
+      }
+    }
+    if (keys.join('\n') === shownKeys.join('\n')) {
+      els.forEach((el, i) => {
+        const current = container.children[i];
+        if (current !== el) current.replaceWith(el);
+      });
+    } else {
+      replace(container, els);
+    }
+    shownKeys = keys;
+  }
 
   const filtersHost = h('div', {});
   const summaryHost = h('div', {});
@@ -225,17 +269,12 @@ route('/applications', (_params, query, outlet) => {
     const pages = Math.max(1, Math.ceil(shown.length / size));
     pageNo = Math.min(pageNo, pages - 1);
     const visible = shown.slice(pageNo * size, pageNo * size + size);
-    const rerender = () => renderNow();
     if (!visible.length) {
+      shownKeys = [];
       replace(body, h('p', {class: 'muted empty'}, loading ? 'Loading applications…' :
         all.length ? 'No applications match the filters.' : 'No applications yet.'));
-    } else if (view === 'list') {
-      replace(body, h('div', {class: 'table-wrap'}, h('table', {class: 'table apps-table'},
-        h('thead', {}, h('tr', {}, ['', 'Name', 'Project', 'Health', 'Sync', 'Source',
-          'Destination', 'Conditions', ''].map((t) => h('th', {scope: 'col'}, t)))),
-        h('tbody', {}, visible.map((a) => listRow(a, rerender))))));
     } else {
-      replace(body, h('div', {class: 'grid apps-grid'}, visible.map((a) => tile(a, rerender))));
+      renderItems(visible, favs);
     }
     const go = (n) => () => {
       pageNo = n;
