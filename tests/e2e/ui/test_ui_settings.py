@@ -3,6 +3,7 @@ headless chromium against ``kaiun up --demo``."""
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from collections.abc import Callable, Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 
 from tests.e2e.ui.uikit import KaiunUp, login
@@ -298,6 +300,10 @@ def test_readonly_user_cannot_add_repositories_or_edit_projects(
     page.goto(f"{kaiun_up.url}/settings/repos")
     expect(page.locator('[data-page="repos"]')).to_be_visible()
     expect(page.locator("#add-repo")).to_have_count(0)
+    page.goto(f"{kaiun_up.url}/settings/clusters")
+    expect(page.locator('[data-page="clusters"] tbody tr').first).to_be_visible()
+    expect(page.locator("#add-cluster")).to_have_count(0)
+    page.goto(f"{kaiun_up.url}/settings/repos")
     expect(page.locator('[data-page="repos"] button[aria-label^="Disconnect"]')).to_have_count(0)
     shot(page)
     page.goto(f"{kaiun_up.url}/settings/projects/default")
@@ -442,3 +448,33 @@ def test_settings_pages_fit_a_phone(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"{path} is {width}px wide on a 390px phone"
     shot(page)
+
+
+def test_add_a_cluster_through_the_form_shows_it_connected(
+    page: Page, errors: list[str], kaiun_up: KaiunUp, shot: Callable[..., Path]
+) -> None:
+    """The local cluster added again under its loopback URL, with its token and CA."""
+    config = yaml.safe_load(kaiun_up.kubeconfig.read_text())
+    cluster = config["clusters"][0]["cluster"]
+    token = config["users"][0]["user"]["token"]
+    ca_pem = base64.b64decode(cluster["certificate-authority-data"]).decode()
+    name = f"loop-{uuid.uuid4().hex[:6]}"
+    try:
+        page.goto(f"{kaiun_up.url}/settings/clusters")
+        page.click("#add-cluster")
+        dialog = page.get_by_role("dialog")
+        dialog.get_by_label("Name", exact=True).fill(name)
+        dialog.get_by_label("Server URL").fill(cluster["server"])
+        dialog.get_by_label("Bearer token").fill(token)
+        dialog.get_by_label("CA certificate (PEM or base64, optional)").fill(ca_pem)
+        dialog.get_by_label("Namespaces (comma separated; empty: all)").fill("team-a, team-b")
+        dialog.get_by_role("button", name="Add", exact=True).click()
+        expect(page.get_by_role("dialog")).to_have_count(0)
+        row = page.locator(f'tr[data-cluster="{name}"]')
+        expect(row.locator('[data-status="Successful"]')).to_be_visible(timeout=30_000)
+        expect(row).to_contain_text("team-a, team-b")
+        assert token not in page.content()
+        shot(page)
+    finally:
+        with kaiun_up.client() as c:
+            c.delete(f"/api/v1/clusters/{cluster['server']}")

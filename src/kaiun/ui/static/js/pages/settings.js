@@ -6,8 +6,8 @@ import {route} from '../router.js';
 import './settings-repos.js';
 import './settings-projects.js';
 import {
-  banner, commaList, confirmDanger, iconButton, input, loadInto, pageHead, showTokenOnce,
-  stateBadge, summary, table,
+  banner, check, commaList, confirmDanger, iconButton, input, loadInto, pageHead, showTokenOnce,
+  splitList, stateBadge, summary, table,
 } from './settings-kit.js';
 import {urlText} from './settings-repos.js';
 
@@ -39,9 +39,51 @@ route('/settings', (_p, _q, outlet) => {
 
 // -- clusters ---------------------------------------------------------------------------------
 
+function openAddCluster(onDone) {
+  const err = banner();
+  const name = input('Name', {name: 'name', placeholder: 'staging'});
+  const server = input('Server URL', {name: 'server', required: true,
+    placeholder: 'https://10.0.0.1:6443', spellcheck: 'false'});
+  const token = input('Bearer token', {name: 'bearerToken', type: 'password',
+    autocomplete: 'new-password'});
+  const ca = input('CA certificate (PEM or base64, optional)', {name: 'caData', rows: '4',
+    spellcheck: 'false'});
+  const insecure = check('Skip TLS verification (insecure)', {name: 'insecure'});
+  const namespaces = input('Namespaces (comma separated; empty: all)', {name: 'namespaces'});
+  const project = input('Project (optional)', {name: 'project'});
+  const body = () => {
+    const tls = {};
+    const pem = ca.control.value.trim();
+    if (pem) tls.caData = pem.startsWith('-----BEGIN') ? btoa(`${pem}\n`) : pem;
+    if (insecure.control.checked) tls.insecure = true;
+    const config = {tlsClientConfig: tls};
+    if (token.control.value) config.bearerToken = token.control.value;
+    const out = {server: server.control.value.trim(), name: name.control.value.trim(), config,
+      namespaces: splitList(namespaces.control.value)};
+    if (project.control.value.trim()) out.project = project.control.value.trim();
+    return out;
+  };
+  openDialog({title: 'Add cluster', wide: true, body: h('div', {}, err.el, name.el, server.el,
+    token.el, ca.el, insecure.el, namespaces.el, project.el), actions: [
+    {label: 'Cancel', onClick: ({close}) => close()},
+    {id: 'add-cluster', label: 'Add', kind: 'primary', onClick: async ({close}) => {
+      err.hide();
+      try {
+        const made = await api.post('/clusters', body());
+        close();
+        toast(`Cluster ${made.name} added`, 'success');
+        onDone();
+      } catch (e) {
+        err.show(e);
+      }
+    }},
+  ]});
+  name.control.focus();
+}
+
 async function renderClusters(outlet) {
-  const [list, canDelete] = await Promise.all([
-    api.get('/clusters'), api.canI('clusters', 'delete', '*'),
+  const [list, canCreate, canDelete] = await Promise.all([
+    api.get('/clusters'), api.canI('clusters', 'create', '*'), api.canI('clusters', 'delete', '*'),
   ]);
   const again = () => loadInto(outlet, () => renderClusters(outlet));
   const remove = (c) => confirmDanger({
@@ -51,8 +93,11 @@ async function renderClusters(outlet) {
     action: () => api.del(`/clusters/${enc(c.server)}`),
   }).then((done) => done && again());
   return h('section', {class: 'settings-page', 'data-page': 'clusters'},
-    pageHead('Clusters'),
-    h('p', {class: 'muted'}, 'Add clusters with `kaiun cluster add` (it needs a kubeconfig).'),
+    pageHead('Clusters', canCreate ? h('button', {class: 'btn primary', type: 'button',
+      id: 'add-cluster', on: {click: () => openAddCluster(again)}}, icon('plus'), 'Add cluster')
+      : null),
+    h('p', {class: 'muted'}, 'Clusters are stored as Secrets; their credentials are never ' +
+      'shown again.'),
     table([
       {label: 'Name', cell: (c) => c.name},
       {label: 'Server', cell: (c) => urlText(c.server)},
