@@ -33,6 +33,7 @@ function treeBacked(app, ctx, cls, draw) {
   let seq = 0;
   let timer = null;
   let lastLoad = 0;
+  let lastSig = appSignature(app);
   const load = async () => {
     const mine = ++seq;
     lastLoad = Date.now();
@@ -56,12 +57,21 @@ function treeBacked(app, ctx, cls, draw) {
     if (!out.isConnected) { out.cleanup(); return; }
     current = next;
     if (timer) return;
-    // At most one tree fetch every 2 s however often the app object changes.
-    const wait = Math.max(0, 2000 - (Date.now() - lastLoad));
-    timer = setTimeout(() => { timer = null; load(); }, wait);
+    // Fetch the tree again when the app's resources or state changed (at most every 2 s),
+    // and otherwise at most every 10 s: children (pods) change without the app showing it.
+    const sig = appSignature(next);
+    const since = Date.now() - lastLoad;
+    if (sig === lastSig && since < 10000) return;
+    lastSig = sig;
+    timer = setTimeout(() => { timer = null; load(); }, Math.max(0, 2000 - since));
   });
   out.cleanup = () => { unsubscribe(); if (timer) clearTimeout(timer); seq++; };
   return out;
+}
+
+function appSignature(app) {
+  const st = app.status || {};
+  return JSON.stringify([st.resources, st.health, st.sync, (st.operationState || {}).phase]);
 }
 
 function openNode(ctx) {
