@@ -292,6 +292,24 @@ def _grouped(page: Page, up: KaiunUp) -> bool:
     return page.locator("g.tnode.group[data-name='6 Pods']").count() == 1
 
 
+def test_tree_follows_live_changes_without_reloading(
+    page: Page, kaiun_up: KaiunUp, tree_app: str
+) -> None:
+    open_view(page, kaiun_up, "tree")
+    expect(node(page, "Pod")).to_have_count(2)
+    page.evaluate("window.__sameDocument = true")
+    kaiun_up.kubectl("scale", "deployment", "tree-web", "-n", NS, "--replicas", "3")
+    try:
+        expect(node(page, "Pod")).to_have_count(3, timeout=60_000)
+        expect(node(page, "Deployment", "tree-web")).to_have_attribute("data-sync", "OutOfSync")
+        assert page.evaluate("window.__sameDocument") is True
+    finally:
+        _sync(kaiun_up)
+    expect(node(page, "Pod")).to_have_count(2, timeout=60_000)
+    expect(node(page, "Deployment", "tree-web")).to_have_attribute("data-sync", "Synced")
+    assert page.evaluate("window.__sameDocument") is True
+
+
 def test_secret_values_are_redacted_everywhere(
     page: Page, kaiun_up: KaiunUp, tree_app: str, shot: Callable[..., Path]
 ) -> None:

@@ -65,7 +65,13 @@ function treeBacked(app, ctx, cls, draw) {
     lastSig = sig;
     timer = setTimeout(() => { timer = null; load(); }, Math.max(0, 2000 - since));
   });
-  out.cleanup = () => { unsubscribe(); if (timer) clearTimeout(timer); seq++; };
+  // Children (pods) change without the Application changing, and there is no tree stream:
+  // poll every 10 s while the view is shown and the tab visible.
+  const poll = setInterval(() => {
+    if (!out.isConnected) { out.cleanup(); return; }
+    if (!document.hidden && !timer && Date.now() - lastLoad >= 10000) load();
+  }, 5000);
+  out.cleanup = () => { unsubscribe(); clearInterval(poll); if (timer) clearTimeout(timer); seq++; };
   return out;
 }
 
