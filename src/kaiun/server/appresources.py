@@ -38,7 +38,12 @@ from kaiun.settings.resource_customizations import normalizer as cm_normalizer
 
 router = APIRouter(prefix="/api/v1", tags=["ApplicationService"])
 # Kinds whose children (by ownerReferences) the tree follows, and the kinds of children.
-CHILD_KINDS = (("apps/v1", "ReplicaSet"), ("v1", "Pod"), ("batch/v1", "Job"))
+CHILD_KINDS = (
+    ("apps/v1", "ReplicaSet"),
+    ("v1", "Pod"),
+    ("batch/v1", "Job"),
+    ("discovery.k8s.io/v1", "EndpointSlice"),
+)
 
 
 def _gv(group: str, version: str) -> str:

@@ -173,6 +173,11 @@ def test_tree_shows_app_deployment_replicaset_pods(
         expect(node(page, kind, name)).to_have_attribute("data-sync", "Synced")
     expect(node(page, "ReplicaSet")).to_have_count(1)
     expect(node(page, "Pod")).to_have_count(2)
+    # The Service's EndpointSlice (owned by it) hangs off the Service.
+    expect(node(page, "EndpointSlice")).to_have_count(1)
+    svc_box = node(page, "Service", "tree-web").bounding_box()
+    slice_box = node(page, "EndpointSlice").bounding_box()
+    assert svc_box and slice_box and slice_box["x"] > svc_box["x"]
     for pod in node(page, "Pod").all():
         assert pod.get_attribute("data-health") == "Healthy"
         assert pod.locator("svg.health-icon.icon-healthy").count() == 1
