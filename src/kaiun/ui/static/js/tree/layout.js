@@ -61,8 +61,8 @@ export function layoutTree(root, children, mode = 'full') {
   };
 }
 
-// The parent of the node being finished is the nearest unfinished... finished-marker below
-// it on the stack: the `done` entry pushed when its parent was first visited.
+// The parent of the node being finished is the nearest `done` entry below it on the stack:
+// the one pushed when the parent was first visited (its other children sit above it).
 function findParent(stack) {
   for (let i = stack.length - 1; i >= 0; i--) if (stack[i].done) return stack[i].key;
   return null;

@@ -1,7 +1,7 @@
 // The list view: every resource of the app (managed and their children) in a filterable
 // table; a row's name opens the resource panel.
 import { h, replace, healthBadge, syncBadge, timeAgo, formatTime } from '../dom.js';
-import { flatResources, refOf } from './model.js';
+import { flatResources } from './model.js';
 
 const ANY = '';
 
@@ -48,5 +48,3 @@ export function renderList(graph, open, state) {
   draw();
   return out;
 }
-
-export { refOf };
