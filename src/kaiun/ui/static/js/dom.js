@@ -114,6 +114,7 @@ const ICONS = {
   external: ['M9 2.5h4.5V7', 'M13.5 2.5L7 9', 'M11.5 9.5v4h-9v-9h4'],
   tree: ['M2 3h4v3H2ZM10 2h4v3h-4ZM10 11h4v3h-4Z', 'M6 4.5h2v8h2M8 3.5h2'],
   list: ['M5.5 3.5h8M5.5 8h8M5.5 12.5h8', 'M2 3.5h1M2 8h1M2 12.5h1'],
+  grid: ['M2 2h5v5H2ZM9 2h5v5H9ZM2 9h5v5H2ZM9 9h5v5H9Z'],
   network: ['M8 1.5a2 2 0 1 0 0 4a2 2 0 1 0 0-4ZM3 10.5a2 2 0 1 0 0 4a2 2 0 1 0 0-4Z' +
     'M13 10.5a2 2 0 1 0 0 4a2 2 0 1 0 0-4Z', 'M7 5.3L4 10.7M9 5.3l3 5.4M5 12.5h6'],
   settings: ['M8 5.5a2.5 2.5 0 1 0 0 5a2.5 2.5 0 1 0 0-5Z',
