@@ -107,10 +107,11 @@ def test_add_repository_through_the_form_shows_it_connected(
         listed = c.get("/api/v1/repositories").json()["items"]
     assert [r["repo"] for r in listed if r["repo"] == url] == [url]
     assert not any(r["repo"].endswith("-missing") for r in listed)
-    # The revision picker of the creation form now lists the repository's branches.
-    page.goto(f"{kaiun_up.url}/applications/new")
-    page.get_by_label("Repository URL").fill(url)
-    page.get_by_label("Repository URL").dispatch_event("change")
+    # "New app" from the row: the creation form's revision picker lists the repository's
+    # branches and its path picker the app directories.
+    row.get_by_role("link", name="App").click()
+    page.wait_for_url("**/applications/new?repo=*")
+    expect(page.get_by_label("Repository URL")).to_have_value(url)
     expect(page.locator('#dl-revisions option[value="main"]')).to_have_count(1)
     expect(page.locator('#dl-paths option[value="helm-guestbook"]')).to_have_count(1)
 
