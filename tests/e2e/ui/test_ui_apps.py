@@ -326,3 +326,20 @@ def test_keyboard_escape_closes_dialogs(page: Page, kaiun_up: KaiunUp) -> None:
     page.keyboard.press("Escape")
     expect(page.locator(".dialog")).to_have_count(0)
     assert page.evaluate("document.activeElement.id") == "sync-btn"
+
+
+def test_user_menu_logout_ends_the_session(context: BrowserContext, kaiun_up: KaiunUp) -> None:
+    page = context.new_page()
+    token = kaiun_up.token(kaiun_up.username, kaiun_up.password)
+    context.add_cookies([{"name": "argocd.token", "value": token, "url": kaiun_up.url}])
+    page.goto(f"{kaiun_up.url}/applications")
+    expect(page.locator(".user-menu .user-name")).to_have_text(kaiun_up.username)
+    page.click("#logout")
+    expect(page).to_have_url(f"{kaiun_up.url}/login")
+    # The token itself is revoked, not only the cookie dropped.
+    with kaiun_up.client(token) as c:
+        assert c.get("/api/v1/session/userinfo").json() == {"loggedIn": False}
+    page.goto(f"{kaiun_up.url}/applications/argocd/guestbook")
+    expect(page).to_have_url(
+        f"{kaiun_up.url}/login?return_url=%2Fapplications%2Fargocd%2Fguestbook"
+    )

@@ -23,7 +23,7 @@ const FIELDS = [
 const LIST_FIELDS = ['metadata.continue', 'metadata.remainingItemCount',
   ...FIELDS.map((f) => `items.${f}`)].join(',');
 const STREAM_FIELDS = ['result.type', ...FIELDS.map((f) => `result.application.${f}`)].join(',');
-const PAGE = 500; // apps per API request
+const FIRST_PAGE = 200; // apps of the first request: a fast first paint of any fleet
 const PAGE_SIZES = {tiles: 60, list: 100};
 const VIEW_KEY = 'kaiun.apps.view';
 
@@ -141,13 +141,15 @@ function listRow(app, onStar) {
     h('td', {class: 'row-actions'}, actionButtons(app, true)));
 }
 
-function summary(c, total, onPick) {
+function summary(c, total, onPick, expected = 0) {
   const chip = (key, value, n, label) => h('button', {class: 'btn chip', type: 'button',
     'data-count': `${key}-${value}`, on: {click: () => onPick(key, value)}},
   label || value, ' ', h('strong', {}, String(n)));
   return h('div', {class: 'toolbar summary', 'aria-label': 'Counts'},
     h('span', {id: 'apps-count'}, c.total === total ? `${total} applications` :
       `${c.total} of ${total} applications`),
+    expected > total ? h('span', {class: 'muted', id: 'apps-loading'},
+      `(loading ${total} of ${expected})`) : null,
     HEALTH.filter((s) => c.health[s]).map((s) => chip('health', s, c.health[s])),
     SYNC.filter((s) => c.sync[s]).map((s) => chip('sync', s, c.sync[s])),
     chip('autosync', 'on', c.auto, 'Auto-sync'));
@@ -264,7 +266,7 @@ route('/applications', (_params, query, outlet) => {
         replace(filtersHost, filterBar(f, fv, onFilter));
       }
     }
-    replace(summaryHost, summary(counts(shown), all.length, onFilter));
+    replace(summaryHost, summary(counts(shown), all.length, onFilter, loading ? expected : 0));
     const size = PAGE_SIZES[view] || 60;
     const pages = Math.max(1, Math.ceil(shown.length / size));
     pageNo = Math.min(pageNo, pages - 1);
@@ -297,33 +299,62 @@ route('/applications', (_params, query, outlet) => {
     if (!timer && !stopped) timer = setTimeout(renderNow, 300);
   }
 
-  async function load() {
-    let token = '';
-    do {
-      const page = await api.get('/applications', {fields: LIST_FIELDS, limit: PAGE,
-        continue: token || undefined});
-      for (const app of page.items || []) apps.set(app.metadata.name, app);
-      token = (page.metadata || {}).continue || '';
-      if (stopped) return;
-      renderNow();
-    } while (token);
+  // The first page comes from the list; the stream then delivers every app (its snapshot)
+  // and every change. Should the stream not deliver, the rest is read from the list.
+  let expected = 0;
+  let restToken = '';
+  let fallback = null;
+
+  async function loadFirst() {
+    const page = await api.get('/applications', {fields: LIST_FIELDS, limit: FIRST_PAGE});
+    for (const app of page.items || []) apps.set(app.metadata.name, app);
+    const meta = page.metadata || {};
+    expected = apps.size + (Number(meta.remainingItemCount) || 0);
+    restToken = meta.continue || '';
+  }
+
+  async function loadRest() {
+    if (!restToken || stopped || apps.size >= expected) return;
+    const page = await api.get('/applications', {fields: LIST_FIELDS, continue: restToken});
+    restToken = '';
+    for (const app of page.items || []) {
+      if (!apps.has(app.metadata.name)) apps.set(app.metadata.name, app);
+    }
+    settle();
+  }
+
+  function settle() {
+    if (loading && apps.size >= expected) {
+      loading = false;
+      if (fallback) clearTimeout(fallback);
+    }
+    schedule();
   }
 
   function startStream() {
     stream = api.stream('/applications', {fields: STREAM_FIELDS}, (result) => {
       const app = result && result.application;
       if (!app || !app.metadata) return;
-      if (result.type === 'DELETED') apps.delete(app.metadata.name);
-      else apps.set(app.metadata.name, app);
-      schedule();
+      if (result.type === 'DELETED') {
+        apps.delete(app.metadata.name);
+        rendered.delete(appKey(app));
+        expected = Math.max(0, expected - 1);
+      } else {
+        apps.set(app.metadata.name, app);
+      }
+      settle();
     }, {onError: (err) => replace(error, h('p', {class: 'warn-banner'}, err.message))});
+    if (loading) {
+      fallback = setTimeout(() => loadRest().catch((err) => replace(error,
+        h('p', {class: 'error-banner'}, err.message))), 10000);
+    }
   }
 
   renderHead();
   replace(outlet, head, filtersHost, summaryHost, error, body, pager);
   renderNow();
-  load().then(() => {
-    loading = false;
+  loadFirst().then(() => {
+    loading = apps.size < expected;
     renderNow();
     if (!stopped) startStream();
   }, (err) => {
@@ -334,6 +365,7 @@ route('/applications', (_params, query, outlet) => {
   return () => {
     stopped = true;
     if (timer) clearTimeout(timer);
+    if (fallback) clearTimeout(fallback);
     if (stream) stream.close();
   };
 });
