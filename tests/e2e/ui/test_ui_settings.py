@@ -417,7 +417,9 @@ def test_hostile_repository_fields_render_as_text(
         row = page.locator('tr[data-repo^="javascript:"]')
         expect(row).to_contain_text("javascript:alert(document.domain)//x.git")
         expect(row).to_contain_text('<img src=x onerror="window.pwned=1">')
-        assert row.locator("a").count() == 0
+        # The URL cell is text; the row's only link is the same-origin "New app" one.
+        assert row.locator("td").nth(2).locator("a").count() == 0
+        assert row.locator('a[href^="javascript:"]').count() == 0
         assert page.locator('a[href^="javascript:"]').count() == 0
         assert page.locator("img[onerror]").count() == 0
         assert page.evaluate("window.pwned") is None
