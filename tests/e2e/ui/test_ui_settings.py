@@ -107,10 +107,11 @@ def test_add_repository_through_the_form_shows_it_connected(
         listed = c.get("/api/v1/repositories").json()["items"]
     assert [r["repo"] for r in listed if r["repo"] == url] == [url]
     assert not any(r["repo"].endswith("-missing") for r in listed)
-    # The revision picker of the creation form now lists the repository's branches.
-    page.goto(f"{kaiun_up.url}/applications/new")
-    page.get_by_label("Repository URL").fill(url)
-    page.get_by_label("Repository URL").dispatch_event("change")
+    # "New app" from the row: the creation form's revision picker lists the repository's
+    # branches and its path picker the app directories.
+    row.get_by_role("link", name="App").click()
+    page.wait_for_url("**/applications/new?repo=*")
+    expect(page.get_by_label("Repository URL")).to_have_value(url)
     expect(page.locator('#dl-revisions option[value="main"]')).to_have_count(1)
     expect(page.locator('#dl-paths option[value="helm-guestbook"]')).to_have_count(1)
 
@@ -416,7 +417,9 @@ def test_hostile_repository_fields_render_as_text(
         row = page.locator('tr[data-repo^="javascript:"]')
         expect(row).to_contain_text("javascript:alert(document.domain)//x.git")
         expect(row).to_contain_text('<img src=x onerror="window.pwned=1">')
-        assert row.locator("a").count() == 0
+        # The URL cell is text; the row's only link is the same-origin "New app" one.
+        assert row.locator("td").nth(2).locator("a").count() == 0
+        assert row.locator('a[href^="javascript:"]').count() == 0
         assert page.locator('a[href^="javascript:"]').count() == 0
         assert page.locator("img[onerror]").count() == 0
         assert page.evaluate("window.pwned") is None
@@ -478,3 +481,80 @@ def test_add_a_cluster_through_the_form_shows_it_connected(
     finally:
         with kaiun_up.client() as c:
             c.delete(f"/api/v1/clusters/{cluster['server']}")
+
+
+def test_account_tokens_are_generated_once_and_revoked(
+    page: Page, errors: list[str], kaiun_up: KaiunUp, shot: Callable[..., Path]
+) -> None:
+    user = f"bot{uuid.uuid4().hex[:6]}"
+    kaiun_up.add_account(user, "bot-Passw0rd")
+    page.goto(f"{kaiun_up.url}/settings/accounts")
+    page.locator(f'tr[data-account="{user}"] a').click()
+    page.wait_for_url(f"**/settings/accounts/{user}")
+    page.click("#new-token")
+    page.get_by_role("dialog").get_by_label("Token id (optional)").fill("ci")
+    page.get_by_role("dialog").get_by_role("button", name="Generate").click()
+    token = page.locator("textarea.token-once").input_value()
+    page.get_by_role("dialog").get_by_role("button", name="Done").click()
+    expect(page.locator('[data-page="account"] tbody tr')).to_contain_text("ci")
+    assert token not in page.content()
+    with kaiun_up.client(token) as c:
+        assert c.get("/api/v1/session/userinfo").json()["username"] == user
+    shot(page)
+    page.get_by_role("button", name="Delete token ci").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page.locator('[data-page="account"] p.empty')).to_have_text("No tokens.")
+    with kaiun_up.client(token) as c:
+        assert c.get("/api/v1/applications").status_code == 401
+
+
+def test_repository_credentials_and_sync_windows(
+    page: Page, errors: list[str], kaiun_up: KaiunUp
+) -> None:
+    prefix = f"https://git.example.com/{uuid.uuid4().hex[:6]}/"
+    page.goto(f"{kaiun_up.url}/settings/repocreds")
+    page.click("#add-creds")
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("URL prefix").fill(prefix)
+    dialog.get_by_label("Username").fill("robot")
+    dialog.get_by_label("Password or token").fill("creds-s3cret-value")
+    dialog.get_by_role("button", name="Save").click()
+    expect(page.locator('[data-page="repocreds"] tbody')).to_contain_text(prefix)
+    assert "creds-s3cret-value" not in page.content()
+    with kaiun_up.client() as c:
+        listed = c.get("/api/v1/repocreds").json()["items"]
+        assert {"url": prefix, "username": "robot"}.items() <= next(
+            i for i in listed if i["url"] == prefix
+        ).items()
+    page.get_by_role("button", name=f"Delete credentials for {prefix}").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page.locator('[data-page="repocreds"]')).not_to_contain_text(prefix)
+    # A deny window on a new project, through the sync windows form.
+    name = f"ui-win-{uuid.uuid4().hex[:6]}"
+    with kaiun_up.client() as c:
+        made = c.post("/api/v1/projects", json={"project": {"metadata": {"name": name}}})
+        assert made.status_code == 200, made.text
+    try:
+        page.goto(f"{kaiun_up.url}/settings/projects/{name}")
+        windows = page.locator('[data-section="sync-windows"]')
+        windows.get_by_label("Kind").select_option("deny")
+        windows.get_by_label("Schedule (cron)").fill("0 22 * * *")
+        windows.get_by_label("Duration").fill("1h")
+        windows.get_by_label("Applications").fill("helm-*, guestbook")
+        windows.get_by_label("Allow manual sync").check()
+        windows.get_by_role("button", name="Add").click()
+        expect(page.locator('[data-section="sync-windows"] tbody tr')).to_have_count(1)
+        with kaiun_up.client() as c:
+            got = c.get(f"/api/v1/projects/{name}/syncwindows").json()["windows"]
+        assert got == [
+            {
+                "kind": "deny",
+                "schedule": "0 22 * * *",
+                "duration": "1h",
+                "applications": ["helm-*", "guestbook"],
+                "manualSync": True,
+            }
+        ]
+    finally:
+        with kaiun_up.client() as c:
+            c.delete(f"/api/v1/projects/{name}")

@@ -37,7 +37,8 @@ function lex(source) {
   return lines;
 }
 
-const NUMBER = /^[-+]?(\d+|\d*\.\d+(e[-+]?\d+)?|\d+e[-+]?\d+)$/i;
+// Integers and decimal floats; like PyYAML, "1e3" without a dot stays a string.
+const NUMBER = /^[-+]?(\d+|\d*\.\d+(e[-+]?\d+)?)$/i;
 
 function scalar(text, no) {
   const s = text.trim();
@@ -60,6 +61,16 @@ function scalar(text, no) {
   if (/^[&*!|>%@`]/.test(s)) throw new YAMLError(`unsupported YAML: ${s.slice(0, 20)}`, no);
   if (NUMBER.test(s) && !/^[-+]?0\d/.test(s)) return Number(s);
   return s;
+}
+
+// Whether a quoted scalar's text ends with its (unescaped) closing quote.
+function closes(s) {
+  const q = s[0];
+  if (s.length < 2 || !s.endsWith(q)) return false;
+  if (q === "'") return (s.slice(1).match(/'+$/)[0].length % 2) === 1;
+  let backslashes = 0;
+  for (let i = s.length - 2; i > 0 && s[i] === '\\'; i--) backslashes++;
+  return backslashes % 2 === 0;
 }
 
 function splitFlow(body, no) {
@@ -194,10 +205,32 @@ class Parser {
     return out;
   }
 
+  // A quoted scalar continued on the next lines (as PyYAML writes long or multi-line
+  // strings), folded into one line: a line break is a space, an empty line a newline.
+  quotedLines(rest, line) {
+    const q = rest.trim()[0];
+    if ((q !== '"' && q !== "'") || closes(rest.trim())) return rest;
+    let text = rest.trimEnd();
+    let blank = false;
+    while (this.i < this.lines.length) {
+      const next = this.lines[this.i].raw.trim();
+      this.i++;
+      if (next === '') {
+        text += q === '"' ? '\\n' : '\n';
+        blank = true;
+        continue;
+      }
+      text += blank ? next : ` ${next}`;
+      blank = false;
+      if (closes(text.trim())) return text;
+    }
+    throw new YAMLError(`unterminated ${q}string${q}`, line.no);
+  }
+
   // An inline value after "key:" or "- ": a scalar or a block scalar (| or >).
   value(rest, line, indent) {
     const block = /^([|>])([-+]?)$/.exec(rest.trim());
-    if (!block) return scalar(rest, line.no);
+    if (!block) return scalar(this.quotedLines(rest, line), line.no);
     const body = [];
     let blockIndent = null;
     while (this.i < this.lines.length) {
@@ -236,8 +269,10 @@ export function parseYAML(source) {
 // -- dumping --------------------------------------------------------------------------------
 
 function plainOk(s) {
-  return s !== '' && /^[A-Za-z0-9_./][A-Za-z0-9_./ @+=,:-]*$/.test(s) && !/[\s:]$/.test(s) &&
-    !/^(true|false|null|yes|no|on|off|~)$/i.test(s) && !NUMBER.test(s) && !/: /.test(s);
+  // Plain only when no YAML 1.1 or 1.2 reader could take it for anything but this string:
+  // starts with a letter or "/", no ": ", no booleans/nulls of either version.
+  return /^[A-Za-z/][A-Za-z0-9_./ @+=,:-]*$/.test(s) && !/[\s:]$/.test(s) &&
+    !/^(true|false|null|yes|no|on|off|y|n)$/i.test(s) && !/: /.test(s);
 }
 
 function dumpScalar(v) {

@@ -74,6 +74,7 @@ function buildForm(repos, projects, clusters) {
       spellcheck: 'false'}),
     recurse: check('Recurse into subdirectories', {name: 'recurse'}),
   };
+  if (projects.includes('default')) f.project.control.value = 'default';
   const lists = {repos: datalist('dl-repos'), revisions: datalist('dl-revisions'),
     paths: datalist('dl-paths'), valuefiles: datalist('dl-valuefiles')};
   fillList(lists.repos, repos.map((r) => r.repo));
@@ -118,10 +119,7 @@ function buildForm(repos, projects, clusters) {
       // Unknown paths are checked again by the server on create.
     }
   };
-  f.repo.control.addEventListener('change', () => {
-    layout();
-    loadRefs();
-  });
+  f.repo.control.addEventListener('change', () => repoChanged());
   f.path.control.addEventListener('change', detect);
   f.kind.control.addEventListener('change', layout);
   f.auto.control.addEventListener('change', layout);
@@ -216,7 +214,11 @@ function buildForm(repos, projects, clusters) {
       f.chart.el, f.kind.el),
     h('fieldset', {}, h('legend', {}, 'Destination'), f.server.el, f.namespace.el),
     helm, kust, dir);
-  return {el, build, fill, focus: () => f.name.control.focus()};
+  const repoChanged = () => {
+    layout();
+    loadRefs();
+  };
+  return {el, build, fill, repoChanged, focus: () => f.name.control.focus()};
 }
 
 async function renderCreate(outlet, query) {
@@ -229,7 +231,10 @@ async function renderCreate(outlet, query) {
   const clusters = (clusterList && clusterList.items && clusterList.items.length)
     ? clusterList.items : [{server: IN_CLUSTER, name: 'in-cluster'}];
   const form = buildForm(repos, projects, clusters);
-  if (query.get('repo')) form.fill({spec: {source: {repoURL: query.get('repo')}}});
+  if (query.get('repo')) {
+    form.fill({spec: {source: {repoURL: query.get('repo')}}});
+    form.repoChanged();
+  }
   const err = banner();
   const yaml = h('textarea', {class: 'yaml-editor mono', rows: '24', spellcheck: 'false',
     'aria-label': 'Application as YAML', name: 'yaml'});

@@ -209,8 +209,10 @@ async function renderRepos(outlet, force = false) {
       {label: 'Connection', cell: (r) => [stateBadge(r.connectionState),
         r.connectionState && r.connectionState.message
           ? h('div', {class: 'muted small'}, r.connectionState.message) : null]},
-      {label: '', cell: (r) => (canDelete
-        ? iconButton('trash', `Disconnect ${r.repo}`, () => remove(r)) : null)},
+      {label: '', cell: (r) => [
+        h('a', {class: 'btn', href: `/applications/new?repo=${enc(r.repo)}`,
+          title: `New app from ${r.repo}`}, icon('plus'), 'App'),
+        canDelete ? iconButton('trash', `Disconnect ${r.repo}`, () => remove(r)) : null]},
     ], rows, {empty: 'No repositories connected yet.',
       rowAttrs: (r) => ({'data-repo': r.repo})}));
 }
