@@ -190,7 +190,7 @@ def test_tree_shows_app_deployment_replicaset_pods(
     assert page.locator("path.tedge").count() == page.locator("g.tnode").count() - 1
     shot(page)
     # The README's picture: the header and the whole tree in one window.
-    page.set_viewport_size({"width": 1280, "height": 1130})
+    page.set_viewport_size({"width": 1440, "height": 1100})
     page.locator(".view-toggles").scroll_into_view_if_needed()
     DOCS_IMG.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(DOCS_IMG))
