@@ -14,21 +14,36 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Body, Request
 
+from kaiun import diff as kdiff
 from kaiun.diff import redact_secrets
 from kaiun.health import assess
 from kaiun.kube import KubeClient
 from kaiun.kube import errors as kerrors
-from kaiun.model.tracking import DEFAULT_INSTANCE_LABEL, TrackingMethod, owning_app
+from kaiun.model.tracking import (
+    DEFAULT_INSTANCE_LABEL,
+    TRACKING_ID_ANNOTATION,
+    TrackingMethod,
+    owning_app,
+    tracking_id_for,
+)
+from kaiun.server import resactions
 from kaiun.server.applications import Ctx, Who, load_app, rbac_object
 from kaiun.server.appsource import target_objects
 from kaiun.server.clusters import client_for, find
 from kaiun.server.context import ServerContext, translate
 from kaiun.server.errors import InvalidArgument, NotFound
+from kaiun.server.networking import networking_info
 from kaiun.server.security import require
+from kaiun.settings.resource_customizations import normalizer as cm_normalizer
 
 router = APIRouter(prefix="/api/v1", tags=["ApplicationService"])
 # Kinds whose children (by ownerReferences) the tree follows, and the kinds of children.
-CHILD_KINDS = (("apps/v1", "ReplicaSet"), ("v1", "Pod"), ("batch/v1", "Job"))
+CHILD_KINDS = (
+    ("apps/v1", "ReplicaSet"),
+    ("v1", "Pod"),
+    ("batch/v1", "Job"),
+    ("discovery.k8s.io/v1", "EndpointSlice"),
+)
 
 
 def _gv(group: str, version: str) -> str:
@@ -148,6 +163,9 @@ def node(obj: dict[str, Any], by_uid: dict[str, dict[str, Any]]) -> dict[str, An
     health = assess(obj)
     if health is not None:
         out["health"] = {"status": str(health.status), "message": health.message}
+    networking = networking_info(obj)
+    if networking is not None:
+        out["networkingInfo"] = networking
     return out
 
 
@@ -203,6 +221,8 @@ async def managed_resources(
     """Each resource of ``status.resources`` with its live and target state (JSON strings)."""
     app = await load_app(ctx, caller, applicationName, "get", appNamespace)
     targets = await target_objects(request, ctx, app)
+    norm = await _normalizer(ctx, app)
+    tracking = await _tracking(ctx)
     async with await _app_client(ctx, app) as client:
         items = []
         for res in (app.get("status") or {}).get("resources") or []:
@@ -215,19 +235,67 @@ async def managed_resources(
             except kerrors.KubeError:
                 live = None
             target = targets.get(key)
-            live, target = redact_secrets(live, target)
-            items.append(
-                {
-                    "group": key[0],
-                    "kind": key[1],
-                    "namespace": key[2],
-                    "name": key[3],
-                    "liveState": orjson.dumps(live).decode(),
-                    "targetState": orjson.dumps(target).decode(),
-                    "hook": bool(res.get("hook")),
-                }
-            )
+            item = {"group": key[0], "kind": key[1], "namespace": key[2], "name": key[3]}
+            applied = _as_applied(target, key[2], live, app["metadata"]["name"], tracking)
+            item.update(_compared(applied, live, norm))
+            masked_live, masked_target = redact_secrets(live, target)
+            item["liveState"] = orjson.dumps(masked_live).decode()
+            item["targetState"] = orjson.dumps(masked_target).decode()
+            item["hook"] = bool(res.get("hook"))
+            items.append(item)
     return {"items": items}
+
+
+async def _normalizer(ctx: ServerContext, app: dict[str, Any]) -> kdiff.Normalizer | None:
+    """argocd-cm's resource overrides plus the app's ignoreDifferences (None if invalid)."""
+    try:
+        cm = await ctx.client.get("v1", "ConfigMap", "argocd-cm", ctx.namespace)
+    except kerrors.KubeError:
+        cm = {}
+    specs = (app.get("spec") or {}).get("ignoreDifferences") or []
+    try:
+        rules = tuple(kdiff.IgnoreRule.from_spec(s) for s in specs)
+        return cm_normalizer(cm.get("data") or {}, rules)
+    except (kdiff.IgnoreRuleError, ValueError):
+        return None
+
+
+def _as_applied(
+    target: Any, namespace: str, live: Any, app: str, tracking: tuple[TrackingMethod, str]
+) -> Any:
+    """``target`` as a sync applies it (namespace and tracking set), so the predicted live
+    state keeps what the last apply wrote."""
+    if not isinstance(target, dict):
+        return target
+    obj = dict(target)
+    meta = dict(obj.get("metadata") or {})
+    live_meta = (live.get("metadata") or {}) if isinstance(live, dict) else {}
+    live_ns = live_meta.get("namespace")
+    if not meta.get("namespace") and (live_ns or (live is None and namespace)):
+        meta["namespace"] = live_ns or namespace
+    obj["metadata"] = meta
+    method, label = tracking
+    if method in (TrackingMethod.ANNOTATION, TrackingMethod.ANNOTATION_AND_LABEL):
+        tid = tracking_id_for(app, obj).format()
+        meta["annotations"] = {**(meta.get("annotations") or {}), TRACKING_ID_ANNOTATION: tid}
+    if method in (TrackingMethod.LABEL, TrackingMethod.ANNOTATION_AND_LABEL):
+        meta["labels"] = {**(meta.get("labels") or {}), label: app}
+    return obj
+
+
+def _compared(target: Any, live: Any, norm: kdiff.Normalizer | None) -> dict[str, str]:
+    """Argo CD's ``normalizedLiveState``/``predictedLiveState`` (masked), when computable."""
+    if norm is None or (target is None and live is None):
+        return {}
+    try:
+        result = kdiff.diff(target, live, normalizer=norm)
+        pair = (result.normalized_live, result.predicted_live)
+    except kdiff.DiffError:
+        return {}
+    return {
+        "normalizedLiveState": orjson.dumps(pair[0]).decode(),
+        "predictedLiveState": orjson.dumps(pair[1]).decode(),
+    }
 
 
 @router.get("/applications/{name}/events")
@@ -350,4 +418,60 @@ async def delete_resource(
             )  # fmt: skip
         except kerrors.KubeError as exc:
             raise translate(exc, f"{kind} {resourceName}") from exc
+    return {}
+
+
+@router.get("/applications/{name}/resource/actions")
+async def list_resource_actions(
+    ctx: Ctx, caller: Who, name: str, resourceName: str, kind: str, namespace: str = "",
+    group: str = "", version: str = "", appNamespace: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Argo CD's ``ResourceActionsListResponse``: the built-in actions of one resource."""
+    app = await load_app(ctx, caller, name, "get", appNamespace)
+    async with await _app_client(ctx, app) as client:
+        obj = await _find_resource(ctx, client, app, _query(namespace, resourceName, kind, group))
+    return {"actions": resactions.available(obj)}
+
+
+@router.post("/applications/{name}/resource/actions")
+async def run_resource_action(
+    ctx: Ctx, caller: Who, name: str, resourceName: str, kind: str,
+    action: Annotated[str, Body()], namespace: str = "", group: str = "", version: str = "",
+    appNamespace: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Run an action (``action/<group>/<kind>/<action>`` needed); the body is its name."""
+    return await _run_action(ctx, caller, name, _query(namespace, resourceName, kind, group),
+                             action, appNamespace)  # fmt: skip
+
+
+@router.post("/applications/{name}/resource/actions/v2")
+async def run_resource_action_v2(
+    ctx: Ctx, caller: Who, name: str, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """Argo CD 3's ``ResourceActionRunRequestV2`` (fields in the body)."""
+    q = _query(str(body.get("namespace") or ""), str(body.get("resourceName") or ""),
+               str(body.get("kind") or ""), str(body.get("group") or ""))  # fmt: skip
+    return await _run_action(ctx, caller, name, q, str(body.get("action") or ""),
+                             body.get("appNamespace") or None)  # fmt: skip
+
+
+async def _run_action(
+    ctx: ServerContext, caller: Any, name: str, q: dict[str, str], action: str,
+    app_namespace: str | None,
+) -> dict[str, Any]:  # fmt: skip
+    app = await load_app(ctx, caller, name, "get", app_namespace)
+    verb = f"action/{q['group']}/{q['kind']}/{action}"
+    require(ctx.security, caller, "applications", verb, rbac_object(app))
+    async with await _app_client(ctx, app) as client:
+        obj = await _find_resource(ctx, client, app, q)
+        found = resactions.find(obj, action)
+        if found is None:
+            raise InvalidArgument(f"{q['kind']} has no action {action!r}")
+        if found.disabled(obj):
+            raise InvalidArgument(f"action {action!r} is not available for {q['name']} now")
+        try:
+            await client.patch(obj["apiVersion"], q["kind"], q["name"], found.patch(obj),
+                               namespace=q["namespace"] or None, patch_type="merge")  # fmt: skip
+        except kerrors.KubeError as exc:
+            raise translate(exc, f"{q['kind']} {q['name']}") from exc
     return {}

@@ -193,3 +193,48 @@ def test_revision_metadata(api_server: ApiServer, deployed: dict[str, str]) -> N
     assert body["message"] == "add web and creds"
     assert body["author"] == "t <t@example.com>" and body["tags"] == ["v1"]
     assert body["date"][:2] == "20"
+
+
+def test_tree_networking_info_and_managed_normalized_states(
+    api_server: ApiServer, deployed: dict[str, str], kubectl: Kubectl
+) -> None:
+    app, ns = deployed["app"], deployed["ns"]
+    kubectl("scale", "deployment", "web", "-n", ns, "--replicas", "3")
+    with api_server.client() as c:
+        tree = c.get(f"/api/v1/applications/{app}/resource-tree").json()
+        managed = c.get(f"/api/v1/applications/{app}/managed-resources")
+    pod = next(n for n in tree["nodes"] if n["kind"] == "Pod")
+    assert pod["networkingInfo"]["labels"]["app"] == "web"
+    assert managed.status_code == 200, managed.text
+    assert SECRET_B64 not in managed.text
+    items = {i["name"]: i for i in managed.json()["items"]}
+    web = items["web"]
+    assert json.loads(web["normalizedLiveState"])["spec"]["replicas"] == 3
+    assert json.loads(web["predictedLiveState"])["spec"]["replicas"] == 1
+    creds_live = json.loads(items["creds"]["normalizedLiveState"])
+    assert set(creds_live["data"]) == {"password"}
+    assert creds_live["data"]["password"].strip("+") == ""
+
+
+def test_resource_actions_list_and_run(
+    api_server: ApiServer, deployed: dict[str, str], kubectl: Kubectl
+) -> None:
+    app, ns = deployed["app"], deployed["ns"]
+    q = {"resourceName": "web", "kind": "Deployment", "group": "apps", "namespace": ns}
+    path = f"/api/v1/applications/{app}/resource/actions"
+    with api_server.client() as c:
+        listed = c.get(path, params=q)
+        assert listed.status_code == 200, listed.text
+        actions = {a["name"]: a["disabled"] for a in listed.json()["actions"]}
+        assert actions == {"restart": False, "pause": False, "resume": True}
+        assert c.post(path, params=q, json="restart").status_code == 200
+        v2 = {**q, "action": "pause"}
+        assert c.post(f"{path}/v2", json=v2).status_code == 200
+        again = c.post(f"{path}/v2", json=v2)
+        assert again.status_code == 400 and "not available" in again.json()["message"]
+        unknown = c.post(path, params=q, json="explode")
+        assert unknown.status_code == 400 and "no action 'explode'" in unknown.json()["message"]
+    live = json.loads(kubectl("get", "deployment", "web", "-n", ns, "-o", "json"))
+    assert live["spec"]["paused"] is True
+    restarted = live["spec"]["template"]["metadata"]["annotations"]
+    assert restarted["kubectl.kubernetes.io/restartedAt"].endswith("Z")
