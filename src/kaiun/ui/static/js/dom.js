@@ -284,9 +284,12 @@ export function openPanel({title, tabs = [], onClose = null, actions = null}) {
   };
   const content = h('div', {class: 'panel-body'});
   const tabButtons = new Map();
+  let selecting = 0;
   const select = async (id) => {
     const tab = tabs.find((t) => t.id === id) || tabs[0];
     if (!tab) return;
+    // A slow tab that finishes after the user picked another must not overwrite it.
+    const ticket = ++selecting;
     for (const [tid, b] of tabButtons) {
       b.classList.toggle('active', tid === tab.id);
       b.setAttribute('aria-selected', tid === tab.id ? 'true' : 'false');
@@ -294,8 +297,9 @@ export function openPanel({title, tabs = [], onClose = null, actions = null}) {
     replace(content, h('p', {class: 'muted'}, 'Loading…'));
     try {
       const el = await tab.render();
-      if (!closed) replace(content, el);
+      if (!closed && ticket === selecting) replace(content, el);
     } catch (err) {
+      if (ticket !== selecting) return;
       replace(content, h('p', {class: 'error-banner'}, err && err.message ? err.message : String(err)));
     }
   };

@@ -119,6 +119,14 @@ route('/applications/:ns/:name', async (params, query, outlet) => {
   };
 
   function renderHeader() {
+    // Live updates rebuild the header: keep keyboard focus on the same control.
+    const focused = header.contains(document.activeElement) ? document.activeElement.id : '';
+    renderHeaderContent();
+    const again = focused && document.getElementById(focused);
+    if (again && header.contains(again)) again.focus();
+  }
+
+  function renderHeaderContent() {
     const status = app.status || {};
     const running = isRunning(app);
     const button = (id, label, iconName, onClick, enabled = true, kind = '') => h('button', {
