@@ -375,6 +375,7 @@ def _orphans(
     if spec is None or not app.destination.namespace:
         return
     keys = orphaned_keys(cache, app.destination.namespace, spec.get("ignore") or ())
+    base.orphaned = len(keys)
     if keys and spec.get("warn", True):
         base.conditions.append(
             Condition("OrphanedResourceWarning", f"Application has {len(keys)} orphaned resources")

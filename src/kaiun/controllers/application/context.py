@@ -14,7 +14,8 @@ from typing import Any
 
 from kaiun import diff, health
 from kaiun.controllers.application import project as policy
-from kaiun.controllers.application.clusters import Cluster, Clusters
+from kaiun.controllers.application.clusters import Cluster, Clusters, DestinationError
+from kaiun.controllers.application.metrics import ControllerMetrics
 from kaiun.controllers.runtime import Informer, WorkQueue
 from kaiun.engine import CompareConfig, SyncContext
 from kaiun.kube import KubeClient
@@ -50,6 +51,7 @@ class Context:
     refresh_queue: WorkQueue[str]
     operation_queue: WorkQueue[str]
     clock: Callable[[], datetime]
+    metrics: ControllerMetrics = field(default_factory=ControllerMetrics)
     running_operations: set[str] = field(default_factory=set)
     # Apps whose next refresh must compare with the latest revision (and stamp reconciledAt);
     # refreshes caused only by live-object events compare with the revision already known.
@@ -96,6 +98,22 @@ class Context:
             cluster_names=self.clusters.names,
             control_namespace=self.namespace,
         )
+
+    def dest_server(self, destination: Mapping[str, Any]) -> str:
+        """The server URL of a destination (by ``server`` or cluster ``name``; "" unknown)."""
+        server = str(destination.get("server") or "")
+        return server or self.clusters.names.get(str(destination.get("name") or ""), "")
+
+    def ident(self, app: Application) -> tuple[str, str, str]:
+        """(namespace, name, project): the labels every per-app metric starts with."""
+        return (app.namespace, app.name, app.project)
+
+    def server_of(self, app: Application) -> str:
+        """The app's destination server, "" when it names no known cluster."""
+        try:
+            return self.clusters.server_of(app.destination)
+        except DestinationError:
+            return ""
 
     def normalizer(self, app: Application) -> diff.Normalizer:
         """argocd-cm's and the app's ignoreDifferences."""

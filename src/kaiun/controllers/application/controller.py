@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,9 +21,15 @@ import orjson
 
 from kaiun.controllers.application.clusters import Clusters
 from kaiun.controllers.application.context import Context, Settings, health_fn
+from kaiun.controllers.application.metrics import (
+    ControllerMetrics,
+    app_families,
+    cluster_families,
+)
 from kaiun.controllers.application.operation import OperationReconciler
 from kaiun.controllers.application.refresh import RefreshReconciler
 from kaiun.controllers.runtime import Informer, WorkQueue, run_workers
+from kaiun.controllers.runtime.metricshttp import MetricsServer
 from kaiun.kube import KubeClient
 from kaiun.kube import errors as kerrors
 from kaiun.kube.cache import CacheEvent, CacheSettings
@@ -96,8 +103,13 @@ class ApplicationController:
         operation_processors: int | None = None,
         settings: Callable[[ControllerSettings], ControllerSettings] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        metrics_port: int | None = None,
+        metrics_host: str = "0.0.0.0",
+        metrics_app_labels: Sequence[str] = (),
+        metrics_app_conditions: Sequence[str] = (),
     ) -> None:
-        """``settings`` may adjust what argocd-cm / argocd-cmd-params-cm say (tests, flags)."""
+        """``settings`` may adjust what argocd-cm / argocd-cmd-params-cm say (tests, flags);
+        ``metrics_port`` serves ``/metrics`` there (None: not served; 0: a free port)."""
         self.client = client
         self.repo = repo
         self.namespace = namespace
@@ -109,6 +121,16 @@ class ApplicationController:
         self._tasks: list[asyncio.Task[None]] = []
         self.ctx: Context | None = None
         self.ready = asyncio.Event()
+        self.metrics = ControllerMetrics(
+            self._state_metrics,
+            app_labels=metrics_app_labels,
+            app_conditions=metrics_app_conditions,
+        )
+        self.metrics_server: MetricsServer | None = None
+        if metrics_port is not None:
+            self.metrics_server = MetricsServer(
+                self.metrics.exposition, host=metrics_host, port=metrics_port
+            )
 
     async def start(self) -> Context:
         """Load settings, start informers, caches and workers; return once listed."""
@@ -135,6 +157,9 @@ class ApplicationController:
             self._on_cache_event,
             health=health_fn(settings.overrides),
         )
+        clusters.on_cluster_event = lambda server, event: self.metrics.cluster_events.labels(
+            server, event.key.group, event.key.kind
+        ).inc()
         await clusters.load_secrets()
         ctx = Context(
             client=self.client,
@@ -149,6 +174,7 @@ class ApplicationController:
             refresh_queue=refresh_q,
             operation_queue=operation_q,
             clock=self._clock,
+            metrics=self.metrics,
         )
         self.ctx = ctx
         await ctx.projects.start()
@@ -165,6 +191,9 @@ class ApplicationController:
                 )
             ),
         ]
+        if self.metrics_server is not None:
+            await self.metrics_server.start()
+            log.info("controller metrics on port %d", self.metrics_server.port)
         self.ready.set()
         log.info(
             "application controller started namespace=%s apps=%d", self.namespace,
@@ -185,6 +214,8 @@ class ApplicationController:
         ctx = self.ctx
         if ctx is None:
             return
+        if self.metrics_server is not None:
+            await self.metrics_server.stop()
         ctx.refresh_queue.shutdown()
         ctx.operation_queue.shutdown()
         for task in self._tasks:
@@ -225,6 +256,18 @@ class ApplicationController:
         for app_name, app in list(ctx.apps.store.items()):
             if ((app.get("spec") or {}).get("project") or "default") == name:
                 ctx.request_refresh(app_name)
+
+    def _state_metrics(self) -> list[Any]:
+        ctx = self.ctx
+        if ctx is None:
+            return []
+        families = app_families(
+            list(ctx.apps.store.values()),
+            ctx.dest_server,
+            labels=self.metrics.app_labels,
+            conditions=self.metrics.app_conditions,
+        )
+        return [*families, *cluster_families(ctx.clusters.opened(), time.time())]
 
     def _on_cache_event(self, event: CacheEvent) -> None:
         ctx = self.ctx

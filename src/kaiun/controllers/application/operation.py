@@ -52,8 +52,11 @@ class OperationReconciler:
             return Done()  # a late event from before our final write; the next one clears it
         self.ctx.running_operations.add(key)
         self.ctx.requested_ops.pop(key, None)
+        ctx = self.ctx
+        dry_run = bool((app.operation.get("sync") or {}).get("dryRun"))
         try:
-            return await self._run(app, dict(app.operation))
+            with ctx.metrics.requests_of(ctx.ident(app), ctx.server_of(app), dry_run=dry_run):
+                return await self._run(app, dict(app.operation))
         finally:
             self.ctx.running_operations.discard(key)
             self.ctx.request_refresh(key)
@@ -149,6 +152,7 @@ class OperationReconciler:
         except kerrors.NotFound:
             return Done()
         ctx.finished_ops[app.name] = dict(final.get("operation") or {})
+        ctx.metrics.sync_finished(ctx.ident(app), ctx.server_of(app), final)
         log.info(
             "operation finished app=%s phase=%s message=%s",
             app.name, final.get("phase"), final.get("message"),

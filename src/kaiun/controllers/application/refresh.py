@@ -71,6 +71,14 @@ class RefreshReconciler:
             return Done()
         if app.deleting:
             return await deletion.finalize(self.ctx, app)
+        metrics, server = self.ctx.metrics, self.ctx.server_of(app)
+        with (
+            metrics.reconciling(app.namespace, lambda: server),
+            metrics.requests_of(self.ctx.ident(app), server),
+        ):
+            return await self._refresh(key, app)
+
+    async def _refresh(self, key: str, app: Application) -> Outcome:
         comparison: Comparison | None = None
         extra: list[Condition] = []
         outcome: Outcome = self._next()
@@ -84,6 +92,8 @@ class RefreshReconciler:
             outcome = Transient(str(exc))
         finally:
             await self._write(app, comparison, extra, full)
+            if comparison is not None:
+                self.ctx.metrics.orphans.labels(*self.ctx.ident(app)).set(comparison.orphaned)
         return outcome
 
     async def _compare_and_decide(
