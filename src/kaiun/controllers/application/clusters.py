@@ -151,6 +151,21 @@ class Clusters:
             version = ""
         return Cluster(server, self.name_of(server), client, cache, owned, version)
 
+    async def reset(
+        self, cache_settings: CacheSettings, health: Callable[[dict[str, Any]], object] | None
+    ) -> None:
+        """New cache settings (argocd-cm changed): stop every cache; the next use of a
+        cluster opens it again with them."""
+        async with self._lock:
+            old = list(self._clusters.values())
+            self._clusters.clear()
+            self.cache_settings = cache_settings
+            self._health = health
+        for cluster in old:
+            await cluster.cache.stop()
+            if cluster.owned:
+                await cluster.client.aclose()
+
     def opened(self) -> list[Cluster]:
         """Clusters whose caches have started."""
         return list(self._clusters.values())

@@ -35,6 +35,7 @@ class Settings:
     argocd_cm: Mapping[str, str] = field(default_factory=dict)
     overrides: Mapping[str, rc.ResourceOverride] = field(default_factory=dict)
     render: RenderSettings = field(default_factory=RenderSettings)
+    params: Mapping[str, str] = field(default_factory=dict)  # argocd-cmd-params-cm data
 
 
 @dataclass

@@ -21,6 +21,13 @@ import orjson
 
 from kaiun.controllers.application.clusters import Clusters
 from kaiun.controllers.application.context import Context, Settings, health_fn
+from kaiun.controllers.application.livesettings import (
+    ARGOCD_CM,
+    PARAMS_CM,
+    SettingsWatcher,
+    load_settings,
+    settings_from,
+)
 from kaiun.controllers.application.metrics import (
     ControllerMetrics,
     app_families,
@@ -40,40 +47,13 @@ from kaiun.model.application import (
     Application,
     ApplicationSpecError,
 )
-from kaiun.repo import RenderSettings
-from kaiun.settings import resource_customizations as rc
 from kaiun.settings.controller import ControllerSettings
 
+__all__ = ["ApplicationController", "load_settings"]
 log = logging.getLogger(__name__)
 # Bursts of live-object events (a rollout touches many objects) collapse into one refresh.
 EVENT_DEBOUNCE = 0.25
 SYNC_WAIT = 120.0
-
-
-async def _config_map(client: KubeClient, namespace: str, name: str) -> dict[str, str]:
-    try:
-        cm = await client.get("v1", "ConfigMap", name, namespace)
-    except kerrors.NotFound:
-        return {}
-    return {str(k): str(v) for k, v in (cm.get("data") or {}).items()}
-
-
-async def load_settings(client: KubeClient, namespace: str) -> tuple[Settings, CacheSettings]:
-    """Read argocd-cm and argocd-cmd-params-cm from the control-plane namespace."""
-    cm = await _config_map(client, namespace, "argocd-cm")
-    params = await _config_map(client, namespace, "argocd-cmd-params-cm")
-    settings = Settings(
-        controller=ControllerSettings.from_config_maps(cm, params),
-        argocd_cm=cm,
-        overrides=rc.parse_resource_overrides(cm),
-        render=RenderSettings(
-            helm_enabled=cm.get("helm.enable", "true") != "false",
-            kustomize_enabled=cm.get("kustomize.enable", "true") != "false",
-            jsonnet_enabled=cm.get("jsonnet.enable", "true") != "false",
-            kustomize_build_options=tuple(cm.get("kustomize.buildOptions", "").split()),
-        ),
-    )
-    return settings, CacheSettings.from_argocd_cm(cm)
 
 
 def _fingerprint(obj: dict[str, Any]) -> bytes:
@@ -127,14 +107,15 @@ class ApplicationController:
             app_conditions=metrics_app_conditions,
         )
         self.metrics_server: MetricsServer | None = None
+        self._settings_watcher: SettingsWatcher | None = None
         if metrics_port is not None:
             self.metrics_server = MetricsServer(
                 self.metrics.exposition, host=metrics_host, port=metrics_port
             )
 
-    async def start(self) -> Context:
-        """Load settings, start informers, caches and workers; return once listed."""
-        settings, cache_settings = await load_settings(self.client, self.namespace)
+    def _build(self, cm: dict[str, str], params: dict[str, str]) -> tuple[Settings, CacheSettings]:
+        """Settings from the maps' data, with this controller's flags applied."""
+        settings, cache_settings = settings_from(cm, params)
         cs = settings.controller
         if self._adjust is not None:
             cs = self._adjust(cs)
@@ -148,6 +129,14 @@ class ApplicationController:
             tracking_method=cs.tracking_method,
             instance_label_key=cs.instance_label_key,
         )
+        return settings, cache_settings
+
+    async def start(self) -> Context:
+        """Load settings, start informers, caches and workers; return once listed."""
+        cm = await _config_map(self.client, self.namespace, ARGOCD_CM)
+        params = await _config_map(self.client, self.namespace, PARAMS_CM)
+        settings, cache_settings = self._build(cm, params)
+        cs = settings.controller
         refresh_q: WorkQueue[str] = WorkQueue()
         operation_q: WorkQueue[str] = WorkQueue()
         clusters = Clusters(
@@ -177,6 +166,10 @@ class ApplicationController:
             metrics=self.metrics,
         )
         self.ctx = ctx
+        self._settings_watcher = SettingsWatcher(
+            self.client, self.namespace, self._apply_settings, seen=(cm, params)
+        )
+        await self._settings_watcher.start()
         await ctx.projects.start()
         await ctx.projects.wait_synced(SYNC_WAIT)
         await ctx.apps.start()
@@ -216,6 +209,9 @@ class ApplicationController:
             return
         if self.metrics_server is not None:
             await self.metrics_server.stop()
+        if self._settings_watcher is not None:
+            await self._settings_watcher.stop()
+            self._settings_watcher = None
         ctx.refresh_queue.shutdown()
         ctx.operation_queue.shutdown()
         for task in self._tasks:
@@ -226,6 +222,30 @@ class ApplicationController:
         await ctx.projects.stop()
         await ctx.clusters.close()
         self.ctx = None
+
+    async def _apply_settings(self, cm: dict[str, str], params: dict[str, str]) -> None:
+        """argocd-cm / argocd-cmd-params-cm changed: rebuild the settings, restart the
+        cluster caches when what they watch or track changed, and refresh every app."""
+        ctx = self.ctx
+        if ctx is None:
+            return
+        try:
+            settings, cache_settings = self._build(cm, params)
+        except Exception as exc:
+            log.error("settings change not applied (the previous settings stay): %s", exc)
+            return
+        old = ctx.settings
+        cs = settings.controller
+        if (cs.status_processors, cs.operation_processors) != (
+            old.controller.status_processors, old.controller.operation_processors,
+        ):  # fmt: skip
+            log.warning("processor counts take effect when the controller restarts")
+        ctx.settings = settings
+        if cache_settings != ctx.clusters.cache_settings or settings.overrides != old.overrides:
+            await ctx.clusters.reset(cache_settings, health_fn(settings.overrides))
+        log.info("settings changed; refreshing %d apps", len(ctx.apps.store))
+        for key in list(ctx.apps.store):
+            ctx.request_refresh(key)
 
     # -- event handlers -----------------------------------------------------------------
 
@@ -276,6 +296,14 @@ class ApplicationController:
         for name in event.apps:
             if name in ctx.apps.store:
                 ctx.refresh_queue.add_after(name, EVENT_DEBOUNCE)
+
+
+async def _config_map(client: KubeClient, namespace: str, name: str) -> dict[str, str]:
+    try:
+        cm = await client.get("v1", "ConfigMap", name, namespace)
+    except kerrors.NotFound:
+        return {}
+    return {str(k): str(v) for k, v in (cm.get("data") or {}).items()}
 
 
 def _replace(obj: Any, **changes: Any) -> Any:
