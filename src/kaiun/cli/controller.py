@@ -21,6 +21,7 @@ from kaiun.engine import DEFAULT_NAMESPACE, install_control_plane
 from kaiun.kube import ClusterConfig, KubeClient, from_kubeconfig, in_cluster
 from kaiun.kube import errors as kerrors
 from kaiun.repo import RepoService
+from kaiun.settings.controller import split_namespaces
 
 INSTALL_WAIT = 120.0
 METRICS_PORT = 8082  # Argo CD's application controller metrics port
@@ -68,6 +69,7 @@ async def run_control_plane(
     repo_server: str | None = None,
     on_started: OnStarted | None = None,
     metrics: MetricsOptions | None = None,
+    application_namespaces: tuple[str, ...] | None = None,
 ) -> None:
     """Install the control plane, run the controller until ``stop`` is set."""
     metrics = metrics or MetricsOptions()
@@ -85,6 +87,7 @@ async def run_control_plane(
             metrics_host=metrics.address,
             metrics_app_labels=metrics.app_labels,
             metrics_app_conditions=metrics.app_conditions,
+            application_namespaces=application_namespaces,
         )
         await controller.start()
         try:
@@ -158,6 +161,12 @@ async def run_control_plane(
     multiple=True,
     help="Application condition type counted in argocd_app_condition (repeatable).",
 )
+@click.option(
+    "--application-namespaces",
+    default=None,
+    help="Comma-separated namespaces (globs, or /regex/) whose Applications are reconciled "
+    "besides the control plane's (default: application.namespaces in argocd-cmd-params-cm).",
+)
 def controller(
     kubeconfig: Path | None,
     namespace: str,
@@ -169,6 +178,7 @@ def controller(
     metrics_address: str,
     metrics_application_labels: tuple[str, ...],
     metrics_application_conditions: tuple[str, ...],
+    application_namespaces: str | None,
 ) -> None:
     """Run the Application controller until SIGTERM/SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -203,6 +213,9 @@ def controller(
                 metrics_address,
                 metrics_application_labels,
                 metrics_application_conditions,
+            ),
+            application_namespaces=(
+                None if application_namespaces is None else split_namespaces(application_namespaces)
             ),
         )
 

@@ -86,10 +86,20 @@ class Context:
             return True
         return False
 
-    def app(self, name: str) -> Application | None:
-        """The latest Application named ``name`` (None when gone)."""
-        obj = self.apps.get(name)
-        return Application.from_dict(obj) if obj is not None else None
+    def app(self, key: str) -> Application | None:
+        """The latest Application with queue key ``key`` (None when gone)."""
+        obj = self.apps.get(key)
+        return Application.from_dict(obj, self.namespace) if obj is not None else None
+
+    def key(self, app: Application) -> str:
+        """The app's queue and store key (``name``, or ``namespace/name`` outside the
+        control plane, as Argo CD qualifies app names)."""
+        return app_key(app.namespace, app.name, self.namespace)
+
+    def key_of_instance(self, instance: str) -> str:
+        """The key of the app whose resources carry ``instance`` as their tracking name."""
+        namespace, sep, name = instance.partition("_")
+        return f"{namespace}/{name}" if sep else instance
 
     def project_check(self, app: Application) -> policy.ProjectVerdict:
         """The app's project and the InvalidSpecError messages it yields."""
@@ -140,7 +150,7 @@ class Context:
         cs = self.settings.controller
         return SyncContext(
             client=cluster.client,
-            app_name=app.name,
+            app_name=app.instance_name,
             app_namespace=app.namespace,
             destination_namespace=app.destination.namespace,
             tracking_method=cs.tracking_method,
@@ -149,16 +159,22 @@ class Context:
             wave_delay=cs.wave_delay,
         )
 
-    async def patch_app(self, name: str, patch: Mapping[str, Any]) -> dict[str, Any]:
+    async def patch_app(self, key: str, patch: Mapping[str, Any]) -> dict[str, Any]:
         """Merge-patch the Application (status included: the CRD has no subresource)."""
+        namespace, _, name = key.rpartition("/")
         return await self.client.patch(
             API_VERSION,
             KIND,
             name,
             dict(patch),
-            namespace=self.namespace,
+            namespace=namespace or self.namespace,
             field_manager="argocd-application-controller",
         )
+
+
+def app_key(namespace: str, name: str, control_namespace: str) -> str:
+    """``name`` in the control-plane namespace, else ``namespace/name``."""
+    return name if not namespace or namespace == control_namespace else f"{namespace}/{name}"
 
 
 def health_fn(overrides: Mapping[str, rc.ResourceOverride]) -> Callable[[dict[str, Any]], object]:

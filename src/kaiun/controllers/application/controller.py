@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from kaiun.controllers.application.clusters import Clusters
-from kaiun.controllers.application.context import Context, Settings, health_fn
+from kaiun.controllers.application.context import Context, Settings, app_key, health_fn
 from kaiun.controllers.application.livesettings import (
     ARGOCD_CM,
     PARAMS_CM,
@@ -47,6 +47,7 @@ from kaiun.model.application import (
     Application,
     ApplicationSpecError,
 )
+from kaiun.model.appproject import namespace_matches
 from kaiun.settings.controller import ControllerSettings
 
 __all__ = ["ApplicationController", "load_settings"]
@@ -87,9 +88,14 @@ class ApplicationController:
         metrics_host: str = "0.0.0.0",
         metrics_app_labels: Sequence[str] = (),
         metrics_app_conditions: Sequence[str] = (),
+        application_namespaces: Sequence[str] | None = None,
     ) -> None:
         """``settings`` may adjust what argocd-cm / argocd-cmd-params-cm say (tests, flags);
-        ``metrics_port`` serves ``/metrics`` there (None: not served; 0: a free port)."""
+        ``metrics_port`` serves ``/metrics`` there (None: not served; 0: a free port);
+        ``application_namespaces`` overrides argocd-cmd-params-cm's ``application.namespaces``."""
+        self._app_namespaces = (
+            None if application_namespaces is None else tuple(application_namespaces)
+        )
         self.client = client
         self.repo = repo
         self.namespace = namespace
@@ -123,6 +129,8 @@ class ApplicationController:
             cs = _replace(cs, status_processors=self._status_processors)
         if self._operation_processors:
             cs = _replace(cs, operation_processors=self._operation_processors)
+        if self._app_namespaces is not None:
+            cs = _replace(cs, application_namespaces=self._app_namespaces)
         settings.controller = cs
         cache_settings = _replace(
             cache_settings,
@@ -155,7 +163,7 @@ class ApplicationController:
             repo=self.repo,
             namespace=self.namespace,
             settings=settings,
-            apps=Informer(self.client, API_VERSION, KIND, self.namespace, self._on_app),
+            apps=self._apps_informer(cs.application_namespaces),
             projects=Informer(
                 self.client, API_VERSION, "AppProject", self.namespace, self._on_project
             ),
@@ -223,6 +231,22 @@ class ApplicationController:
         await ctx.clusters.close()
         self.ctx = None
 
+    def _apps_informer(self, patterns: Sequence[str]) -> Informer:
+        """Applications of the control-plane namespace, and with ``application.namespaces``
+        those of every matching namespace (watched cluster-wide, filtered here)."""
+        if not patterns:
+            return Informer(self.client, API_VERSION, KIND, self.namespace, self._on_app)
+        control = self.namespace
+
+        def key(obj: dict[str, Any]) -> str | None:
+            meta = obj.get("metadata") or {}
+            namespace = str(meta.get("namespace") or "")
+            if namespace != control and not namespace_matches(patterns, namespace):
+                return None
+            return app_key(namespace, str(meta.get("name") or ""), control)
+
+        return Informer(self.client, API_VERSION, KIND, None, self._on_app, key=key)
+
     async def _apply_settings(self, cm: dict[str, str], params: dict[str, str]) -> None:
         """argocd-cm / argocd-cmd-params-cm changed: rebuild the settings, restart the
         cluster caches when what they watch or track changed, and refresh every app."""
@@ -236,10 +260,14 @@ class ApplicationController:
             return
         old = ctx.settings
         cs = settings.controller
-        if (cs.status_processors, cs.operation_processors) != (
+        if (cs.status_processors, cs.operation_processors, cs.application_namespaces) != (
             old.controller.status_processors, old.controller.operation_processors,
+            old.controller.application_namespaces,
         ):  # fmt: skip
-            log.warning("processor counts take effect when the controller restarts")
+            log.warning(
+                "processor counts and application.namespaces take effect when the controller "
+                "restarts"
+            )
         ctx.settings = settings
         if cache_settings != ctx.clusters.cache_settings or settings.overrides != old.overrides:
             await ctx.clusters.reset(cache_settings, health_fn(settings.overrides))
@@ -293,9 +321,10 @@ class ApplicationController:
         ctx = self.ctx
         if ctx is None:
             return
-        for name in event.apps:
-            if name in ctx.apps.store:
-                ctx.refresh_queue.add_after(name, EVENT_DEBOUNCE)
+        for instance in event.apps:
+            key = instance if instance in ctx.apps.store else ctx.key_of_instance(instance)
+            if key in ctx.apps.store:
+                ctx.refresh_queue.add_after(key, EVENT_DEBOUNCE)
 
 
 async def _config_map(client: KubeClient, namespace: str, name: str) -> dict[str, str]:
