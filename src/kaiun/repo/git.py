@@ -106,6 +106,7 @@ class GitRepos:
         self._checkouts: dict[tuple[str, str], Path] = {}
         # (url, "sha:path") whose directory is not plain manifests: full checkout.
         self._not_plain: set[tuple[str, str]] = set()
+        self._subtree_uses: dict[tuple[str, str], int] = {}  # (url, sha) -> directories made
 
     # -- running git -----------------------------------------------------------------
 
@@ -327,16 +328,24 @@ class GitRepos:
         rel = subtree.normalized_path(path)
         if rel is None or self._lfs_enabled(url):
             return None
-        key = hashlib.sha256(rel.encode()).hexdigest()[:24]
-        dest = self.root / "checkouts" / mirror_key(url, self._salt) / f"{sha}.paths" / key
         known = self._checkouts.get((url, f"{sha}:{rel}"))
         if known is not None:
             return known
-        if (url, f"{sha}:{rel}") in self._not_plain:
+        if (url, f"{sha}:{rel}") in self._not_plain or (url, sha) in self._checkouts:
             return None
+        key = hashlib.sha256(rel.encode()).hexdigest()[:24]
+        dest = self.root / "checkouts" / mirror_key(url, self._salt) / f"{sha}.paths" / key
         if dest.is_dir():
             self._remember_checkout(url, f"{sha}:{rel}", dest)
             return dest
+        # Many apps at one commit (a first sync, a resync after a push) share one full
+        # checkout: past a few directories, making it costs less than a git call per app.
+        uses = self._subtree_uses.get((url, sha), 0) + 1
+        if uses > subtree.PER_COMMIT_LIMIT:
+            return None
+        if len(self._subtree_uses) >= 10_000:
+            self._subtree_uses.clear()
+        self._subtree_uses[(url, sha)] = uses
 
         async def make() -> Path | None:
             if dest.is_dir():

@@ -5,14 +5,18 @@ thousand apps, every new commit wrote some ten thousand files before its first r
 although a plain-manifest app reads only its own directory. When the listing of the app's
 path shows nothing that can reach outside it (no Kustomize, Helm or Jsonnet files, no
 symlinks, no submodules), only that directory is materialized; the render reads the same
-files either way, so its output is the same.
+files either way, so its output is the same. When many apps render one commit (a first
+sync, a resync after a push), one full checkout serves them past ``PER_COMMIT_LIMIT``.
 """
 
 from __future__ import annotations
 
 import posixpath
 
-__all__ = ["normalized_path", "plain_listing"]
+__all__ = ["PER_COMMIT_LIMIT", "normalized_path", "plain_listing"]
+
+# Directories materialized per commit before its full checkout is made instead.
+PER_COMMIT_LIMIT = 16
 
 # Jsonnet can import files from anywhere in the repository.
 _JSONNET_SUFFIXES = (".jsonnet", ".libsonnet")

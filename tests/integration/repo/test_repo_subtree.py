@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kaiun.repo import ManifestResponse, RepoService
+from kaiun.repo import ManifestResponse, RepoService, subtree
 from kaiun.repo.errors import SourceError
 from tests.integration.repo.repo_testkit import GitRepo, cm, names
 
@@ -67,3 +67,15 @@ def test_missing_path_still_reports_the_path(git_repo: GitRepo, render: Render) 
     git_repo.commit({"apps/a/x.yaml": cm("x")})
     with pytest.raises(SourceError, match="'apps/nope' does not exist"):
         render({"repoURL": git_repo.url, "path": "apps/nope"})
+
+
+def test_many_apps_at_one_commit_share_a_full_checkout(
+    git_repo: GitRepo, service: RepoService, render: Render
+) -> None:
+    count = subtree.PER_COMMIT_LIMIT + 4
+    head = git_repo.commit({f"apps/a{i}/cm.yaml": cm(f"a{i}") for i in range(count)})
+    for i in range(count):
+        assert names(render({"repoURL": git_repo.url, "path": f"apps/a{i}"})) == [f"ConfigMap/a{i}"]
+    dirs = {p.name: p for p in _checkouts(service)}
+    assert set(dirs) == {head, f"{head}.paths"}
+    assert len(list(dirs[f"{head}.paths"].iterdir())) == subtree.PER_COMMIT_LIMIT
