@@ -193,13 +193,8 @@ async def open_client(
         cert, key = exec_cred.cert_pem or cert, exec_cred.key_pem or key
     if transport is None:
         ctx = ssl_context(config, cert, key)
-        # Each watched kind holds one streaming connection: no cap on connections. A
-        # controller's workers burst to a hundred concurrent requests; with fewer idle
-        # connections kept, every burst paid new TLS handshakes (a fifth of the
-        # controller's CPU at 1,000 apps).
-        limits = httpx.Limits(
-            max_connections=None, max_keepalive_connections=256, keepalive_expiry=60.0
-        )
+        # Each watched kind holds one streaming connection: no cap on connections.
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=32)
         transport = https_transport(ctx, limits=limits)
     return httpx.AsyncClient(
         base_url=config.server,
