@@ -226,7 +226,7 @@ async def commits(
 
 
 async def bench(args: argparse.Namespace, root: Path, server: Server) -> dict[str, Any]:
-    repo = make_repo(root, args.apps)
+    repo = make_repo(root, max(args.apps, args.repo_apps))
     url = f"file://{repo}"
     out: dict[str, Any] = {}
     # Baseline for the initial sync: kubectl apply of every app (or of the first
@@ -311,6 +311,10 @@ def main() -> None:
         "--baseline-apps", type=int, default=0,
         help="kubectl-apply only this many apps for the initial-sync baseline, scaled up",
     )  # fmt: skip
+    parser.add_argument(
+        "--repo-apps", type=int, default=0,
+        help="app directories in the repository (default --apps); only --apps are registered",
+    )  # fmt: skip
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
@@ -324,6 +328,7 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
     report(result, args.apps)
+    print(f"{'repository app directories':<50}{max(args.apps, args.repo_apps):>12}")
 
 
 if __name__ == "__main__":
