@@ -47,6 +47,7 @@ def _api_lists_demo_apps(data_dir: Path, kubectl: Kubectl, api_port: int) -> Non
 def test_up_with_demo_syncs_every_demo_app(tmp_path: Path) -> None:
     port = free_port()
     api_port = free_port()
+    metrics_port = free_port()
     with (tmp_path / "up.log").open("w") as log:
         proc = subprocess.Popen(
             [
@@ -61,6 +62,8 @@ def test_up_with_demo_syncs_every_demo_app(tmp_path: Path) -> None:
                 str(tmp_path / "kaiun"),
                 "--api-port",
                 str(api_port),
+                "--metrics-port",
+                str(metrics_port),
             ],
             stdout=subprocess.PIPE,
             stderr=log,
@@ -89,6 +92,10 @@ def test_up_with_demo_syncs_every_demo_app(tmp_path: Path) -> None:
         apps = wait_for(all_synced, timeout=240, interval=1, what=f"demo apps {_apps(kubectl)}")
         assert {"guestbook", "helm-dev", "kustomize-prod", "jsonnet", "sync-waves"} <= set(apps)
         _api_lists_demo_apps(tmp_path / "kaiun", kubectl, api_port)
+        assert f"Controller metrics: http://127.0.0.1:{metrics_port}/metrics" in text
+        scraped = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
+        assert "argocd_app_info{" in scraped and 'name="guestbook"' in scraped, scraped[:2000]
+        assert "argocd_app_sync_total{" in scraped
         dep = json.loads(kubectl("get", "deploy", "guestbook-ui", "-n", "guestbook", "-o", "json"))
         uid = dep["metadata"]["uid"]
         # Drift: a deleted deployment comes back (automated selfHeal).

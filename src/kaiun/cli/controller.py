@@ -10,6 +10,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,22 @@ from kaiun.engine import DEFAULT_NAMESPACE, install_control_plane
 from kaiun.kube import ClusterConfig, KubeClient, from_kubeconfig, in_cluster
 from kaiun.kube import errors as kerrors
 from kaiun.repo import RepoService
+from kaiun.settings.controller import split_namespaces
 
 INSTALL_WAIT = 120.0
+METRICS_PORT = 8082  # Argo CD's application controller metrics port
+
+
+@dataclass(frozen=True)
+class MetricsOptions:
+    """Where the controller serves ``/metrics`` (port 0: not served) and what it adds."""
+
+    port: int = 0
+    address: str = "0.0.0.0"
+    app_labels: tuple[str, ...] = ()
+    app_conditions: tuple[str, ...] = ()
+
+
 OnStarted = Callable[[KubeClient, ApplicationController], Awaitable[None]]
 
 
@@ -53,8 +68,11 @@ async def run_control_plane(
     operation_processors: int | None = None,
     repo_server: str | None = None,
     on_started: OnStarted | None = None,
+    metrics: MetricsOptions | None = None,
+    application_namespaces: tuple[str, ...] | None = None,
 ) -> None:
     """Install the control plane, run the controller until ``stop`` is set."""
+    metrics = metrics or MetricsOptions()
     async with await KubeClient.connect(config) as client:
         async with asyncio.timeout(INSTALL_WAIT):
             await install_control_plane(client, namespace)
@@ -65,6 +83,11 @@ async def run_control_plane(
             namespace,
             status_processors=status_processors,
             operation_processors=operation_processors,
+            metrics_port=metrics.port or None,
+            metrics_host=metrics.address,
+            metrics_app_labels=metrics.app_labels,
+            metrics_app_conditions=metrics.app_conditions,
+            application_namespaces=application_namespaces,
         )
         await controller.start()
         try:
@@ -115,6 +138,35 @@ async def run_control_plane(
     show_default=True,
     help="Git mirrors and render scratch space of the in-process repo server.",
 )
+@click.option(
+    "--metrics-port",
+    type=int,
+    default=METRICS_PORT,
+    show_default=True,
+    help="Port of the Prometheus /metrics endpoint (0 disables it).",
+)
+@click.option(
+    "--metrics-address",
+    default="0.0.0.0",
+    show_default=True,
+    help="Address the /metrics endpoint listens on.",
+)
+@click.option(
+    "--metrics-application-labels",
+    multiple=True,
+    help="Application label exposed in argocd_app_labels (repeatable).",
+)
+@click.option(
+    "--metrics-application-conditions",
+    multiple=True,
+    help="Application condition type counted in argocd_app_condition (repeatable).",
+)
+@click.option(
+    "--application-namespaces",
+    default=None,
+    help="Comma-separated namespaces (globs, or /regex/) whose Applications are reconciled "
+    "besides the control plane's (default: application.namespaces in argocd-cmd-params-cm).",
+)
 def controller(
     kubeconfig: Path | None,
     namespace: str,
@@ -122,6 +174,11 @@ def controller(
     operation_processors: int | None,
     repo_server: str | None,
     work_dir: Path,
+    metrics_port: int,
+    metrics_address: str,
+    metrics_application_labels: tuple[str, ...],
+    metrics_application_conditions: tuple[str, ...],
+    application_namespaces: str | None,
 ) -> None:
     """Run the Application controller until SIGTERM/SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -139,6 +196,8 @@ def controller(
 
         async def announce(client: KubeClient, ctl: ApplicationController) -> None:
             click.echo(f"controller running against {client.config.server} namespace={namespace}")
+            if ctl.metrics_server is not None:
+                click.echo(f"metrics on http://{metrics_address}:{ctl.metrics_server.port}/metrics")
 
         await run_control_plane(
             config,
@@ -149,6 +208,15 @@ def controller(
             operation_processors=operation_processors,
             repo_server=repo_server,
             on_started=announce,
+            metrics=MetricsOptions(
+                metrics_port,
+                metrics_address,
+                metrics_application_labels,
+                metrics_application_conditions,
+            ),
+            application_namespaces=(
+                None if application_namespaces is None else split_namespaces(application_namespaces)
+            ),
         )
 
     try:

@@ -13,11 +13,12 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 from pathlib import Path
 
 import click
 
-from kaiun.cli.controller import run_control_plane
+from kaiun.cli.controller import METRICS_PORT, MetricsOptions, run_control_plane
 from kaiun.cli.demo import seed_demo
 from kaiun.cli.server import run_api_server
 from kaiun.controllers.application import ApplicationController
@@ -61,8 +62,22 @@ from kaiun.localcluster import LocalCluster, Options
     show_default=True,
     help="Run the image updater (every 2 minutes) in this process.",
 )
+@click.option(
+    "--metrics-port",
+    type=int,
+    default=METRICS_PORT,
+    show_default=True,
+    help="Port of the controller's Prometheus /metrics on 127.0.0.1 (0 disables it; "
+    "skipped with a warning when the port is taken).",
+)
 def up(
-    data_dir: Path, port: int, demo: bool, namespace: str, api_port: int, image_updater: bool
+    data_dir: Path,
+    port: int,
+    demo: bool,
+    namespace: str,
+    api_port: int,
+    image_updater: bool,
+    metrics_port: int,
 ) -> None:
     """Run kaiun on the embedded local cluster until Ctrl-C."""
     logging.basicConfig(
@@ -72,7 +87,19 @@ def up(
     lc = LocalCluster(
         Options(data_dir=data_dir / "cluster", port=port, kubeconfig=data_dir / "kubeconfig")
     )
-    asyncio.run(_main(lc, data_dir, demo, namespace, api_port, image_updater))
+    if metrics_port and not _port_free(metrics_port):
+        click.echo(f"warning: port {metrics_port} is taken; controller metrics not served")
+        metrics_port = 0
+    asyncio.run(_main(lc, data_dir, demo, namespace, api_port, image_updater, metrics_port))
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 async def _main(
@@ -82,6 +109,7 @@ async def _main(
     namespace: str,
     api_port: int = 0,
     image_updater: bool = False,
+    metrics_port: int = 0,
 ) -> None:
     ready = asyncio.Event()
     serve = asyncio.create_task(lc.serve_until_signalled(ready.set))
@@ -113,7 +141,8 @@ async def _main(
         if api_port:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(api_up.wait(), 30)
-        _announce(lc, demo, namespace, api_port if api_up.is_set() else 0)
+        served = controller.metrics_server.port if controller.metrics_server else 0
+        _announce(lc, demo, namespace, api_port if api_up.is_set() else 0, served)
 
     try:
         await run_control_plane(
@@ -122,6 +151,7 @@ async def _main(
             work_dir=data_dir / "repo-server",
             stop=stop,
             on_started=started,
+            metrics=MetricsOptions(port=metrics_port, address="127.0.0.1"),
         )
     finally:
         stop.set()
@@ -174,7 +204,9 @@ async def _serve_extras(
                     )
 
 
-def _announce(lc: LocalCluster, demo: bool, namespace: str, api_port: int) -> None:
+def _announce(
+    lc: LocalCluster, demo: bool, namespace: str, api_port: int, metrics_port: int = 0
+) -> None:
     api = (
         f"API server: https://127.0.0.1:{api_port}  (user admin; password: "
         f"kaiun admin initial-password --kubeconfig {lc.kubeconfig} -n {namespace})\n"
@@ -188,6 +220,7 @@ def _announce(lc: LocalCluster, demo: bool, namespace: str, api_port: int) -> No
         f"  kubectl get applications -n {namespace}\n"
         f"  kaiun app list -n {namespace}\n"
         + ("  kubectl get deploy,pods,svc -n guestbook\n" if demo else "")
+        + (f"Controller metrics: http://127.0.0.1:{metrics_port}/metrics\n" if metrics_port else "")
         + "Press Ctrl-C to stop; state is kept for the next `kaiun up`.",
         nl=True,
     )

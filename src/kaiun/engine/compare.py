@@ -199,7 +199,7 @@ def _failed(
     base: Comparison, cache: ClusterCache, app: Application, config: CompareConfig, message: str
 ) -> Comparison:
     """No desired state: list what is live, sync status Unknown, a ComparisonError."""
-    live = live_objects(cache, app.name)
+    live = live_objects(cache, app.instance_name)
     base.resources = sorted(
         (_live_only(key, obj, config, status=UNKNOWN, prune=False) for key, obj in live.items()),
         key=_order,
@@ -224,7 +224,7 @@ def assemble(
     config: CompareConfig,
 ) -> Comparison:
     """Pair prepared ``targets`` with live objects and fill ``base`` with the verdicts."""
-    live = live_objects(cache, app.name)
+    live = live_objects(cache, app.instance_name)
     states: list[ResourceState] = []
     seen: dict[ResourceKey, Obj] = {}
     kept: list[Obj] = []
@@ -298,11 +298,12 @@ def _pair(
 ) -> ResourceState:
     if live is None:
         other = cache.get(key)
-        if other is not None and other.app and other.app != app.name:
+        if other is not None and other.app and other.app != app.instance_name:
             base.conditions.append(
                 Condition(
                     "SharedResourceWarning",
-                    f"{key.kind}/{key.name} is part of applications {app.name} and {other.app}",
+                    f"{key.kind}/{key.name} is part of applications {app.instance_name} "
+                    f"and {other.app}",
                 )
             )
         live = _untracked_body(other)
@@ -375,6 +376,7 @@ def _orphans(
     if spec is None or not app.destination.namespace:
         return
     keys = orphaned_keys(cache, app.destination.namespace, spec.get("ignore") or ())
+    base.orphaned = len(keys)
     if keys and spec.get("warn", True):
         base.conditions.append(
             Condition("OrphanedResourceWarning", f"Application has {len(keys)} orphaned resources")

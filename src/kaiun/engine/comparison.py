@@ -100,6 +100,7 @@ class Comparison:
     targets: list[dict[str, Any]] = field(default_factory=list)
     live: list[dict[str, Any]] = field(default_factory=list)
     rendered: bool = True
+    orphaned: int = 0  # orphaned resources found (when the project monitors them)
 
     @property
     def revision(self) -> str:

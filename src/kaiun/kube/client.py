@@ -7,7 +7,8 @@ takes ``dry_run`` (server-side ``dryRun=All``). Failures raise ``kaiun.kube.erro
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -20,6 +21,12 @@ from kaiun.kube.discovery import Discovery, ResourceInfo
 from kaiun.kube.transport import open_client
 from kaiun.model.tracking import LAST_APPLIED_ANNOTATION
 
+# Called after every request with (method, path, status code or 0, query parameters): the
+# controller sets it around the work it does for one app (argocd_app_k8s_request_total).
+RequestObserver = Callable[[str, str, int, "dict[str, Any] | None"], None]
+REQUEST_OBSERVER: ContextVar[RequestObserver | None] = ContextVar(
+    "kaiun_kube_request_observer", default=None
+)
 PatchType = Literal["merge", "json", "strategic"]
 Propagation = Literal["Background", "Foreground", "Orphan"]
 _PATCH_CONTENT = {
@@ -100,12 +107,14 @@ class KubeClient:
                 extensions=self._extensions,
             )
         except httpx.TransportError as exc:
+            _observe(method, path, 0, params)
             raise errors.Unreachable(self.config.server, _describe(exc)) from exc
         except httpx.InvalidURL:
             # A name with characters no URL can carry (control characters...): the API
             # server would refuse it too, so answer as it would rather than crash the caller.
             status = {"reason": "BadRequest", "message": "invalid characters in resource name"}
             raise errors.BadRequest(400, status, where=f"{method} request") from None
+        _observe(method, path, resp.status_code, params)
         if resp.status_code >= 400:
             raise _status_error(resp, f"{method} {path}")
         return orjson.loads(resp.content) if resp.content else {}
@@ -333,6 +342,12 @@ class KubeClient:
         if dry_run:
             body["dryRun"] = ["All"]
         return await self.request("DELETE", info.path(namespace, name), body=body)
+
+
+def _observe(method: str, path: str, status: int, params: dict[str, Any] | None) -> None:
+    observer = REQUEST_OBSERVER.get()
+    if observer is not None:
+        observer(method, path, status, params)
 
 
 def with_last_applied(obj: dict[str, Any]) -> dict[str, Any]:

@@ -146,6 +146,16 @@ class SyncPolicy:
         return None
 
 
+def instance_name(meta: Obj, control_namespace: str | None) -> str:
+    """Argo CD's ``InstanceName``: the name, or ``<namespace>_<name>`` outside the control
+    plane (namespaces cannot contain ``_``, so the pair reads back unambiguously)."""
+    name = str(meta.get("name") or "")
+    namespace = str(meta.get("namespace") or "")
+    if control_namespace is None or not namespace or namespace == control_namespace:
+        return name
+    return f"{namespace}_{name}"
+
+
 @dataclass(frozen=True)
 class Application:
     """The parts of an Application the controller, CLI and API read; ``raw`` is the dict."""
@@ -164,10 +174,16 @@ class Application:
     annotations: Mapping[str, str]
     deleting: bool
     operation: Obj | None
+    # The name its resources are tracked by: ``<namespace>_<name>`` for an app outside
+    # the control-plane namespace (Argo CD's instance name), else the name.
+    instance_name: str = ""
 
     @classmethod
-    def from_dict(cls, obj: Obj) -> Application:
-        """Read an Application dict; ``ApplicationSpecError`` names an unreadable field."""
+    def from_dict(cls, obj: Obj, control_namespace: str | None = None) -> Application:
+        """Read an Application dict; ``ApplicationSpecError`` names an unreadable field.
+
+        With ``control_namespace``, an app living elsewhere gets ``<ns>_<name>`` as its
+        instance name."""
         meta = obj.get("metadata") or {}
         spec = obj.get("spec") or {}
         multi = bool(spec.get("sources"))
@@ -195,6 +211,7 @@ class Application:
             annotations={str(k): str(v) for k, v in (meta.get("annotations") or {}).items()},
             deleting=bool(meta.get("deletionTimestamp")),
             operation=obj.get("operation") or None,
+            instance_name=instance_name(meta, control_namespace),
         )
 
     @property

@@ -18,7 +18,7 @@ Argo CD's rules (``pkg/apis/application/v1alpha1/app_project_types.go``):
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -347,6 +347,11 @@ def _source_shape_problem(src: Mapping[str, Any], multi: bool) -> str:
     if chart and not src.get("targetRevision"):
         return "spec.source.targetRevision is required if the manifest source is a helm chart"
     return ""
+
+
+def namespace_matches(patterns: Iterable[str], namespace: str) -> bool:
+    """Whether ``namespace`` matches one of Argo CD's namespace patterns (glob or /regex/)."""
+    return any(_namespace_pattern_match(p, namespace) for p in patterns)
 
 
 def _namespace_pattern_match(pattern: str, value: str) -> bool:

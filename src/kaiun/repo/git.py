@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import hashlib
 import logging
 import os
 import shutil
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import orjson
 
-from kaiun.repo import revisions
+from kaiun.repo import revisions, subtree
 from kaiun.repo.credentials import CredentialStore
 from kaiun.repo.errors import AuthenticationError, GitError, RevisionNotFoundError
 from kaiun.repo.gitauth import git_environment
@@ -103,6 +104,9 @@ class GitRepos:
         self._salt = _load_salt(root / "salt")
         # (url, sha) -> its finished checkout: directories are never changed once made.
         self._checkouts: dict[tuple[str, str], Path] = {}
+        # (url, "sha:path") whose directory is not plain manifests: full checkout.
+        self._not_plain: set[tuple[str, str]] = set()
+        self._subtree_uses: dict[tuple[str, str], int] = {}  # (url, sha) -> directories made
 
     # -- running git -----------------------------------------------------------------
 
@@ -314,6 +318,74 @@ class GitRepos:
             return dest
 
         return await self._flights.do(f"checkout {dest}", make)
+
+    async def checkout_plain_subtree(self, url: str, sha: str, path: str) -> Path | None:
+        """A directory holding only ``path`` of commit ``sha`` (at ``path`` inside it), when
+        that directory holds only plain manifests (``subtree.plain_listing``); else None.
+
+        Shared and never written to, like ``checkout``; LFS repositories always get None.
+        """
+        rel = subtree.normalized_path(path)
+        if rel is None or self._lfs_enabled(url):
+            return None
+        known = self._checkouts.get((url, f"{sha}:{rel}"))
+        if known is not None:
+            return known
+        if (url, f"{sha}:{rel}") in self._not_plain or (url, sha) in self._checkouts:
+            return None
+        key = hashlib.sha256(rel.encode()).hexdigest()[:24]
+        dest = self.root / "checkouts" / mirror_key(url, self._salt) / f"{sha}.paths" / key
+        if dest.is_dir():
+            self._remember_checkout(url, f"{sha}:{rel}", dest)
+            return dest
+        # Many apps at one commit (a first sync, a resync after a push) share one full
+        # checkout: past a few directories, making it costs less than a git call per app.
+        uses = self._subtree_uses.get((url, sha), 0) + 1
+        if uses > subtree.PER_COMMIT_LIMIT:
+            return None
+        if len(self._subtree_uses) >= 10_000:
+            self._subtree_uses.clear()
+        self._subtree_uses[(url, sha)] = uses
+
+        async def make() -> Path | None:
+            if dest.is_dir():
+                return dest
+            mirror = await self._mirror(url)
+            if await self._rev_parse(mirror, sha) is None:
+                await self.fetch(url)
+            try:
+                listing = await self._git(
+                    "", ["--git-dir", str(mirror), "ls-tree", "-r", "-z", f"{sha}:{rel}"]
+                )
+            except GitError:
+                return None  # no such directory: the full checkout says so properly
+            if not subtree.plain_listing(listing):
+                if len(self._not_plain) >= 100_000:
+                    self._not_plain.clear()
+                self._not_plain.add((url, f"{sha}:{rel}"))
+                return None
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".tmp-"))
+            index = staging.with_suffix(".index")
+            try:
+                await self._git(
+                    "",
+                    ["--git-dir", str(mirror), "--work-tree", str(staging),
+                     "-c", f"core.hooksPath={os.devnull}",
+                     "read-tree", "-u", f"--prefix={rel}/", f"{sha}:{rel}"],
+                    cwd=staging,
+                    extra_env={"GIT_INDEX_FILE": str(index)},
+                )  # fmt: skip
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+            finally:
+                index.unlink(missing_ok=True)
+            await asyncio.to_thread(staging.rename, dest)
+            self._remember_checkout(url, f"{sha}:{rel}", dest)
+            return dest
+
+        return await self._flights.do(f"subtree {dest}", make)
 
     def _remember_checkout(self, url: str, sha: str, dest: Path) -> None:
         if len(self._checkouts) >= 100_000:

@@ -325,7 +325,9 @@ class RepoService:
             name: await self._checkout(request.ref_sources[name].repo_url, sha, allow_oob)
             for name, sha in ref_commits.items()
         }
-        root = await self._source_root(source, commit, allow_oob)
+        root = await self._plain_root(request, commit) or await self._source_root(
+            source, commit, allow_oob
+        )
         app_dir = self._app_dir(root, "." if source.chart else source.path or ".")
         if app_dir is None:
             raise SourceError(
@@ -397,6 +399,19 @@ class RepoService:
                 self._detected.clear()
             self._detected[key] = kind
         return kind
+
+    async def _plain_root(self, request: ManifestRequest, commit: str) -> Path | None:
+        """Only the app's directory, when it can be rendered from that alone (plain
+        manifests, no plugin could claim it): a monorepo commit then costs one directory's
+        files, not the repository's."""
+        source = request.source
+        if (
+            source.chart or source.helm or source.kustomize or source.plugin
+            or request.ref_sources or source.repo_url.startswith("oci://")
+            or any(p.discoverable for p in self.plugins)
+        ):  # fmt: skip
+            return None
+        return await self.git.checkout_plain_subtree(source.repo_url, commit, source.path)
 
     async def _source_root(self, source: ApplicationSource, revision: str, allow_oob: bool) -> Path:
         """The directory holding the source at ``revision``: a chart, an OCI artifact or a

@@ -52,6 +52,9 @@ class ControllerSettings:
     sync_timeout: float = 0.0
     wave_delay: float = 2.0
     server_side_diff: bool = False
+    # application.namespaces: where Applications live besides the control plane (globs or
+    # /regex/); empty means only the control-plane namespace.
+    application_namespaces: tuple[str, ...] = ()
     persist_resource_health: bool = True
 
     @classmethod
@@ -84,7 +87,13 @@ class ControllerSettings:
             wave_delay=_seconds(p, "controller.sync.wave.delay.seconds", 2.0),
             server_side_diff=_bool(p, "controller.diff.server.side", False),
             persist_resource_health=_bool(p, "controller.resource.health.persist", True),
+            application_namespaces=split_namespaces(p.get("application.namespaces", "")),
         )
+
+
+def split_namespaces(text: str) -> tuple[str, ...]:
+    """``application.namespaces`` / ``--application-namespaces``: comma-separated patterns."""
+    return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 def _seconds(

@@ -68,8 +68,11 @@ class ControllerRunner:
         work_dir: Path,
         adjust: Callable[[ControllerSettings], ControllerSettings],
         revision_cache_seconds: float = 0,
+        **controller_args: Any,
     ) -> None:
         self.revision_cache_seconds = revision_cache_seconds
+        self.controller_args = controller_args
+        self.controller: ApplicationController | None = None
         self.kubeconfig = kubeconfig
         self.namespace = namespace
         self.work_dir = work_dir
@@ -101,7 +104,10 @@ class ControllerRunner:
         self._stop = asyncio.Event()
         async with await KubeClient.connect(from_kubeconfig(self.kubeconfig)) as client:
             repo = RepoService(self.work_dir, revision_cache_seconds=self.revision_cache_seconds)
-            controller = ApplicationController(client, repo, self.namespace, settings=self.adjust)
+            controller = ApplicationController(
+                client, repo, self.namespace, settings=self.adjust, **self.controller_args
+            )
+            self.controller = controller
             await controller.start()
             self._started.set()
             try:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kaiun.kube import KubeClient, errors, from_cluster_secret
@@ -35,6 +36,8 @@ class Cluster:
     client: KubeClient
     cache: ClusterCache
     owned: bool  # whether this registry opened the client (and closes it)
+    version: str = ""  # the API server's gitVersion, for the cluster metrics
+    opened_at: float = field(default_factory=time.time)
 
 
 class Clusters:
@@ -58,6 +61,8 @@ class Clusters:
         self._names: dict[str, str] = {IN_CLUSTER_NAME: IN_CLUSTER_SERVER}
         self._secrets: dict[str, dict[str, Any]] = {}
         self._lock = asyncio.Lock()
+        # Told (server, event) of every cache event: the cluster-events metric.
+        self.on_cluster_event: Callable[[str, CacheEvent], None] | None = None
 
     @property
     def names(self) -> dict[str, str]:
@@ -136,8 +141,34 @@ class Clusters:
             client, owned = await KubeClient.connect(from_cluster_secret(secret)), True
         cache = ClusterCache(client, self.cache_settings, health=self._health)
         cache.subscribe(self._on_event)
+        if self.on_cluster_event is not None:
+            count = self.on_cluster_event
+            cache.subscribe(lambda event: count(server, event))
         await cache.start()
-        return Cluster(server, self.name_of(server), client, cache, owned)
+        try:
+            version = str((await client.get_path("/version")).get("gitVersion") or "")
+        except errors.KubeError:
+            version = ""
+        return Cluster(server, self.name_of(server), client, cache, owned, version)
+
+    async def reset(
+        self, cache_settings: CacheSettings, health: Callable[[dict[str, Any]], object] | None
+    ) -> None:
+        """New cache settings (argocd-cm changed): stop every cache; the next use of a
+        cluster opens it again with them."""
+        async with self._lock:
+            old = list(self._clusters.values())
+            self._clusters.clear()
+            self.cache_settings = cache_settings
+            self._health = health
+        for cluster in old:
+            await cluster.cache.stop()
+            if cluster.owned:
+                await cluster.client.aclose()
+
+    def opened(self) -> list[Cluster]:
+        """Clusters whose caches have started."""
+        return list(self._clusters.values())
 
     def caches(self) -> list[ClusterCache]:
         """Caches started so far."""

@@ -14,7 +14,8 @@ from typing import Any
 
 from kaiun import diff, health
 from kaiun.controllers.application import project as policy
-from kaiun.controllers.application.clusters import Cluster, Clusters
+from kaiun.controllers.application.clusters import Cluster, Clusters, DestinationError
+from kaiun.controllers.application.metrics import ControllerMetrics
 from kaiun.controllers.runtime import Informer, WorkQueue
 from kaiun.engine import CompareConfig, SyncContext
 from kaiun.kube import KubeClient
@@ -34,6 +35,7 @@ class Settings:
     argocd_cm: Mapping[str, str] = field(default_factory=dict)
     overrides: Mapping[str, rc.ResourceOverride] = field(default_factory=dict)
     render: RenderSettings = field(default_factory=RenderSettings)
+    params: Mapping[str, str] = field(default_factory=dict)  # argocd-cmd-params-cm data
 
 
 @dataclass
@@ -50,6 +52,7 @@ class Context:
     refresh_queue: WorkQueue[str]
     operation_queue: WorkQueue[str]
     clock: Callable[[], datetime]
+    metrics: ControllerMetrics = field(default_factory=ControllerMetrics)
     running_operations: set[str] = field(default_factory=set)
     # Apps whose next refresh must compare with the latest revision (and stamp reconciledAt);
     # refreshes caused only by live-object events compare with the revision already known.
@@ -83,10 +86,20 @@ class Context:
             return True
         return False
 
-    def app(self, name: str) -> Application | None:
-        """The latest Application named ``name`` (None when gone)."""
-        obj = self.apps.get(name)
-        return Application.from_dict(obj) if obj is not None else None
+    def app(self, key: str) -> Application | None:
+        """The latest Application with queue key ``key`` (None when gone)."""
+        obj = self.apps.get(key)
+        return Application.from_dict(obj, self.namespace) if obj is not None else None
+
+    def key(self, app: Application) -> str:
+        """The app's queue and store key (``name``, or ``namespace/name`` outside the
+        control plane, as Argo CD qualifies app names)."""
+        return app_key(app.namespace, app.name, self.namespace)
+
+    def key_of_instance(self, instance: str) -> str:
+        """The key of the app whose resources carry ``instance`` as their tracking name."""
+        namespace, sep, name = instance.partition("_")
+        return f"{namespace}/{name}" if sep else instance
 
     def project_check(self, app: Application) -> policy.ProjectVerdict:
         """The app's project and the InvalidSpecError messages it yields."""
@@ -96,6 +109,22 @@ class Context:
             cluster_names=self.clusters.names,
             control_namespace=self.namespace,
         )
+
+    def dest_server(self, destination: Mapping[str, Any]) -> str:
+        """The server URL of a destination (by ``server`` or cluster ``name``; "" unknown)."""
+        server = str(destination.get("server") or "")
+        return server or self.clusters.names.get(str(destination.get("name") or ""), "")
+
+    def ident(self, app: Application) -> tuple[str, str, str]:
+        """(namespace, name, project): the labels every per-app metric starts with."""
+        return (app.namespace, app.name, app.project)
+
+    def server_of(self, app: Application) -> str:
+        """The app's destination server, "" when it names no known cluster."""
+        try:
+            return self.clusters.server_of(app.destination)
+        except DestinationError:
+            return ""
 
     def normalizer(self, app: Application) -> diff.Normalizer:
         """argocd-cm's and the app's ignoreDifferences."""
@@ -121,7 +150,7 @@ class Context:
         cs = self.settings.controller
         return SyncContext(
             client=cluster.client,
-            app_name=app.name,
+            app_name=app.instance_name,
             app_namespace=app.namespace,
             destination_namespace=app.destination.namespace,
             tracking_method=cs.tracking_method,
@@ -130,16 +159,22 @@ class Context:
             wave_delay=cs.wave_delay,
         )
 
-    async def patch_app(self, name: str, patch: Mapping[str, Any]) -> dict[str, Any]:
+    async def patch_app(self, key: str, patch: Mapping[str, Any]) -> dict[str, Any]:
         """Merge-patch the Application (status included: the CRD has no subresource)."""
+        namespace, _, name = key.rpartition("/")
         return await self.client.patch(
             API_VERSION,
             KIND,
             name,
             dict(patch),
-            namespace=self.namespace,
+            namespace=namespace or self.namespace,
             field_manager="argocd-application-controller",
         )
+
+
+def app_key(namespace: str, name: str, control_namespace: str) -> str:
+    """``name`` in the control-plane namespace, else ``namespace/name``."""
+    return name if not namespace or namespace == control_namespace else f"{namespace}/{name}"
 
 
 def health_fn(overrides: Mapping[str, rc.ResourceOverride]) -> Callable[[dict[str, Any]], object]:

@@ -78,7 +78,7 @@ def finalizers_for(app: Application, manifests: list[dict[str, Any]]) -> list[st
 async def fresh_state(ctx: Context, app: Application) -> dict[str, Any]:
     """The phases' progress, read from the API server (the informer may lag our writes)."""
     try:
-        raw = await ctx.client.get(API_VERSION, KIND, app.name, ctx.namespace)
+        raw = await ctx.client.get(API_VERSION, KIND, app.name, app.namespace)
     except kerrors.NotFound:
         return {}
     value = ((raw.get("metadata") or {}).get("annotations") or {}).get(STATE_ANNOTATION)
@@ -189,4 +189,4 @@ async def _save(
         state[kind.value] = entry
     patch = {"metadata": {"annotations": {STATE_ANNOTATION: json.dumps(state, sort_keys=True)}}}
     with contextlib.suppress(kerrors.NotFound):
-        await ctx.patch_app(app.name, patch)
+        await ctx.patch_app(ctx.key(app), patch)

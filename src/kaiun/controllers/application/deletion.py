@@ -81,7 +81,7 @@ async def finalize(ctx: Context, app: Application) -> Outcome:
         return Transient(str(exc))
     finalizers = [f for f in app.finalizers if f not in ours]
     with contextlib.suppress(kerrors.NotFound):
-        await ctx.patch_app(app.name, {"metadata": {"finalizers": finalizers or None}})
+        await ctx.patch_app(ctx.key(app), {"metadata": {"finalizers": finalizers or None}})
     log.info("deleted app=%s", app.name)
     return Done()
 
@@ -92,7 +92,7 @@ async def _delete_resources(
     """Delete the app's resources; an outcome while some remain, None once all are gone."""
     live = {
         k: o
-        for k, o in live_objects(cluster.cache, app.name).items()
+        for k, o in live_objects(cluster.cache, app.instance_name).items()
         # PostDelete hooks are created after this step and outlive it (their own policy)
         if not _kept(o) and HookType.POST_DELETE not in hook_types(o)
     }
@@ -132,6 +132,6 @@ async def _condition(ctx: Context, app: Application, message: str) -> None:
     old = app.status.get("conditions") or []
     conds = shape_conditions([Condition("DeletionError", message)], old, ctx.clock())
     try:
-        await ctx.patch_app(app.name, {"status": {"conditions": conds}})
+        await ctx.patch_app(ctx.key(app), {"status": {"conditions": conds}})
     except kerrors.KubeError as exc:
         log.warning("status write failed app=%s error=%s", app.name, exc)

@@ -52,8 +52,11 @@ class OperationReconciler:
             return Done()  # a late event from before our final write; the next one clears it
         self.ctx.running_operations.add(key)
         self.ctx.requested_ops.pop(key, None)
+        ctx = self.ctx
+        dry_run = bool((app.operation.get("sync") or {}).get("dryRun"))
         try:
-            return await self._run(app, dict(app.operation))
+            with ctx.metrics.requests_of(ctx.ident(app), ctx.server_of(app), dry_run=dry_run):
+                return await self._run(app, dict(app.operation))
         finally:
             self.ctx.running_operations.discard(key)
             self.ctx.request_refresh(key)
@@ -81,7 +84,7 @@ class OperationReconciler:
         # (persisted as Running with the blocking message) keeps waiting.
         if not allowed and not (state or {}).get("syncResult"):
             blocked = {**started, "message": f"Sync operation blocked by sync window: {why}"}
-            await self._persist(app.name, blocked)
+            await self._persist(ctx.key(app), blocked)
             return Requeue(WINDOW_RECHECK)
         sync_op = operation.get("sync") or {}
         sources, revisions = _what_to_sync(app, sync_op)
@@ -100,10 +103,12 @@ class OperationReconciler:
         refused = _unpermitted(verdict.project, desired)
         if refused:
             return await self._finish(app, _failed(started, refused, ctx))
-        live = list(live_objects(cluster.cache, app.name).values())
+        live = list(live_objects(cluster.cache, app.instance_name).values())
 
         async def persist(snapshot: dict[str, Any]) -> None:
-            await self._persist(app.name, _with_sources(snapshot, app, sources, rendered.revisions))
+            await self._persist(
+                ctx.key(app), _with_sources(snapshot, app, sources, rendered.revisions)
+            )
 
         final = await run_operation(
             sync_ctx,
@@ -114,7 +119,7 @@ class OperationReconciler:
             revision=rendered.revisions[0] if rendered.revisions else "",
             state=state,
             persist=persist,
-            terminate_requested=lambda: self._terminating(app.name),
+            terminate_requested=lambda: self._terminating(ctx.key(app)),
             ignore_differences=[dict(i) for i in app.ignore_differences],
         )
         return await self._finish(app, _with_sources(final, app, sources, rendered.revisions))
@@ -135,7 +140,7 @@ class OperationReconciler:
     async def _finish(self, app: Application, final: dict[str, Any]) -> Outcome:
         """Record history for a successful sync and clear ``operation``."""
         ctx = self.ctx
-        latest = ctx.app(app.name) or app
+        latest = ctx.app(ctx.key(app)) or app
         history = list(latest.status.get("history") or [])
         dry_run = bool(((final.get("operation") or {}).get("sync") or {}).get("dryRun"))
         if final.get("phase") == "Succeeded" and not dry_run:
@@ -145,10 +150,11 @@ class OperationReconciler:
         if history:
             status["history"] = history
         try:
-            await ctx.patch_app(app.name, {"operation": None, "status": status})
+            await ctx.patch_app(ctx.key(app), {"operation": None, "status": status})
         except kerrors.NotFound:
             return Done()
-        ctx.finished_ops[app.name] = dict(final.get("operation") or {})
+        ctx.finished_ops[ctx.key(app)] = dict(final.get("operation") or {})
+        ctx.metrics.sync_finished(ctx.ident(app), ctx.server_of(app), final)
         log.info(
             "operation finished app=%s phase=%s message=%s",
             app.name, final.get("phase"), final.get("message"),

@@ -71,6 +71,14 @@ class RefreshReconciler:
             return Done()
         if app.deleting:
             return await deletion.finalize(self.ctx, app)
+        metrics, server = self.ctx.metrics, self.ctx.server_of(app)
+        with (
+            metrics.reconciling(app.namespace, lambda: server),
+            metrics.requests_of(self.ctx.ident(app), server),
+        ):
+            return await self._refresh(key, app)
+
+    async def _refresh(self, key: str, app: Application) -> Outcome:
         comparison: Comparison | None = None
         extra: list[Condition] = []
         outcome: Outcome = self._next()
@@ -84,6 +92,8 @@ class RefreshReconciler:
             outcome = Transient(str(exc))
         finally:
             await self._write(app, comparison, extra, full)
+            if comparison is not None:
+                self.ctx.metrics.orphans.labels(*self.ctx.ident(app)).set(comparison.orphaned)
         return outcome
 
     async def _compare_and_decide(
@@ -100,7 +110,7 @@ class RefreshReconciler:
         async def prepare(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
             finalizers = deletehooks.finalizers_for(app, manifests)
             if finalizers is not None:
-                await ctx.patch_app(app.name, {"metadata": {"finalizers": finalizers}})
+                await ctx.patch_app(ctx.key(app), {"metadata": {"finalizers": finalizers}})
             return await prepare_targets(sync_ctx, manifests)
 
         comparison = await compare_app(
@@ -115,14 +125,16 @@ class RefreshReconciler:
         extra: list[Condition] = []
         if autosync.superseded(app, comparison):
             log.info("retrying sync superseded by a new commit app=%s", app.name)
-            await ctx.patch_app(app.name, {"status": {"operationState": {"phase": "Terminating"}}})
+            await ctx.patch_app(
+                ctx.key(app), {"status": {"operationState": {"phase": "Terminating"}}}
+            )
         decision = autosync.decide(
             app, comparison, settings=ctx.settings.controller, now=ctx.clock()
         )
         if decision.condition is not None:
             extra.append(decision.condition)
         if decision.operation is not None and ctx.operation_pending(
-            app.name, ctx.clock().timestamp()
+            ctx.key(app), ctx.clock().timestamp()
         ):
             log.info("auto-sync skipped app=%s: an operation is already pending", app.name)
         elif decision.operation is not None:
@@ -136,8 +148,8 @@ class RefreshReconciler:
             )
             if allowed:
                 log.info("auto-sync app=%s revisions=%s", app.name, comparison.revisions)
-                ctx.requested_ops[app.name] = ctx.clock().timestamp()
-                await ctx.patch_app(app.name, {"operation": decision.operation})
+                ctx.requested_ops[ctx.key(app)] = ctx.clock().timestamp()
+                await ctx.patch_app(ctx.key(app), {"operation": decision.operation})
             else:
                 log.info("auto-sync blocked app=%s reason=%s", app.name, why)
         elif decision.requeue_after is not None:
@@ -165,7 +177,7 @@ class RefreshReconciler:
         ctx = self.ctx
         if comparison is None:
             comparison = _blank(app, "the comparison did not complete", "ComparisonError")
-        latest = ctx.apps.get(app.name) or app.raw
+        latest = ctx.apps.get(ctx.key(app)) or app.raw
         old = latest.get("status") or {}
         new = st.refresh_status(
             comparison,
@@ -186,7 +198,7 @@ class RefreshReconciler:
         if not patch:
             return
         try:
-            await ctx.patch_app(app.name, patch)
+            await ctx.patch_app(ctx.key(app), patch)
         except kerrors.NotFound:
             pass  # deleted meanwhile
         except kerrors.KubeError as exc:

@@ -16,20 +16,29 @@ from kaiun.kube.cache.watcher import KindWatcher
 
 log = logging.getLogger(__name__)
 OnChange = Callable[[str, dict[str, Any] | None], None]
+# The store key of an object, or None to leave it out (a namespace not watched).
+KeyOf = Callable[[dict[str, Any]], str | None]
+
+
+def by_name(obj: dict[str, Any]) -> str | None:
+    """The default key: the object's name (an informer of one namespace)."""
+    return str((obj.get("metadata") or {}).get("name") or "")
 
 
 class Informer:
-    """The current objects of one kind in one namespace, by name."""
+    """The current objects of one kind in one namespace (or, with ``namespace`` None, in all
+    namespaces), by ``key`` (default: the name)."""
 
     def __init__(
         self,
         client: KubeClient,
         api_version: str,
         kind: str,
-        namespace: str,
+        namespace: str | None,
         on_change: OnChange | None = None,
         *,
         watch_timeout: int = 300,
+        key: KeyOf = by_name,
     ) -> None:
         self.client = client
         self.api_version = api_version
@@ -39,6 +48,8 @@ class Informer:
         self._on_change = on_change
         self._watch_timeout = watch_timeout
         self._watcher: KindWatcher | None = None
+        self._key = key
+        self._idents: dict[str, tuple[str, str]] = {}  # key -> (namespace, name)
 
     async def start(self) -> None:
         """Start the list+watch (returns at once; see ``wait_synced``)."""
@@ -78,25 +89,30 @@ class Informer:
 
     def upsert(self, watcher: KindWatcher, obj: dict[str, Any], event: str) -> None:
         """An object was listed, added or modified."""
-        name = str((obj.get("metadata") or {}).get("name") or "")
+        name = self._key(obj)
+        if name is None:
+            return
         old = self.store.get(name)
         if old is not None and old.get("metadata", {}).get("resourceVersion") == obj.get(
             "metadata", {}
         ).get("resourceVersion"):
             return
         self.store[name] = obj
+        self._idents[name] = watcher.sink_key(obj)
         self._changed(name, obj)
 
     def delete(self, watcher: KindWatcher, obj: dict[str, Any]) -> None:
         """An object was deleted."""
-        name = str((obj.get("metadata") or {}).get("name") or "")
-        if self.store.pop(name, None) is not None:
+        name = self._key(obj)
+        if name is not None and self.store.pop(name, None) is not None:
+            self._idents.pop(name, None)
             self._changed(name, None)
 
     def end_relist(self, watcher: KindWatcher, seen: set[Any]) -> None:
         """Objects the relist did not return are gone."""
-        for name in [n for n in self.store if (self.namespace, n) not in seen]:
+        for name in [n for n in self.store if self._idents.get(n) not in seen]:
             del self.store[name]
+            self._idents.pop(name, None)
             self._changed(name, None)
 
     def watcher_ok(self, watcher: KindWatcher) -> None:
