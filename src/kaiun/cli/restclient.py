@@ -135,6 +135,10 @@ class RestClient:
         self._http = httpx.Client(
             base_url=target.base_url, headers=headers, verify=not target.insecure, timeout=60
         )
+        # A client made inside a command is closed when the command ends, however it ends.
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:
+            ctx.call_on_close(self.close)
 
     def __enter__(self) -> RestClient:
         return self

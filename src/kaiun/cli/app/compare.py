@@ -26,6 +26,7 @@ from kaiun.cli.app.core import AppError, ArgoCommand, Core, DiffFailed, get_app
 from kaiun.cli.app.destination import open_destination
 from kaiun.cli.app.edit import app_namespace_option
 from kaiun.cli.app.local import local_source
+from kaiun.cli.app.rest import RestApps
 from kaiun.cli.app.watch import refresh
 from kaiun.controllers.application.controller import load_settings
 from kaiun.engine import (
@@ -194,6 +195,24 @@ def differences(comparison: Comparison) -> list[tuple[Key, str]]:
     return out
 
 
+_CORE_ONLY = (
+    "--local and --revision render on this machine: use them in core mode (--core, with a "
+    "kubeconfig for the control plane)"
+)
+
+
+def _rest_diff(
+    core: Core, name: str, app_namespace: str | None, opts: dict[str, Any]
+) -> list[tuple[Key, str]]:
+    assert core.rest is not None
+    be = RestApps(core.rest)
+    rns, short = core.rest_ref(name, app_namespace)
+    app = be.get(rns, short)
+    if opts["refresh_"] or opts["hard_refresh"]:
+        app = be.refresh(rns, short, hard=opts["hard_refresh"])
+    return [(Key(*key), text) for key, text in be.differences(app)]
+
+
 local_options = [
     click.option("--local", help="Render this local directory instead of the app's repository."),
     click.option(
@@ -229,6 +248,8 @@ def diff(core: Core, /, name: str, app_namespace: str | None, **opts: Any) -> No
     Exit codes: 0 when no diff is found, 1 (--diff-exit-code) when one is, 2 on errors.
     """
     ns, short = core.ref(name, app_namespace)
+    if core.rest and (opts["local"] or opts["revision"]):
+        raise DiffFailed(_CORE_ONLY)
 
     async def run(client: KubeClient) -> list[tuple[Key, str]]:
         app = await get_app(client, ns, short)
@@ -241,8 +262,8 @@ def diff(core: Core, /, name: str, app_namespace: str | None, **opts: Any) -> No
         return differences(comparison)
 
     try:
-        found = core.run(run)
-    except AppError as exc:
+        found = _rest_diff(core, name, app_namespace, opts) if core.rest else core.run(run)
+    except click.ClickException as exc:
         raise DiffFailed(exc.message) from exc
     for key, text in found:
         click.echo(f"\n===== {key.group}/{key.kind} {key.namespace}/{key.name} ======")
@@ -271,6 +292,17 @@ def manifests(
     if (opts["revision"] or opts["local"]) and source == "live":
         raise AppError("--revision and --local apply to --source git only")
     ns, short = core.ref(name, app_namespace)
+    if core.rest:
+        if opts["local"]:
+            raise AppError(_CORE_ONLY)
+        be = RestApps(core.rest)
+        app = be.get(*core.rest_ref(name, app_namespace))
+        if source == "git":
+            objs = be.manifests(app, revision=opts["revision"])
+        else:
+            objs = be.live_objects(app)
+        _print_manifests(objs)
+        return
 
     async def run(client: KubeClient) -> list[dict[str, Any]]:
         app = await get_app(client, ns, short)
@@ -279,7 +311,11 @@ def manifests(
                 return await render(client, app, core.namespace, override=override)
         return await _live_objects(client, app)
 
-    for obj in core.run(run):
+    _print_manifests(core.run(run))
+
+
+def _print_manifests(objs: list[dict[str, Any]]) -> None:
+    for obj in objs:
         click.echo("---")
         click.echo(yaml.safe_dump(obj, sort_keys=False), nl=False)
 

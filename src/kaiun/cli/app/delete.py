@@ -27,6 +27,7 @@ from kaiun.cli.app.core import (
     poll,
 )
 from kaiun.cli.app.edit import app_namespace_option
+from kaiun.cli.app.rest import RestApps
 from kaiun.kube import KubeClient
 from kaiun.kube import errors as kerrors
 
@@ -90,6 +91,15 @@ def delete(
     refs = [core.ref(n, app_namespace) for n in names]
     if not yes and not _confirm(names, cascade):
         click.echo("The command to delete was cancelled.")
+        return
+    if core.rest:
+        be = RestApps(core.rest)
+        for raw in names:
+            rns, short = core.rest_ref(raw, app_namespace)
+            be.delete(rns, short, cascade=cascade, policy=propagation_policy)
+            click.echo(f"application '{short}' deleted")
+            if wait_:
+                be.wait_gone(rns, short, timeout)
         return
 
     async def run(client: KubeClient) -> None:

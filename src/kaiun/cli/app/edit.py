@@ -24,6 +24,7 @@ from kaiun.cli.app.core import (
     patch_app,
     replace_app,
 )
+from kaiun.cli.app.rest import RestApps
 from kaiun.cli.app.views import dump
 from kaiun.kube import KubeClient
 from kaiun.kube import errors as kerrors
@@ -78,8 +79,13 @@ def _build(
         for key in ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields"):
             meta.pop(key, None)
         app_name = name or str(meta.get("name") or "")
-        ns, short = core.ref(app_name, opts.get("app_namespace") or meta.get("namespace"))
-        meta["name"], meta["namespace"] = short, ns
+        given_ns = opts.get("app_namespace") or meta.get("namespace")
+        ns, short = (core.rest_ref if core.rest else core.ref)(app_name, given_ns)
+        meta["name"] = short
+        if ns:
+            meta["namespace"] = ns
+        else:  # REST mode without a namespace: the server's own
+            meta.pop("namespace", None)
         spec = app.setdefault("spec", {})
         spec.setdefault("project", "default")
         specs.apply_spec_options(spec, opts)
@@ -142,6 +148,12 @@ async def _create_one(client: KubeClient, core: Core, app: dict[str, Any], upser
 def create(core: Core, /, name: str | None, file: str | None, upsert: bool, **opts: Any) -> None:
     """Create an application."""
     apps = _build(core, name, file, opts)
+    if core.rest:
+        be = RestApps(core.rest)
+        for app in apps:
+            action = be.create(app, upsert=upsert)
+            click.echo(f"application '{app['metadata']['name']}' {action}")
+        return
 
     async def run(client: KubeClient) -> None:
         for app in apps:
@@ -158,6 +170,9 @@ def create(core: Core, /, name: str | None, file: str | None, upsert: bool, **op
 @click.pass_obj
 def set_(core: Core, /, name: str, app_namespace: str | None, **opts: Any) -> None:
     """Set application parameters."""
+    if core.rest:
+        _rest_edit(core, name, app_namespace, lambda spec: specs.apply_spec_options(spec, opts))
+        return
     ns, short = core.ref(name, app_namespace)
 
     async def run(client: KubeClient) -> None:
@@ -170,6 +185,18 @@ def set_(core: Core, /, name: str, app_namespace: str | None, **opts: Any) -> No
             await replace_app(client, app)
 
     core.run(run)
+
+
+def _rest_edit(core: Core, name: str, app_namespace: str | None, edit: Any) -> None:
+    """Read the app from the API server, ``edit`` its spec, store it if it changed."""
+    assert core.rest is not None
+    be = RestApps(core.rest)
+    app = be.get(*core.rest_ref(name, app_namespace))
+    before = copy.deepcopy(app["spec"])
+    edit(app["spec"])
+    specs.validate_spec(app["spec"])
+    if app["spec"] != before:
+        be.update_spec(app)
 
 
 UNSET_OPTIONS = [
@@ -266,6 +293,9 @@ def _unset_options(fn: Any) -> Any:
 @click.pass_obj
 def unset(core: Core, /, name: str, app_namespace: str | None, **opts: Any) -> None:
     """Unset application parameters."""
+    if core.rest:
+        _rest_edit(core, name, app_namespace, lambda spec: unset_fields(spec, opts))
+        return
     ns, short = core.ref(name, app_namespace)
 
     async def run(client: KubeClient) -> None:
@@ -303,6 +333,10 @@ def patch(
         raise AppError("a --type json patch must be a JSON array of operations (RFC 6902)")
     if patch_type == "merge" and not isinstance(body, dict):
         raise AppError("a --type merge patch must be a JSON object")
+    if core.rest:
+        rns, rname = core.rest_ref(name, app_namespace)
+        click.echo(dump(RestApps(core.rest).patch(rns, rname, body, patch_type), "yaml"), nl=False)
+        return
     ns, short = core.ref(name, app_namespace)
 
     async def run(client: KubeClient) -> dict[str, Any]:

@@ -18,9 +18,11 @@ from kaiun.cli.app.core import (
     Core,
     get_app,
     patch_app,
+    qualified,
     username,
 )
 from kaiun.cli.app.edit import app_namespace_option
+from kaiun.cli.app.rest import RestApps
 from kaiun.cli.app.views import app_details, dump, operation_result, sources_of
 from kaiun.cli.app.watch import Progress, WaitFor, operation_in_progress, wait_for
 from kaiun.kube import KubeClient
@@ -127,13 +129,51 @@ async def follow(
     return app
 
 
-def print_result(app: dict[str, Any], output: str) -> None:
+def print_result(app: dict[str, Any], output: str, url: str = "") -> None:
     """The final app after an operation or wait, in the chosen output."""
     if output in ("json", "yaml"):
         click.echo(dump(app, output), nl=False)
         return
     click.echo("")
-    click.echo(app_details(app, show_operation=True, tree=output == "tree"), nl=False)
+    click.echo(app_details(app, show_operation=True, tree=output == "tree", url=url), nl=False)
+
+
+def rest_follow(be: RestApps, ns: str | None, name: str, *, seconds: float, output: str) -> None:
+    """``follow`` over the API server: poll until the operation finishes; exit 20 unless it
+    Succeeded."""
+    progress = Progress(enabled=output in ("wide", "tree"))
+    app = be.wait(ns, name, WaitFor(operation=True), seconds=seconds, progress=progress)
+    print_result(app, output, be.url(app))
+    phase = ((app.get("status") or {}).get("operationState") or {}).get("phase")
+    if phase != "Succeeded":
+        raise AppError(f"Operation has completed with phase: {phase}")
+
+
+def _refuse_running(app: dict[str, Any]) -> None:
+    if app.get("operation"):
+        raise AppError(
+            f"another operation is already in progress on {app['metadata']['name']!r}: wait "
+            "for it or stop it with `kaiun app terminate-op`"
+        )
+
+
+def _rest_sync(core: Core, names: tuple[str, ...], selector: str | None, opts: Any) -> None:
+    assert core.rest is not None
+    be = RestApps(core.rest)
+    targets = [core.rest_ref(n, opts["app_namespace"]) for n in names]
+    if selector:
+        found = be.list_apps(opts["app_namespace"], selector=selector, projects=(), repo=None)
+        if not found:
+            raise AppError(f"no apps match selector {selector}")
+        targets = [(opts["app_namespace"], a["metadata"]["name"]) for a in found]
+    for ns, name in targets:
+        app = be.get(ns, name)
+        _refuse_running(app)
+        be.sync(ns, name, sync_operation(app, opts))
+        if opts["async_"]:
+            click.echo(f"Application '{qualified(app)}' sync requested")
+            continue
+        rest_follow(be, ns, name, seconds=opts["timeout"], output=opts["output"])
 
 
 def _operation_options(fn: Any) -> Any:
@@ -171,6 +211,9 @@ def sync(core: Core, /, names: tuple[str, ...], selector: str | None, **opts: An
         raise AppError("give at least one APPNAME or a label selector (-l)")
     if names and selector:
         raise AppError("give APPNAMEs or a label selector (-l), not both")
+    if core.rest:
+        _rest_sync(core, names, selector, opts)
+        return
 
     async def run(client: KubeClient) -> None:
         targets = [core.ref(n, opts["app_namespace"]) for n in names]
@@ -213,6 +256,14 @@ def wait(core: Core, /, names: tuple[str, ...], app_namespace: str | None, **opt
         suspended=opts["w_suspended"],
         degraded=opts["w_degraded"],
     )
+    if core.rest:
+        be = RestApps(core.rest)
+        for name in names:
+            rns, short = core.rest_ref(name, app_namespace)
+            progress = Progress(enabled=opts["output"] in ("wide", "tree"))
+            app = be.wait(rns, short, conditions, seconds=opts["timeout"], progress=progress)
+            print_result(app, opts["output"], be.url(app))
+        return
 
     async def run(client: KubeClient) -> None:
         for name in names:
@@ -273,6 +324,18 @@ def rollback(core: Core, /, name: str, history_id: int | None, **opts: Any) -> N
 
     Turns automated sync off, as Argo CD does, so the rollback is not undone.
     """
+    if core.rest:
+        be = RestApps(core.rest)
+        rns, rname = core.rest_ref(name, opts["app_namespace"])
+        app = be.get(rns, rname)
+        _refuse_running(app)
+        entry_id = int(history_entry(app, history_id).get("id", -1))
+        be.rollback(rns, rname, entry_id, prune=opts["prune"], dry=opts["dry_run"])
+        if opts["async_"]:
+            click.echo(f"Application '{qualified(app)}' rollback to {entry_id} requested")
+            return
+        rest_follow(be, rns, rname, seconds=opts["timeout"], output=opts["output"])
+        return
     ns, short = core.ref(name, opts["app_namespace"])
 
     async def run(client: KubeClient) -> None:
@@ -301,6 +364,11 @@ def rollback(core: Core, /, name: str, history_id: int | None, **opts: Any) -> N
 @click.pass_obj
 def terminate_op(core: Core, /, name: str, app_namespace: str | None) -> None:
     """Terminate the running operation of an application."""
+    if core.rest:
+        rns, rname = core.rest_ref(name, app_namespace)
+        RestApps(core.rest).terminate(rns, rname)
+        click.echo(f"Application '{rname}' operation terminating")
+        return
     ns, short = core.ref(name, app_namespace)
 
     async def run(client: KubeClient) -> None:

@@ -10,6 +10,7 @@ from kaiun.cli.app import policy
 from kaiun.cli.app.core import APP_API, APP_KIND, ArgoCommand, Core, get_app, require_crd
 from kaiun.cli.app.edit import app_namespace_option
 from kaiun.cli.app.orphans import orphaned_resources
+from kaiun.cli.app.rest import RestApps
 from kaiun.cli.app.tree import resource_tree
 from kaiun.cli.app.views import app_details, dump, history_table, list_table, table
 from kaiun.cli.app.watch import refresh
@@ -43,6 +44,17 @@ def get(
     show_params: bool,
 ) -> None:
     """Get application details."""
+    if core.rest:
+        be = RestApps(core.rest)
+        rns, short = core.rest_ref(name, app_namespace)
+        app = be.get(rns, short)
+        if refresh_ or hard_refresh:
+            app = be.refresh(rns, short, hard=hard_refresh)
+        text = output not in ("json", "yaml")
+        window = be.sync_window(app) if text else ""
+        children = be.tree(app) if output == "tree" else None
+        _print_app(app, output, window, children, show_operation, show_params, be.url(app))
+        return
     ns, short = core.ref(name, app_namespace)
 
     async def run(client: KubeClient) -> tuple[dict[str, Any], str, Any]:
@@ -56,6 +68,18 @@ def get(
         return app, window, children
 
     app, window, children = core.run(run)
+    _print_app(app, output, window, children, show_operation, show_params, "")
+
+
+def _print_app(
+    app: dict[str, Any],
+    output: str,
+    window: str,
+    children: Any,
+    show_operation: bool,
+    show_params: bool,
+    url: str,
+) -> None:
     if output in ("json", "yaml"):
         click.echo(dump(app, output), nl=False)
         return
@@ -65,6 +89,7 @@ def get(
         tree=output == "tree",
         sync_window=window,
         children=children,
+        url=url,
     )
     click.echo(details, nl=False)
     if show_params:
@@ -111,7 +136,13 @@ def list_(
         found = await client.list(APP_API, APP_KIND, ns, label_selector=selector)
         return found.items
 
-    apps = [a for a in core.run(run) if _matches(a, projects, repo, cluster)]
+    if core.rest:
+        listed = RestApps(core.rest).list_apps(
+            app_namespace, selector=selector, projects=projects, repo=repo
+        )
+    else:
+        listed = core.run(run)
+    apps = [a for a in listed if _matches(a, projects, repo, cluster)]
     apps.sort(key=lambda a: (a["metadata"].get("namespace", ""), a["metadata"]["name"]))
     if output == "name":
         for app in apps:
@@ -143,8 +174,11 @@ def _matches(
 @click.pass_obj
 def history(core: Core, /, name: str, app_namespace: str | None, output: str) -> None:
     """Show the application's deployment history."""
-    ns, short = core.ref(name, app_namespace)
-    app = core.run(lambda client: get_app(client, ns, short))
+    if core.rest:
+        app = RestApps(core.rest).get(*core.rest_ref(name, app_namespace))
+    else:
+        ns, short = core.ref(name, app_namespace)
+        app = core.run(lambda client: get_app(client, ns, short))
     if output == "id":
         for entry in (app.get("status") or {}).get("history") or []:
             click.echo(entry.get("id"))
@@ -170,7 +204,13 @@ def resources(
             return await orphaned_resources(client, app, core.namespace)
         return [{**r, "orphaned": False} for r in (app.get("status") or {}).get("resources") or []]
 
-    items = core.run(run)
+    if core.rest:
+        be = RestApps(core.rest)
+        app = be.get(*core.rest_ref(name, app_namespace))
+        managed = (app.get("status") or {}).get("resources") or []
+        items = be.orphaned(app) if orphaned else [{**r, "orphaned": False} for r in managed]
+    else:
+        items = core.run(run)
     if output in ("json", "yaml"):
         click.echo(dump(items, output), nl=False)
         return
