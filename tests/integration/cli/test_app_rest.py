@@ -124,9 +124,14 @@ def test_operations_diff_and_delete_over_rest(plane: Plane, rest: Run) -> None:
     assert _value(plane) == "v1"
     waited = _ok(rest("wait", name, "--health", "--sync", "--timeout", "120"))
     assert "Sync Status:        Synced to main" in waited
+    assert "ConfigMap/settings  Synced" in _ok(rest("get", name, "-o", "tree"))
+    idle = rest("terminate-op", name)
+    assert idle.exit_code == 20 and "No operation is in progress" in idle.output
 
     plane.repo.commit({"app/cm.yaml": configmap("settings", "v2")})
-    _ok(rest("sync", name, "--timeout", "120"))
+    requested = _ok(rest("sync", name, "--async"))
+    assert requested == f"Application '{plane.namespace}/{name}' sync requested\n"
+    _ok(rest("wait", name, "--operation", "--timeout", "120", "-o", "json"))
     assert _value(plane) == "v2"
     ids = _ok(rest("history", name, "-o", "id")).split()
     assert len(ids) == 2
@@ -179,7 +184,7 @@ def test_core_and_rest_print_the_same(plane: Plane, rest: Run, core: Run) -> Non
     by_rest_lines = by_rest.splitlines()
     by_core_lines = by_core.splitlines()
     url = next(i for i, line in enumerate(by_core_lines) if line.startswith("URL:"))
-    assert by_core_lines[url] == "URL:"  # core mode has no server to link to
+    assert by_core_lines[url].rstrip() == "URL:"  # core mode has no server to link to
     assert by_rest_lines[url].startswith("URL:                http://127.0.0.1:")
     assert by_rest_lines[:url] + by_rest_lines[url + 1 :] == (
         by_core_lines[:url] + by_core_lines[url + 1 :]

@@ -208,7 +208,9 @@ def _rest_diff(
     be = RestApps(core.rest)
     rns, short = core.rest_ref(name, app_namespace)
     app = be.get(rns, short)
-    if opts["refresh_"] or opts["hard_refresh"]:
+    never_compared = not ((app.get("status") or {}).get("sync") or {}).get("status")
+    if opts["refresh_"] or opts["hard_refresh"] or never_compared:
+        # The server diffs what the controller tracks: a new app needs its first comparison.
         app = be.refresh(rns, short, hard=opts["hard_refresh"])
     return [(Key(*key), text) for key, text in be.differences(app)]
 
