@@ -1,6 +1,6 @@
 """What the ``kaiun app`` commands need from wherever Applications live: the operations of
-Argo CD's ``ApplicationService``, as one protocol. ``rest.RestApps`` speaks it over the API
-server; core mode runs the same steps against Kubernetes in the command modules.
+Argo CD's ``ApplicationService``, as one protocol, and the choice of implementation:
+``rest.RestApps`` over an API server, ``kube.KubeApps`` on the Kubernetes API (core mode).
 
 The output formatting (``views``), spec editing (``spec``), sync-request building
 (``operations.sync_operation``) and wait conditions (``watch.WaitFor``) are shared, so both
@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from kaiun.cli.app.core import Core
+from kaiun.cli.app.kube import KubeApps
+from kaiun.cli.app.rest import RestApps
 from kaiun.cli.app.tree import TreeNode
-
-Key = tuple[str, str, str, str]
+from kaiun.cli.app.views import Key
+from kaiun.cli.app.watch import Progress, WaitFor
 
 
 class AppBackend(Protocol):
@@ -62,15 +65,20 @@ class AppBackend(Protocol):
         """Ask for a refresh and wait until the controller has done it."""
         ...
 
-    def manifests(self, app: dict[str, Any], *, revision: str | None) -> list[dict[str, Any]]:
-        """The rendered manifests (secrets masked)."""
+    def manifests(
+        self, app: dict[str, Any], *, override: dict[str, str] | None
+    ) -> list[dict[str, Any]]:
+        """The rendered manifests (secrets masked); ``override`` replaces fields of the first
+        source (``targetRevision``, or a local snapshot in core mode)."""
         ...
 
     def live_objects(self, app: dict[str, Any]) -> list[dict[str, Any]]:
         """The live objects of the app's managed resources."""
         ...
 
-    def differences(self, app: dict[str, Any]) -> list[tuple[Key, str]]:
+    def differences(
+        self, app: dict[str, Any], *, override: dict[str, str] | None, hard: bool
+    ) -> list[tuple[Key, str]]:
         """(key, unified diff) of every resource whose live state differs from Git."""
         ...
 
@@ -89,3 +97,24 @@ class AppBackend(Protocol):
     def url(self, app: dict[str, Any]) -> str:
         """The app's page on the server ("" in core mode)."""
         ...
+
+    def wait(
+        self,
+        ns: str | None,
+        name: str,
+        conditions: WaitFor,
+        *,
+        seconds: float,
+        progress: Progress,
+    ) -> dict[str, Any]:
+        """Poll until ``conditions`` hold (``seconds`` 0: forever), printing progress."""
+        ...
+
+    def wait_gone(self, ns: str | None, name: str, seconds: float) -> None:
+        """Poll until the app no longer exists."""
+        ...
+
+
+def backend_of(core: Core) -> AppBackend:
+    """REST when the invocation chose a server, else core mode."""
+    return RestApps(core.rest) if core.rest else KubeApps(core)

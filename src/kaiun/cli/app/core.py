@@ -64,6 +64,10 @@ class Core:
     rest: Target | None = None
     flags: dict[str, Any] = field(default_factory=dict)
 
+    def locate(self, name: str, app_namespace: str | None) -> tuple[str | None, str]:
+        """(namespace, name) of an app for the chosen mode (``rest_ref`` or ``ref``)."""
+        return self.rest_ref(name, app_namespace) if self.rest else self.ref(name, app_namespace)
+
     def rest_ref(self, name: str, app_namespace: str | None) -> tuple[str | None, str]:
         """(appNamespace or None, name) for an API call: the server picks its namespace."""
         if "/" in name:

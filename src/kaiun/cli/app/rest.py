@@ -13,9 +13,9 @@ from typing import Any
 import orjson
 
 from kaiun import diff as kdiff
-from kaiun.cli.app.backend import Key
 from kaiun.cli.app.core import REFRESH_ANNOTATION, AppError, AppNotFound
 from kaiun.cli.app.tree import MAX_DEPTH, TreeNode
+from kaiun.cli.app.views import Key
 from kaiun.cli.app.watch import REFRESH_TIMEOUT, Progress, WaitFor
 from kaiun.cli.restclient import RestClient, RestError, path
 from kaiun.cli.restconfig import Target
@@ -24,6 +24,10 @@ from kaiun.model.application import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, Applicat
 
 POLL_INTERVAL = 0.5
 APPS = "/api/v1/applications"
+CORE_ONLY = (
+    "--local and --revision render on this machine: use them in core mode (--core, with a "
+    "kubeconfig for the control plane)"
+)
 
 
 def _url(name: str, *rest: str) -> str:
@@ -164,8 +168,14 @@ class RestApps:
 
     # -- manifests, diffs, trees ------------------------------------------------------------
 
-    def manifests(self, app: dict[str, Any], *, revision: str | None) -> list[dict[str, Any]]:
-        """``GET .../manifests`` (JSON strings, secrets masked by the server)."""
+    def manifests(
+        self, app: dict[str, Any], *, override: dict[str, str] | None
+    ) -> list[dict[str, Any]]:
+        """``GET .../manifests`` (JSON strings, secrets masked by the server); the server
+        renders another revision, nothing else (no local directories)."""
+        if override and set(override) != {"targetRevision"}:
+            raise AppError(CORE_ONLY)
+        revision = (override or {}).get("targetRevision")
         meta = app["metadata"]
         body = self.http.get(
             _url(meta["name"], "manifests"), revision=revision, appNamespace=_app_ns(app)
@@ -187,10 +197,18 @@ class RestApps:
                 out.append(live)
         return out
 
-    def differences(self, app: dict[str, Any]) -> list[tuple[Key, str]]:
+    def differences(
+        self, app: dict[str, Any], *, override: dict[str, str] | None, hard: bool
+    ) -> list[tuple[Key, str]]:
         """Diffs from ``managed-resources``: a resource differs when the controller says it
         is OutOfSync or its live state lacks what Git says (two-way, as the server sends the
         rendered target without the controller's tracking fields)."""
+        if override:
+            raise AppError(CORE_ONLY)
+        never_compared = not ((app.get("status") or {}).get("sync") or {}).get("status")
+        if hard or never_compared:
+            # The server diffs what the controller tracks: a new app needs its first compare.
+            app = self.refresh(_app_ns(app), app["metadata"]["name"], hard=hard)
         status = app.get("status") or {}
         errors = [
             str(c.get("message", ""))
