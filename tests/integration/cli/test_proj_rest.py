@@ -1,4 +1,5 @@
-"""``kaiun proj`` over a real API server (kaiun.auth security, plain HTTP on 127.0.0.1):
+"""``kaiun proj`` over a real API server (kaiun.auth security, HTTPS with a self-signed
+certificate on 127.0.0.1):
 create, get, list, list edits and sync windows through REST after ``kaiun login``, outputs
 compared with core mode on the same namespace, and refusals with argocd's exit codes."""
 
@@ -22,8 +23,10 @@ IN_CLUSTER = "https://kubernetes.default.svc"
 
 
 @pytest.fixture(scope="module")
-def server(local_cluster: LocalCluster) -> Iterator[AuthServer]:
-    with auth_server(local_cluster) as srv:
+def server(
+    local_cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AuthServer]:
+    with auth_server(local_cluster, tls_dir=tmp_path_factory.mktemp("proj-tls")) as srv:
         yield srv
 
 
@@ -34,7 +37,7 @@ def rest(server: AuthServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     config = tmp_path / "kaiun-config"
     login = CliRunner().invoke(
         cli,
-        ["login", server.url.removeprefix("http://"), "--plaintext", "--username", "admin",
+        ["login", server.url.removeprefix("https://"), "--insecure", "--username", "admin",
          "--password", server.tokens["admin-password"], "--config", str(config)],
     )  # fmt: skip
     assert login.exit_code == 0, login.output
@@ -113,7 +116,9 @@ def test_readonly_token_cannot_change_projects(server: AuthServer, rest: Run) ->
     server.set_configmap("argocd-rbac-cm", {"policy.csv": "g, watcher, role:readonly\n"})
     server.add_account("watcher", "watcher-pass-123")
     token = server.token("watcher", "watcher-pass-123")
-    flags = ["--server", server.url, "--auth-token", token]
+    flags = ["--server", server.url, "--auth-token", token, "--insecure"]
+    untrusted = rest("get", "default", "--server", server.url, "--auth-token", token)
+    assert untrusted.exit_code == 11 and "cannot reach" in untrusted.output
     wait_for(lambda: rest("get", "default", *flags).exit_code == 0, what="readonly loaded")
     refused = rest("create", "nope-proj", *flags)
     assert refused.exit_code == 12, refused.output
