@@ -1,18 +1,19 @@
 """``kaiun proj``: manage AppProjects with ``argocd proj``'s commands, flags and output.
 
-Core mode only: each command reads and writes ``AppProject`` objects through the Kubernetes
-API (see ``proj_support``), validating specs the way Argo CD's API server does. Here: create,
+Each command reads and writes ``AppProject`` objects through a ``proj_backend``: an API
+server (REST, after ``kaiun login`` or with ``--server``) or, in core mode, the Kubernetes
+API, validating specs the way Argo CD's API server does. Here: create,
 get, list, delete; list edits live in ``proj_edit``, sync windows in ``proj_windows``.
 """
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import click
 
 from kaiun.cli import proj_edit, proj_windows
+from kaiun.cli.proj_backend import backend
 from kaiun.cli.proj_support import (
     API_VERSION,
     EXIT_GENERIC,
@@ -22,15 +23,11 @@ from kaiun.cli.proj_support import (
     check_spec,
     clean,
     core_options,
-    get_project,
     output_option,
     print_resource,
     print_table,
     read_manifest,
-    run,
 )
-from kaiun.kube import KubeClient
-from kaiun.kube import errors as kube_errors
 from kaiun.model.appproject import DEFAULT_PROJECT
 
 
@@ -134,24 +131,7 @@ def create(
         raise CommandError("the project has no metadata.name", EXIT_GENERIC)
     meta["namespace"] = core.namespace
     check_spec(obj.setdefault("spec", {}))
-
-    async def action(client: KubeClient) -> None:
-        try:
-            await client.create(obj, field_manager="kaiun-cli")
-            return
-        except kube_errors.AlreadyExists:
-            existing = await get_project(client, core.namespace, meta["name"])
-        if (existing.get("spec") or {}) == obj["spec"]:
-            return
-        if not upsert:
-            raise CommandError(
-                "existing project spec is different, use upsert flag to force update",
-                EXIT_GENERIC,
-            )
-        existing["spec"] = obj["spec"]
-        await client.replace(existing, field_manager="kaiun-cli")
-
-    run(core, action)
+    backend(core).create(obj, upsert=upsert)
 
 
 # -- read --------------------------------------------------------------------------------
@@ -220,11 +200,7 @@ LIST_HEADER = [
 @core_options
 def list_(output: str, core: CoreOptions) -> None:
     """List projects."""
-
-    async def action(client: KubeClient) -> list[dict[str, Any]]:
-        return (await client.list(API_VERSION, KIND, core.namespace)).items
-
-    items = sorted(run(core, action), key=lambda p: p["metadata"]["name"])
+    items = sorted(backend(core).list_projects(), key=lambda p: p["metadata"]["name"])
     if output in ("json", "yaml"):
         print_resource([clean(p) for p in items], output)
     elif output == "name":
@@ -264,42 +240,15 @@ def describe(p: dict[str, Any], scoped_repos: list[str], scoped_clusters: list[s
     return "\n".join(f"{label:<29}{value}".rstrip() for label, value in rows)
 
 
-async def _scoped(client: KubeClient, namespace: str, name: str, kind: str, key: str) -> list[str]:
-    # Repository and cluster Secrets scoped to a project carry data.project = <name>.
-    secrets = await client.list(
-        "v1", "Secret", namespace, label_selector=f"argocd.argoproj.io/secret-type={kind}"
-    )
-    out = []
-    for s in secrets.items:
-        data = s.get("data") or {}
-        if _b64(data.get("project")) == name:
-            out.append(_b64(data.get(key)))
-    return sorted(out)
-
-
-def _b64(value: Any) -> str:
-    try:
-        return base64.b64decode(str(value or "")).decode()
-    except (ValueError, UnicodeDecodeError):
-        return ""
-
-
 @proj.command("get")
 @click.argument("name")
 @output_option(("wide", "json", "yaml"))
 @core_options
 def get(name: str, output: str, core: CoreOptions) -> None:
     """Get project details."""
-
-    async def action(client: KubeClient) -> tuple[dict[str, Any], list[str], list[str]]:
-        p = await get_project(client, core.namespace, name)
-        if output != "wide":
-            return p, [], []
-        repos = await _scoped(client, core.namespace, name, "repository", "url")
-        clusters = await _scoped(client, core.namespace, name, "cluster", "server")
-        return p, repos, clusters
-
-    p, repos, clusters = run(core, action)
+    be = backend(core)
+    p = be.get(name)
+    repos, clusters = be.scoped(name) if output == "wide" else ([], [])
     if output in ("json", "yaml"):
         print_resource(clean(p), output)
     else:
@@ -311,23 +260,11 @@ def get(name: str, output: str, core: CoreOptions) -> None:
 @core_options
 def delete(names: tuple[str, ...], core: CoreOptions) -> None:
     """Delete projects (refused while Applications still use them)."""
-
-    async def action(client: KubeClient) -> None:
-        apps = (await client.list(API_VERSION, "Application", core.namespace)).items
-        for name in names:
-            if name == DEFAULT_PROJECT:
-                raise CommandError(f"name '{name}' is reserved and cannot be deleted", EXIT_GENERIC)
-            users = [
-                a for a in apps if ((a.get("spec") or {}).get("project") or DEFAULT_PROJECT) == name
-            ]
-            if users:
-                raise CommandError(
-                    f"project is referenced by {len(users)} applications", EXIT_GENERIC
-                )
-            await get_project(client, core.namespace, name)
-            await client.delete(API_VERSION, KIND, name, namespace=core.namespace)
-
-    run(core, action)
+    be = backend(core)
+    for name in names:
+        if name == DEFAULT_PROJECT:
+            raise CommandError(f"name '{name}' is reserved and cannot be deleted", EXIT_GENERIC)
+        be.delete(name)
 
 
 for _command in proj_edit.COMMANDS:

@@ -8,13 +8,12 @@ from typing import Any
 
 import click
 
+from kaiun.cli.proj_backend import backend
 from kaiun.cli.proj_support import (
     EXIT_COMMAND,
     CommandError,
     CoreOptions,
     core_options,
-    run,
-    update_project,
 )
 from kaiun.model.appproject import normalize_git_url
 
@@ -39,7 +38,7 @@ def add_source(name: str, url: str, core: CoreOptions) -> None:
         spec.setdefault("sourceRepos", []).append(url)
         return True
 
-    run(core, lambda c: update_project(c, core.namespace, name, mutate))
+    backend(core).modify(name, mutate)
 
 
 @click.command("remove-source")
@@ -58,7 +57,7 @@ def remove_source(name: str, url: str, core: CoreOptions) -> None:
         _drop_empty(spec, "sourceRepos")
         return True
 
-    run(core, lambda c: update_project(c, core.namespace, name, mutate))
+    backend(core).modify(name, mutate)
 
 
 def _drop_empty(spec: dict[str, Any], key: str) -> None:
@@ -69,40 +68,40 @@ def _drop_empty(spec: dict[str, Any], key: str) -> None:
 
 @click.command("add-destination")
 @click.argument("name")
-@click.argument("server")
+@click.argument("dest_server", metavar="SERVER")
 @click.argument("dest_namespace", metavar="NAMESPACE")
 @click.option("--name", "by_name", is_flag=True, help="SERVER is a cluster name, not a URL.")
 @core_options
 def add_destination(
-    name: str, server: str, dest_namespace: str, by_name: bool, core: CoreOptions
+    name: str, dest_server: str, dest_namespace: str, by_name: bool, core: CoreOptions
 ) -> None:
     """Add project destination (SERVER or, with --name, cluster NAME, and NAMESPACE)."""
     key = "name" if by_name else "server"
 
     def mutate(spec: dict[str, Any]) -> bool:
         for d in spec.get("destinations") or []:
-            if d.get("namespace", "") == dest_namespace and d.get(key) == server:
+            if d.get("namespace", "") == dest_namespace and d.get(key) == dest_server:
                 raise CommandError(
                     "Specified destination is already defined in project", EXIT_COMMAND
                 )
-        spec.setdefault("destinations", []).append({key: server, "namespace": dest_namespace})
+        spec.setdefault("destinations", []).append({key: dest_server, "namespace": dest_namespace})
         return True
 
-    run(core, lambda c: update_project(c, core.namespace, name, mutate))
+    backend(core).modify(name, mutate)
 
 
 @click.command("remove-destination")
 @click.argument("name")
-@click.argument("server")
+@click.argument("dest_server", metavar="SERVER")
 @click.argument("dest_namespace", metavar="NAMESPACE")
 @core_options
-def remove_destination(name: str, server: str, dest_namespace: str, core: CoreOptions) -> None:
+def remove_destination(name: str, dest_server: str, dest_namespace: str, core: CoreOptions) -> None:
     """Remove project destination (matched by server URL or cluster name)."""
 
     def mutate(spec: dict[str, Any]) -> bool:
         dests = spec.get("destinations") or []
         for i, d in enumerate(dests):
-            if d.get("namespace", "") == dest_namespace and server in (
+            if d.get("namespace", "") == dest_namespace and dest_server in (
                 d.get("server"),
                 d.get("name"),
             ):
@@ -111,7 +110,7 @@ def remove_destination(name: str, server: str, dest_namespace: str, core: CoreOp
                 return True
         raise CommandError("Specified destination does not exist in project", EXIT_COMMAND)
 
-    run(core, lambda c: update_project(c, core.namespace, name, mutate))
+    backend(core).modify(name, mutate)
 
 
 # -- resource allow/deny lists -----------------------------------------------------------
@@ -147,7 +146,7 @@ def _resource_command(use: str, help_: str, *, allow: bool, namespaced: bool) ->
         def mutate(spec: dict[str, Any]) -> bool:
             return _modify_list(spec, key, add=add, desc=desc, group=group, kind=kind)
 
-        run(core, lambda c: update_project(c, core.namespace, name, mutate))
+        backend(core).modify(name, mutate)
 
     return command
 
@@ -227,7 +226,7 @@ def add_source_namespace(name: str, source_namespace: str, core: CoreOptions) ->
         spec.setdefault("sourceNamespaces", []).append(source_namespace)
         return True
 
-    run(core, lambda c: update_project(c, core.namespace, name, mutate))
+    backend(core).modify(name, mutate)
 
 
 @click.command("remove-source-namespace")
@@ -249,7 +248,7 @@ def remove_source_namespace(name: str, source_namespace: str, core: CoreOptions)
         _drop_empty(spec, "sourceNamespaces")
         return True
 
-    run(core, lambda c: update_project(c, core.namespace, name, mutate))
+    backend(core).modify(name, mutate)
 
 
 def _ignore_key(group: str, kind: str, name: str) -> dict[str, str]:
@@ -280,7 +279,7 @@ def add_orphaned_ignore(
         ignore.append(key)
         return True
 
-    run(core, lambda c: update_project(c, core.namespace, name, mutate))
+    backend(core).modify(name, mutate)
 
 
 @click.command("remove-orphaned-ignore")
@@ -311,7 +310,7 @@ def remove_orphaned_ignore(
             EXIT_COMMAND,
         )
 
-    run(core, lambda c: update_project(c, core.namespace, name, mutate))
+    backend(core).modify(name, mutate)
 
 
 COMMANDS.extend(

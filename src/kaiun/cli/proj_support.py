@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 import click
 import yaml
 
+from kaiun.cli.restclient import REST_KEYS, choose_target, rest_connection_options
+from kaiun.cli.restconfig import Target
 from kaiun.kube import KubeClient, from_kubeconfig
 from kaiun.kube import errors as kube_errors
 from kaiun.model.appproject import project_problems
@@ -53,12 +55,14 @@ class CoreOptions:
     kubeconfig: Path | None
     context: str | None
     namespace: str
+    rest: Target | None = None  # REST mode: the API server (None: core mode)
 
 
 def core_options(fn: F) -> F:
-    """Add the core-mode connection flags to a command; it receives ``core: CoreOptions``."""
+    """Add the connection flags (core mode's and argocd's REST ones) to a command; it
+    receives ``core: CoreOptions``, whose ``rest`` says whether to talk to an API server."""
 
-    @click.option("--core", is_flag=True, help="Talk to Kubernetes directly (always on).")
+    @click.option("--core", is_flag=True, help="Talk to Kubernetes directly, even when logged in.")
     @click.option(
         "--kubeconfig",
         type=click.Path(path_type=Path, dir_okay=False),
@@ -83,11 +87,16 @@ def core_options(fn: F) -> F:
         namespace: str,
         **kwargs: Any,
     ) -> Any:
-        del core  # accepted for Argo CD compatibility; core mode is the only mode
+        flags = {k: kwargs.pop(k) for k in REST_KEYS}
+        source = click.get_current_context().get_parameter_source("kubeconfig")
+        explicit = source == click.core.ParameterSource.COMMANDLINE or context is not None
+        target = choose_target(flags, core=core, kube_explicit=explicit)
         # $KUBECONFIG may list several files; the kube room reads the list itself.
         path = None if kubeconfig is not None and ":" in str(kubeconfig) else kubeconfig
-        return fn(*args, core=CoreOptions(path, context, namespace), **kwargs)
+        return fn(*args, core=CoreOptions(path, context, namespace, target), **kwargs)
 
+    for option in rest_connection_options():
+        wrapper.__dict__.setdefault("__click_params__", []).append(option)
     return wrapper  # type: ignore[return-value]
 
 

@@ -12,19 +12,16 @@ from typing import Any
 
 import click
 
+from kaiun.cli.proj_backend import backend
 from kaiun.cli.proj_support import (
     EXIT_COMMAND,
     CommandError,
     CoreOptions,
     core_options,
-    get_project,
     output_option,
     print_resource,
     print_table,
-    run,
-    update_project,
 )
-from kaiun.kube import KubeClient
 from kaiun.model.syncwindows import SyncWindow
 
 HEADER = [
@@ -94,7 +91,7 @@ def add(name: str, core: CoreOptions, **opts: Any) -> None:
         spec.setdefault("syncWindows", []).append(window.to_dict())
         return True
 
-    run(core, lambda c: update_project(c, core.namespace, name, mutate))
+    backend(core).modify(name, mutate)
 
 
 def _by_id(edit: Callable[[list[dict[str, Any]], int], None]) -> Callable[..., None]:
@@ -110,7 +107,7 @@ def _by_id(edit: Callable[[list[dict[str, Any]], int], None]) -> Callable[..., N
                 spec.pop("syncWindows", None)
             return True
 
-        run(core, lambda c: update_project(c, core.namespace, name, mutate))
+        backend(core).modify(name, mutate)
 
     return body
 
@@ -247,11 +244,8 @@ def window_row(index: int, raw: dict[str, Any], now: datetime) -> list[str]:
 def list_(name: str, output: str, core: CoreOptions) -> None:
     """List project sync windows."""
 
-    async def action(client: KubeClient) -> list[dict[str, Any]]:
-        p = await get_project(client, core.namespace, name)
-        return list((p.get("spec") or {}).get("syncWindows") or [])
-
-    items = run(core, action)
+    p = backend(core).get(name)
+    items = list((p.get("spec") or {}).get("syncWindows") or [])
     if output in ("json", "yaml"):
         print_resource(items, output)
         return

@@ -16,6 +16,7 @@ import click
 
 from kaiun.cli.app import compare, delete, edit, operations, show
 from kaiun.cli.app.core import Core, connection_options, default_namespace
+from kaiun.cli.restclient import REST_KEYS
 
 __all__ = ["app"]
 
@@ -23,7 +24,8 @@ __all__ = ["app"]
 @click.group("app")
 @click.pass_context
 def app(ctx: click.Context, /, **opts: Any) -> None:
-    """Manage applications (core mode: talks to the Kubernetes API directly).
+    """Manage applications, through an API server (after `kaiun login`, or with --server)
+    or, in core mode (--core, or no login at all), through the Kubernetes API directly.
 
     The connection options may be given here or after the subcommand.
     """
@@ -31,6 +33,7 @@ def app(ctx: click.Context, /, **opts: Any) -> None:
         kubeconfig=opts["kubeconfig"],
         context=opts["kube_context"],
         namespace=opts["namespace"] or default_namespace(),
+        flags={k: v for k, v in opts.items() if k in (*REST_KEYS, "core") and v is not None},
     )
 
 

@@ -11,11 +11,13 @@ import asyncio
 import getpass
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import click
 
+from kaiun.cli.restclient import REST_KEYS, choose_target, rest_connection_options
+from kaiun.cli.restconfig import Target
 from kaiun.kube import KubeClient, from_kubeconfig
 from kaiun.kube import errors as kerrors
 
@@ -57,6 +59,20 @@ class Core:
     kubeconfig: str | None
     context: str | None
     namespace: str
+    # REST mode: the API server to talk to (None: core mode), and the raw connection flags
+    # given so far (group flags first, the subcommand's on top).
+    rest: Target | None = None
+    flags: dict[str, Any] = field(default_factory=dict)
+
+    def locate(self, name: str, app_namespace: str | None) -> tuple[str | None, str]:
+        """(namespace, name) of an app for the chosen mode (``rest_ref`` or ``ref``)."""
+        return self.rest_ref(name, app_namespace) if self.rest else self.ref(name, app_namespace)
+
+    def rest_ref(self, name: str, app_namespace: str | None) -> tuple[str | None, str]:
+        """(appNamespace or None, name) for an API call: the server picks its namespace."""
+        if "/" in name:
+            return self.ref(name, app_namespace)
+        return app_namespace, name
 
     def ref(self, name: str, app_namespace: str | None) -> tuple[str, str]:
         """(namespace, name) of an app given as ``NAME`` or ``NAMESPACE/NAME``."""
@@ -109,7 +125,13 @@ def connection_options() -> list[click.Option]:
             help="Namespace of the control plane (default argocd, $KAIUN_NAMESPACE or "
             "$ARGOCD_NAMESPACE); also the default namespace of apps.",
         ),
-        click.Option(["--core"], is_flag=True, help="Talk to Kubernetes directly (always on)."),
+        click.Option(
+            ["--core"],
+            is_flag=True,
+            default=None,
+            help="Talk to Kubernetes directly, even when logged in to an API server.",
+        ),
+        *rest_connection_options(),
     ]
 
 
@@ -129,15 +151,27 @@ class ArgoCommand(click.Command):
         self.params.extend(connection_options())
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Fold connection options given here into the group's ``Core``, then run."""
+        """Fold connection options given here into the group's ``Core``, choose REST or core
+        mode, then run."""
         given = {k: ctx.params.pop(k, None) for k in ("kubeconfig", "kube_context", "namespace")}
-        ctx.params.pop("core", None)
         base = ctx.find_object(Core) or Core(None, None, default_namespace())
-        ctx.obj = Core(
+        flags = dict(base.flags)
+        for key in (*REST_KEYS, "core"):
+            value = ctx.params.pop(key, None)
+            if value is not None:
+                flags[key] = value
+        core = Core(
             kubeconfig=given["kubeconfig"] or base.kubeconfig,
             context=given["kube_context"] or base.context,
             namespace=given["namespace"] or base.namespace,
+            flags=flags,
         )
+        target = choose_target(
+            flags,
+            core=bool(flags.get("core")),
+            kube_explicit=bool(core.kubeconfig or core.context),
+        )
+        ctx.obj = Core(core.kubeconfig, core.context, core.namespace, rest=target, flags=flags)
         return super().invoke(ctx)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:

@@ -8,39 +8,14 @@ the resources stay. Without the flag the app's finalizers decide.
 
 from __future__ import annotations
 
-import contextlib
-import time
-
 import click
 
-from kaiun.cli.app.core import (
-    APP_API,
-    APP_KIND,
-    BACKGROUND_FINALIZER,
-    FINALIZER,
-    AppError,
-    AppNotFound,
-    ArgoCommand,
-    Core,
-    get_app,
-    patch_app,
-    poll,
-)
+from kaiun.cli.app.backend import backend_of
+from kaiun.cli.app.core import ArgoCommand, Core
 from kaiun.cli.app.edit import app_namespace_option
-from kaiun.kube import KubeClient
-from kaiun.kube import errors as kerrors
+from kaiun.cli.app.kube import finalizers_for
 
-_CASCADE_FINALIZERS = (FINALIZER, BACKGROUND_FINALIZER)
-
-
-def finalizers_for(current: list[str], cascade: bool | None, policy: str) -> list[str]:
-    """The app's finalizers after applying ``--cascade`` / ``--propagation-policy``."""
-    if cascade is None:
-        return current
-    kept = [f for f in current if f not in _CASCADE_FINALIZERS]
-    if not cascade:
-        return kept
-    return [*kept, BACKGROUND_FINALIZER if policy == "background" else FINALIZER]
+__all__ = ["delete", "finalizers_for"]
 
 
 def _confirm(names: tuple[str, ...], cascade: bool | None) -> bool:
@@ -87,36 +62,13 @@ def delete(
     timeout: int,
 ) -> None:
     """Delete applications."""
-    refs = [core.ref(n, app_namespace) for n in names]
+    refs = [core.locate(n, app_namespace) for n in names]
     if not yes and not _confirm(names, cascade):
         click.echo("The command to delete was cancelled.")
         return
-
-    async def run(client: KubeClient) -> None:
-        for ns, name in refs:
-            app = await get_app(client, ns, name)
-            current = list(app["metadata"].get("finalizers") or [])
-            wanted = finalizers_for(current, cascade, propagation_policy)
-            if wanted != current:
-                await patch_app(client, ns, name, {"metadata": {"finalizers": wanted}})
-            with contextlib.suppress(kerrors.NotFound):
-                await client.delete(APP_API, APP_KIND, name, namespace=ns)
-            click.echo(f"application '{name}' deleted")
-            if wait_:
-                await _wait_gone(client, ns, name, timeout)
-
-    core.run(run)
-
-
-async def _wait_gone(client: KubeClient, ns: str, name: str, seconds: int) -> None:
-    deadline = time.monotonic() + seconds if seconds else None
-    try:
-        async for app in poll(client, ns, name):
-            if deadline is not None and time.monotonic() > deadline:
-                left = app["metadata"].get("finalizers") or []
-                raise AppError(
-                    f"timed out ({seconds}s) waiting for application {name!r} to be deleted "
-                    f"(finalizers left: {', '.join(left) or 'none'})"
-                )
-    except AppNotFound:
-        return
+    be = backend_of(core)
+    for ns, name in refs:
+        be.delete(ns, name, cascade=cascade, policy=propagation_policy)
+        click.echo(f"application '{name}' deleted")
+        if wait_:
+            be.wait_gone(ns, name, timeout)

@@ -11,8 +11,8 @@ import click
 import orjson
 import yaml
 
-from kaiun.cli.app import policy
 from kaiun.cli.app import spec as specs
+from kaiun.cli.app.backend import backend_of
 from kaiun.cli.app.core import (
     APP_API,
     APP_KIND,
@@ -20,13 +20,8 @@ from kaiun.cli.app.core import (
     AppError,
     ArgoCommand,
     Core,
-    get_app,
-    patch_app,
-    replace_app,
 )
 from kaiun.cli.app.views import dump
-from kaiun.kube import KubeClient
-from kaiun.kube import errors as kerrors
 
 app_namespace_option = click.option(
     "-N", "--app-namespace", default=None, help="Namespace of the application."
@@ -78,8 +73,13 @@ def _build(
         for key in ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields"):
             meta.pop(key, None)
         app_name = name or str(meta.get("name") or "")
-        ns, short = core.ref(app_name, opts.get("app_namespace") or meta.get("namespace"))
-        meta["name"], meta["namespace"] = short, ns
+        given_ns = opts.get("app_namespace") or meta.get("namespace")
+        ns, short = (core.rest_ref if core.rest else core.ref)(app_name, given_ns)
+        meta["name"] = short
+        if ns:
+            meta["namespace"] = ns
+        else:  # REST mode without a namespace: the server's own
+            meta.pop("namespace", None)
         spec = app.setdefault("spec", {})
         spec.setdefault("project", "default")
         specs.apply_spec_options(spec, opts)
@@ -101,34 +101,6 @@ def _labels(meta: dict[str, Any], opts: dict[str, Any]) -> None:
         meta["annotations"] = {**(meta.get("annotations") or {}), **dict(annotations)}
 
 
-async def _create_one(client: KubeClient, core: Core, app: dict[str, Any], upsert: bool) -> str:
-    meta = app["metadata"]
-    await policy.validate(client, core.namespace, app)
-    try:
-        await client.create(app, field_manager="kaiun-cli")
-        return "created"
-    except kerrors.Conflict:
-        pass
-    existing = await get_app(client, meta["namespace"], meta["name"])
-    same = existing.get("spec") == app["spec"] and all(
-        (existing["metadata"].get(k) or {}) == (meta.get(k) or {})
-        for k in ("labels", "annotations")
-    )
-    if same:
-        return "unchanged"
-    if not upsert:
-        raise AppError(
-            f"existing application spec is different for {meta['name']!r}, "
-            "use the --upsert flag to force an update"
-        )
-    existing["spec"] = app["spec"]
-    for key in ("labels", "annotations", "finalizers"):
-        if meta.get(key):
-            existing["metadata"][key] = meta[key]
-    await replace_app(client, existing)
-    return "updated"
-
-
 @click.command("create", cls=ArgoCommand)
 @click.argument("name", metavar="APPNAME", required=False)
 @app_namespace_option
@@ -141,14 +113,10 @@ async def _create_one(client: KubeClient, core: Core, app: dict[str, Any], upser
 @click.pass_obj
 def create(core: Core, /, name: str | None, file: str | None, upsert: bool, **opts: Any) -> None:
     """Create an application."""
-    apps = _build(core, name, file, opts)
-
-    async def run(client: KubeClient) -> None:
-        for app in apps:
-            action = await _create_one(client, core, app, upsert)
-            click.echo(f"application '{app['metadata']['name']}' {action}")
-
-    core.run(run)
+    be = backend_of(core)
+    for app in _build(core, name, file, opts):
+        action = be.create(app, upsert=upsert)
+        click.echo(f"application '{app['metadata']['name']}' {action}")
 
 
 @click.command("set", cls=ArgoCommand)
@@ -158,18 +126,18 @@ def create(core: Core, /, name: str | None, file: str | None, upsert: bool, **op
 @click.pass_obj
 def set_(core: Core, /, name: str, app_namespace: str | None, **opts: Any) -> None:
     """Set application parameters."""
-    ns, short = core.ref(name, app_namespace)
+    _edit(core, name, app_namespace, lambda spec: specs.apply_spec_options(spec, opts))
 
-    async def run(client: KubeClient) -> None:
-        app = await get_app(client, ns, short)
-        before = copy.deepcopy(app["spec"])
-        specs.apply_spec_options(app["spec"], opts)
-        specs.validate_spec(app["spec"])
-        if app["spec"] != before:
-            await policy.validate(client, core.namespace, app)
-            await replace_app(client, app)
 
-    core.run(run)
+def _edit(core: Core, name: str, app_namespace: str | None, edit: Any) -> None:
+    """Read the app, ``edit`` its spec, store it if it changed (checked first)."""
+    be = backend_of(core)
+    app = be.get(*core.locate(name, app_namespace))
+    before = copy.deepcopy(app["spec"])
+    edit(app["spec"])
+    specs.validate_spec(app["spec"])
+    if app["spec"] != before:
+        be.update_spec(app)
 
 
 UNSET_OPTIONS = [
@@ -266,16 +234,7 @@ def _unset_options(fn: Any) -> Any:
 @click.pass_obj
 def unset(core: Core, /, name: str, app_namespace: str | None, **opts: Any) -> None:
     """Unset application parameters."""
-    ns, short = core.ref(name, app_namespace)
-
-    async def run(client: KubeClient) -> None:
-        app = await get_app(client, ns, short)
-        before = copy.deepcopy(app["spec"])
-        unset_fields(app["spec"], opts)
-        if app["spec"] != before:
-            await replace_app(client, app)
-
-    core.run(run)
+    _edit(core, name, app_namespace, lambda spec: unset_fields(spec, opts))
 
 
 @click.command("patch", cls=ArgoCommand)
@@ -303,13 +262,5 @@ def patch(
         raise AppError("a --type json patch must be a JSON array of operations (RFC 6902)")
     if patch_type == "merge" and not isinstance(body, dict):
         raise AppError("a --type merge patch must be a JSON object")
-    ns, short = core.ref(name, app_namespace)
-
-    async def run(client: KubeClient) -> dict[str, Any]:
-        await get_app(client, ns, short)
-        try:
-            return await patch_app(client, ns, short, body, patch_type=patch_type)
-        except (kerrors.Invalid, kerrors.BadRequest, kerrors.UnsupportedMediaType) as exc:
-            raise AppError(f"the patch was refused: {exc.api_message or exc}") from exc
-
-    click.echo(dump(core.run(run), "yaml"), nl=False)
+    patched = backend_of(core).patch(*core.locate(name, app_namespace), body, patch_type)
+    click.echo(dump(patched, "yaml"), nl=False)

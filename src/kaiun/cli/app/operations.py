@@ -1,32 +1,19 @@
-"""``kaiun app sync|wait|rollback|terminate-op``: request operations as Argo CD's core mode
-does (by setting ``Application.operation``) and follow them through ``status.operationState``.
+"""``kaiun app sync|wait|rollback|terminate-op``: request operations (through the chosen
+``AppBackend``) and follow them through ``status.operationState``, as argocd does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import click
 
-from kaiun.cli.app import policy
-from kaiun.cli.app.core import (
-    APP_API,
-    APP_KIND,
-    AppError,
-    ArgoCommand,
-    Core,
-    get_app,
-    patch_app,
-    username,
-)
+from kaiun.cli.app.backend import AppBackend, backend_of
+from kaiun.cli.app.core import AppError, ArgoCommand, Core, qualified, username
 from kaiun.cli.app.edit import app_namespace_option
+from kaiun.cli.app.kube import history_entry, rollback_operation
 from kaiun.cli.app.views import app_details, dump, operation_result, sources_of
-from kaiun.cli.app.watch import Progress, WaitFor, operation_in_progress, wait_for
-from kaiun.kube import KubeClient
-from kaiun.kube import errors as kerrors
-
-CONFLICT_RETRIES = 5
+from kaiun.cli.app.watch import Progress, WaitFor
 
 OUTPUTS = click.Choice(["wide", "json", "yaml", "tree"])
 
@@ -83,57 +70,31 @@ def sync_operation(app: dict[str, Any], opts: dict[str, Any]) -> dict[str, Any]:
     return operation
 
 
-async def request_operation(
-    client: KubeClient,
-    ns: str,
-    name: str,
-    build: Callable[[dict[str, Any]], tuple[dict[str, Any], dict[str, Any]]],
-) -> dict[str, Any]:
-    """Set the operation ``build(app)`` returns (with extra patch fields) unless one is
-    already running, as Argo CD refuses too; retried when the controller wrote meanwhile."""
-    for _ in range(CONFLICT_RETRIES):
-        app = await get_app(client, ns, name)
-        if app.get("operation"):
-            raise AppError(
-                f"another operation is already in progress on {name!r}: wait for it or "
-                "stop it with `kaiun app terminate-op`"
-            )
-        operation, extra = build(app)
-        patch: dict[str, Any] = {
-            **extra,
-            "metadata": {"resourceVersion": app["metadata"].get("resourceVersion")},
-            "operation": operation,
-        }
-        try:
-            await patch_app(client, ns, name, patch)
-        except kerrors.Conflict:
-            continue
-        return app
-    raise AppError(f"application {name!r} kept changing while requesting the operation; retry")
-
-
-async def follow(
-    client: KubeClient, ns: str, name: str, *, seconds: float, output: str
-) -> dict[str, Any]:
+def follow(be: AppBackend, ns: str | None, name: str, *, seconds: float, output: str) -> None:
     """Wait for the requested operation to finish; exit 20 unless it Succeeded."""
     progress = Progress(enabled=output in ("wide", "tree"))
-    app = await wait_for(
-        client, ns, name, WaitFor(operation=True), seconds=seconds, progress=progress
-    )
-    print_result(app, output)
+    app = be.wait(ns, name, WaitFor(operation=True), seconds=seconds, progress=progress)
+    print_result(app, output, be.url(app))
     phase = ((app.get("status") or {}).get("operationState") or {}).get("phase")
     if phase != "Succeeded":
         raise AppError(f"Operation has completed with phase: {phase}")
-    return app
 
 
-def print_result(app: dict[str, Any], output: str) -> None:
+def print_result(app: dict[str, Any], output: str, url: str = "") -> None:
     """The final app after an operation or wait, in the chosen output."""
     if output in ("json", "yaml"):
         click.echo(dump(app, output), nl=False)
         return
     click.echo("")
-    click.echo(app_details(app, show_operation=True, tree=output == "tree"), nl=False)
+    click.echo(app_details(app, show_operation=True, tree=output == "tree", url=url), nl=False)
+
+
+def _refuse_running(app: dict[str, Any]) -> None:
+    if app.get("operation"):
+        raise AppError(
+            f"another operation is already in progress on {app['metadata']['name']!r}: wait "
+            "for it or stop it with `kaiun app terminate-op`"
+        )
 
 
 def _operation_options(fn: Any) -> Any:
@@ -171,26 +132,21 @@ def sync(core: Core, /, names: tuple[str, ...], selector: str | None, **opts: An
         raise AppError("give at least one APPNAME or a label selector (-l)")
     if names and selector:
         raise AppError("give APPNAMEs or a label selector (-l), not both")
-
-    async def run(client: KubeClient) -> None:
-        targets = [core.ref(n, opts["app_namespace"]) for n in names]
-        if selector:
-            ns = opts["app_namespace"] or core.namespace
-            found = await client.list(APP_API, APP_KIND, ns, label_selector=selector)
-            if not found.items:
-                raise AppError(f"no apps match selector {selector}")
-            targets = [(ns, a["metadata"]["name"]) for a in found.items]
-        for ns, name in targets:
-            await policy.require_manual_sync(
-                client, core.namespace, await get_app(client, ns, name)
-            )
-            await request_operation(client, ns, name, lambda a: (sync_operation(a, opts), {}))
-            if opts["async_"]:
-                click.echo(f"Application '{ns}/{name}' sync requested")
-                continue
-            await follow(client, ns, name, seconds=opts["timeout"], output=opts["output"])
-
-    core.run(run)
+    be = backend_of(core)
+    targets = [core.locate(n, opts["app_namespace"]) for n in names]
+    if selector:
+        found = be.list_apps(opts["app_namespace"], selector=selector, projects=(), repo=None)
+        if not found:
+            raise AppError(f"no apps match selector {selector}")
+        targets = [(a["metadata"].get("namespace"), a["metadata"]["name"]) for a in found]
+    for ns, name in targets:
+        app = be.get(ns, name)
+        _refuse_running(app)
+        be.sync(ns, name, sync_operation(app, opts))
+        if opts["async_"]:
+            click.echo(f"Application '{qualified(app)}' sync requested")
+            continue
+        follow(be, ns, name, seconds=opts["timeout"], output=opts["output"])
 
 
 @click.command("wait", cls=ArgoCommand)
@@ -213,52 +169,12 @@ def wait(core: Core, /, names: tuple[str, ...], app_namespace: str | None, **opt
         suspended=opts["w_suspended"],
         degraded=opts["w_degraded"],
     )
-
-    async def run(client: KubeClient) -> None:
-        for name in names:
-            ns, short = core.ref(name, app_namespace)
-            app = await wait_for(
-                client,
-                ns,
-                short,
-                conditions,
-                seconds=opts["timeout"],
-                progress=Progress(enabled=opts["output"] in ("wide", "tree")),
-            )
-            print_result(app, opts["output"])
-
-    core.run(run)
-
-
-def history_entry(app: dict[str, Any], history_id: int | None) -> dict[str, Any]:
-    """The deployment to roll back to: ``history_id``, or the one before the current."""
-    history = (app.get("status") or {}).get("history") or []
-    name = app["metadata"]["name"]
-    if history_id is None:
-        if len(history) < 2:
-            raise AppError(f"Application '{name}' should have at least two successful deployments")
-        return dict(history[-2])
-    for entry in history:
-        if int(entry.get("id", -1)) == history_id:
-            return dict(entry)
-    ids = ", ".join(str(e.get("id")) for e in history) or "none"
-    raise AppError(f"application {name} does not have deployment with id {history_id} (ids: {ids})")
-
-
-def rollback_operation(entry: dict[str, Any], *, prune: bool, dry_run: bool) -> dict[str, Any]:
-    """An operation syncing to a history entry's revision and source(s)."""
-    sync: dict[str, Any] = {
-        "prune": prune,
-        "dryRun": dry_run,
-        "syncStrategy": {"apply": {}},
-    }
-    if entry.get("sources"):
-        sync["sources"] = entry["sources"]
-        sync["revisions"] = entry.get("revisions") or []
-    else:
-        sync["source"] = entry.get("source") or {}
-        sync["revision"] = entry.get("revision", "")
-    return {"sync": sync, "initiatedBy": {"username": username()}}
+    be = backend_of(core)
+    for name in names:
+        ns, short = core.locate(name, app_namespace)
+        progress = Progress(enabled=opts["output"] in ("wide", "tree"))
+        app = be.wait(ns, short, conditions, seconds=opts["timeout"], progress=progress)
+        print_result(app, opts["output"], be.url(app))
 
 
 @click.command("rollback", cls=ArgoCommand)
@@ -273,26 +189,16 @@ def rollback(core: Core, /, name: str, history_id: int | None, **opts: Any) -> N
 
     Turns automated sync off, as Argo CD does, so the rollback is not undone.
     """
-    ns, short = core.ref(name, opts["app_namespace"])
-
-    async def run(client: KubeClient) -> None:
-        def build(app: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-            entry.update(history_entry(app, history_id))
-            operation = rollback_operation(entry, prune=opts["prune"], dry_run=opts["dry_run"])
-            policy = (app.get("spec") or {}).get("syncPolicy") or {}
-            if policy.get("automated") is not None and not opts["dry_run"]:
-                return operation, {"spec": {"syncPolicy": {"automated": None}}}
-            return operation, {}
-
-        entry: dict[str, Any] = {}
-        await policy.require_manual_sync(client, core.namespace, await get_app(client, ns, short))
-        await request_operation(client, ns, short, build)
-        if opts["async_"]:
-            click.echo(f"Application '{ns}/{short}' rollback to {entry.get('id')} requested")
-            return
-        await follow(client, ns, short, seconds=opts["timeout"], output=opts["output"])
-
-    core.run(run)
+    be = backend_of(core)
+    ns, short = core.locate(name, opts["app_namespace"])
+    app = be.get(ns, short)
+    _refuse_running(app)
+    entry_id = int(history_entry(app, history_id).get("id", -1))
+    be.rollback(ns, short, entry_id, prune=opts["prune"], dry=opts["dry_run"])
+    if opts["async_"]:
+        click.echo(f"Application '{qualified(app)}' rollback to {entry_id} requested")
+        return
+    follow(be, ns, short, seconds=opts["timeout"], output=opts["output"])
 
 
 @click.command("terminate-op", cls=ArgoCommand)
@@ -301,26 +207,17 @@ def rollback(core: Core, /, name: str, history_id: int | None, **opts: Any) -> N
 @click.pass_obj
 def terminate_op(core: Core, /, name: str, app_namespace: str | None) -> None:
     """Terminate the running operation of an application."""
-    ns, short = core.ref(name, app_namespace)
-
-    async def run(client: KubeClient) -> None:
-        app = await get_app(client, ns, short)
-        state = (app.get("status") or {}).get("operationState")
-        if not operation_in_progress(app) or not app.get("operation"):
-            raise AppError("Unable to terminate operation. No operation is in progress")
-        if not state:
-            raise AppError(
-                "Unable to terminate operation: the controller has not started it yet; "
-                "retry in a moment"
-            )
-        patch = {
-            "metadata": {"resourceVersion": app["metadata"].get("resourceVersion")},
-            "status": {"operationState": {"phase": "Terminating"}},
-        }
-        await patch_app(client, ns, short, patch)
-        click.echo(f"Application '{short}' operation terminating")
-
-    core.run(run)
+    ns, short = core.locate(name, app_namespace)
+    backend_of(core).terminate(ns, short)
+    click.echo(f"Application '{short}' operation terminating")
 
 
-__all__ = ["operation_result", "rollback", "sync", "terminate_op", "wait"]
+__all__ = [
+    "history_entry",
+    "operation_result",
+    "rollback",
+    "rollback_operation",
+    "sync",
+    "terminate_op",
+    "wait",
+]

@@ -6,15 +6,11 @@ from typing import Any
 
 import click
 
-from kaiun.cli.app import policy
-from kaiun.cli.app.core import APP_API, APP_KIND, ArgoCommand, Core, get_app, require_crd
+from kaiun.cli.app.backend import backend_of
+from kaiun.cli.app.core import ArgoCommand, Core
 from kaiun.cli.app.edit import app_namespace_option
 from kaiun.cli.app.imageupdater_view import image_updater_section
-from kaiun.cli.app.orphans import orphaned_resources
-from kaiun.cli.app.tree import resource_tree
 from kaiun.cli.app.views import app_details, dump, history_table, list_table, table
-from kaiun.cli.app.watch import refresh
-from kaiun.kube import KubeClient
 
 
 @click.command("get", cls=ArgoCommand)
@@ -44,28 +40,23 @@ def get(
     show_params: bool,
 ) -> None:
     """Get application details."""
-    ns, short = core.ref(name, app_namespace)
-
-    async def run(client: KubeClient) -> tuple[dict[str, Any], str, Any]:
-        app = await get_app(client, ns, short)
-        if refresh_ or hard_refresh:
-            app = await refresh(client, ns, short, hard=hard_refresh)
-        if output in ("json", "yaml"):
-            return app, "", None
-        window = await policy.sync_window_status(client, core.namespace, app)
-        children = await resource_tree(client, app, core.namespace) if output == "tree" else None
-        return app, window, children
-
-    app, window, children = core.run(run)
+    be = backend_of(core)
+    ns, short = core.locate(name, app_namespace)
+    app = be.get(ns, short)
+    if refresh_ or hard_refresh:
+        app = be.refresh(ns, short, hard=hard_refresh)
     if output in ("json", "yaml"):
         click.echo(dump(app, output), nl=False)
         return
+    window = be.sync_window(app)
+    children = be.tree(app) if output == "tree" else None
     details = app_details(
         app,
         show_operation=show_operation,
         tree=output == "tree",
         sync_window=window,
         children=children,
+        url=be.url(app),
     )
     click.echo(details, nl=False)
     click.echo(image_updater_section(app, table), nl=False)
@@ -106,14 +97,10 @@ def list_(
     cluster: str | None,
 ) -> None:
     """List applications."""
-    ns = app_namespace or core.namespace
-
-    async def run(client: KubeClient) -> list[dict[str, Any]]:
-        await require_crd(client)
-        found = await client.list(APP_API, APP_KIND, ns, label_selector=selector)
-        return found.items
-
-    apps = [a for a in core.run(run) if _matches(a, projects, repo, cluster)]
+    listed = backend_of(core).list_apps(
+        app_namespace, selector=selector, projects=projects, repo=repo
+    )
+    apps = [a for a in listed if _matches(a, projects, repo, cluster)]
     apps.sort(key=lambda a: (a["metadata"].get("namespace", ""), a["metadata"]["name"]))
     if output == "name":
         for app in apps:
@@ -145,8 +132,7 @@ def _matches(
 @click.pass_obj
 def history(core: Core, /, name: str, app_namespace: str | None, output: str) -> None:
     """Show the application's deployment history."""
-    ns, short = core.ref(name, app_namespace)
-    app = core.run(lambda client: get_app(client, ns, short))
+    app = backend_of(core).get(*core.locate(name, app_namespace))
     if output == "id":
         for entry in (app.get("status") or {}).get("history") or []:
             click.echo(entry.get("id"))
@@ -164,15 +150,10 @@ def resources(
     core: Core, /, name: str, app_namespace: str | None, orphaned: bool, output: str
 ) -> None:
     """List the application's resources (managed, and with --orphaned the orphaned ones)."""
-    ns, short = core.ref(name, app_namespace)
-
-    async def run(client: KubeClient) -> list[dict[str, Any]]:
-        app = await get_app(client, ns, short)
-        if orphaned:
-            return await orphaned_resources(client, app, core.namespace)
-        return [{**r, "orphaned": False} for r in (app.get("status") or {}).get("resources") or []]
-
-    items = core.run(run)
+    be = backend_of(core)
+    app = be.get(*core.locate(name, app_namespace))
+    managed = (app.get("status") or {}).get("resources") or []
+    items = be.orphaned(app) if orphaned else [{**r, "orphaned": False} for r in managed]
     if output in ("json", "yaml"):
         click.echo(dump(items, output), nl=False)
         return

@@ -268,9 +268,11 @@ def app_details(
     tree: bool = False,
     sync_window: str = "Sync Allowed",
     children: Mapping[Key, Sequence[Any]] | None = None,
+    url: str = "",
 ) -> str:
-    """Everything ``app get`` prints in its text forms."""
-    parts = [summary(app, sync_window=sync_window)]
+    """Everything ``app get`` prints in its text forms (``url``: the app's page on an API
+    server; empty in core mode)."""
+    parts = [summary(app, sync_window=sync_window, url=url)]
     conditions = conditions_table(app)
     if conditions:
         parts.append("\n" + conditions + "\n")
