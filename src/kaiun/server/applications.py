@@ -17,6 +17,7 @@ from fastapi import APIRouter, Body, Cookie, Depends, Header, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from kaiun.kube import errors as kerrors
+from kaiun.server.apppolicy import require_sync_window, validate_spec
 from kaiun.server.context import ServerContext, context_of, translate
 from kaiun.server.errors import (
     FailedPrecondition,
@@ -260,6 +261,7 @@ async def create_application(
     """Create an Application (``upsert`` replaces the spec of an existing one)."""
     app = _clean_for_write(_validate_shape(application), ctx.namespace)
     require(ctx.security, caller, "applications", "create", rbac_object(app))
+    await validate_spec(ctx, app)
     try:
         return await ctx.client.create(app)
     except kerrors.AlreadyExists:
@@ -288,6 +290,7 @@ async def update_application(
     new = _clean_for_write(app, ctx.namespace)
     # Moving an app to another project needs update rights in the new one too.
     require(ctx.security, caller, "applications", "update", rbac_object(new))
+    await validate_spec(ctx, new)
     merged = copy.deepcopy(existing)
     merged["spec"] = new["spec"]
     for key in ("labels", "annotations", "finalizers"):
@@ -305,7 +308,26 @@ async def update_application_spec(
     candidate = {**existing, "spec": spec}
     _validate_shape(candidate)
     require(ctx.security, caller, "applications", "update", rbac_object(candidate))
+    await validate_spec(ctx, candidate)
     return (await _replace(ctx, candidate))["spec"]  # type: ignore[no-any-return]
+
+
+def _touches_status(op: Any) -> bool:
+    """Whether one JSON-patch operation reads or writes ``status`` or ``operation``; the
+    paths are checked rather than a before/after comparison, which the controller's own
+    status writes would trip."""
+    if not isinstance(op, dict):
+        raise InvalidArgument("a json patch must be a list of operations")
+    paths = (
+        [op.get("path"), op.get("from")] if op.get("op") in ("move", "copy") else [op.get("path")]
+    )
+    for path in paths:
+        if not isinstance(path, str):
+            raise InvalidArgument("every json patch operation needs a string path")
+        top = path.split("/")[1] if path.startswith("/") else path
+        if top.replace("~1", "/").replace("~0", "~") in ("status", "operation", ""):
+            return True
+    return False
 
 
 @router.patch("/applications/{name}")
@@ -313,7 +335,7 @@ async def patch_application(
     ctx: Ctx, caller: Who, name: str, request: PatchRequest
 ) -> dict[str, Any]:
     """Apply a JSON or merge patch (given as a string) to the Application."""
-    existing = await load_app(ctx, caller, name, "update", request.appNamespace)
+    await load_app(ctx, caller, name, "update", request.appNamespace)
     try:
         patch = orjson.loads(request.patch)
     except orjson.JSONDecodeError as exc:
@@ -325,6 +347,8 @@ async def patch_application(
         raise InvalidArgument("a merge patch must be an object")
     if patch_type == "merge" and ("status" in patch or "operation" in patch):
         raise InvalidArgument("only metadata and spec may be patched")
+    if patch_type == "json" and any(_touches_status(op) for op in patch):
+        raise InvalidArgument("only metadata and spec may be patched")
     try:
         # Dry-run first: a patch that moves the app to another project needs rights there.
         preview = await ctx.client.patch(
@@ -332,10 +356,7 @@ async def patch_application(
             dry_run=True,
         )  # fmt: skip
         require(ctx.security, caller, "applications", "update", rbac_object(preview))
-        if preview.get("status") != existing.get("status") or preview.get("operation") != (
-            existing.get("operation")
-        ):
-            raise InvalidArgument("only metadata and spec may be patched")
+        await validate_spec(ctx, preview)
         result = await ctx.client.patch(
             API_VERSION, KIND, name, patch, namespace=ctx.namespace, patch_type=patch_type
         )
@@ -380,6 +401,7 @@ async def sync_application(
     """Request a sync: the controller runs the operation written here."""
     app = await load_app(ctx, caller, name, "sync", request.appNamespace)
     _refuse_if_running(app)
+    await require_sync_window(ctx, app)
     sync: dict[str, Any] = {"prune": request.prune, "dryRun": request.dryRun}
     if request.revision:
         sync["revision"] = request.revision
@@ -408,6 +430,7 @@ async def rollback_application(
     entry = next((h for h in history if h.get("id") == request.id), None)
     if entry is None:
         raise NotFound(f"application {name!r} has no history entry with id {request.id}")
+    await require_sync_window(ctx, app)
     sync: dict[str, Any] = {"prune": request.prune, "dryRun": request.dryRun}
     if entry.get("revisions"):
         sync["revisions"], sync["sources"] = entry["revisions"], entry.get("sources")

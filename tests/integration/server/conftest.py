@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import Any
 
 import httpx
 import pytest
@@ -58,6 +59,21 @@ class ApiServer:
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
 
+def team_project(namespace: str, name: str = "team", **spec: Any) -> dict[str, Any]:
+    """An AppProject permitting every repository and destination unless ``spec`` narrows it."""
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AppProject",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "sourceRepos": ["*"],
+            "destinations": [{"server": "*", "namespace": "*"}],
+            "clusterResourceWhitelist": [{"group": "*", "kind": "*"}],
+            **spec,
+        },
+    }
+
+
 @pytest.fixture(scope="module")
 def api_server(local_cluster: LocalCluster) -> Iterator[ApiServer]:
     namespace = f"argocd-{uuid.uuid4().hex[:6]}"
@@ -68,6 +84,9 @@ def api_server(local_cluster: LocalCluster) -> Iterator[ApiServer]:
     async def main() -> None:
         async with await KubeClient.connect(from_kubeconfig(local_cluster.kubeconfig)) as client:
             await install_control_plane(client, namespace)
+            # The API refuses apps whose project is missing, as Argo CD's does; the tests'
+            # team-scoped apps live in this permissive project.
+            await client.create(team_project(namespace))
             ctx = ServerContext(client=client, namespace=namespace, security=TableSecurity())
             config = uvicorn.Config(
                 create_app(ctx), host="127.0.0.1", port=port, log_level="warning", lifespan="off"

@@ -220,3 +220,30 @@ def test_openapi_document_is_served(api_server: ApiServer) -> None:
     assert doc["openapi"].startswith("3.")
     assert "/api/v1/applications/{name}/sync" in doc["paths"]
     assert c.is_closed
+
+
+def test_patches_may_not_touch_status_or_operation(api_server: ApiServer) -> None:
+    name = _name()
+    assert _create(api_server, _app(name)).status_code == 200
+    refused = [
+        ("json", [{"op": "add", "path": "/status", "value": {"sync": {"status": "Synced"}}}]),
+        ("json", [{"op": "add", "path": "/operation", "value": {"sync": {}}}]),
+        ("json", [{"op": "copy", "from": "/status", "path": "/metadata/labels"}]),
+        ("json", [{"op": "replace", "path": "", "value": {}}]),
+        ("merge", {"status": {"health": {"status": "Healthy"}}}),
+    ]
+    with api_server.client() as c:
+        for patch_type, patch in refused:
+            resp = c.patch(
+                f"/api/v1/applications/{name}",
+                json={"patch": json.dumps(patch), "patchType": patch_type},
+            )
+            assert "only metadata and spec" in _error(resp, 400, 3), patch
+        ok = [{"op": "add", "path": "/spec/revisionHistoryLimit", "value": 4}]
+        resp = c.patch(
+            f"/api/v1/applications/{name}", json={"patch": json.dumps(ok), "patchType": "json"}
+        )
+        assert resp.status_code == 200, resp.text
+        got = c.get(f"/api/v1/applications/{name}").json()
+    assert got["spec"]["revisionHistoryLimit"] == 4
+    assert "operation" not in got
