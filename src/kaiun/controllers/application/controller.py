@@ -22,6 +22,7 @@ from kaiun.controllers.application.clusters import Clusters
 from kaiun.controllers.application.context import Context, Settings, health_fn
 from kaiun.controllers.application.operation import OperationReconciler
 from kaiun.controllers.application.refresh import RefreshReconciler
+from kaiun.controllers.repocreds import CredentialsChange, RepoCredentialsWatch
 from kaiun.controllers.runtime import Informer, WorkQueue, run_workers
 from kaiun.kube import KubeClient
 from kaiun.kube import errors as kerrors
@@ -96,8 +97,13 @@ class ApplicationController:
         operation_processors: int | None = None,
         settings: Callable[[ControllerSettings], ControllerSettings] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        repo_credentials: bool = True,
     ) -> None:
-        """``settings`` may adjust what argocd-cm / argocd-cmd-params-cm say (tests, flags)."""
+        """``settings`` may adjust what argocd-cm / argocd-cmd-params-cm say (tests, flags).
+
+        With ``repo_credentials``, an in-process repo service (one with ``set_credentials``)
+        is kept supplied with the namespace's repository Secrets, known hosts and CA certs.
+        """
         self.client = client
         self.repo = repo
         self.namespace = namespace
@@ -109,6 +115,8 @@ class ApplicationController:
         self._tasks: list[asyncio.Task[None]] = []
         self.ctx: Context | None = None
         self.ready = asyncio.Event()
+        self._watch_credentials = repo_credentials and hasattr(repo, "set_credentials")
+        self.credentials: RepoCredentialsWatch | None = None
 
     async def start(self) -> Context:
         """Load settings, start informers, caches and workers; return once listed."""
@@ -155,6 +163,12 @@ class ApplicationController:
         await ctx.projects.wait_synced(SYNC_WAIT)
         await ctx.apps.start()
         await ctx.apps.wait_synced(SYNC_WAIT)
+        if self._watch_credentials:
+            # Before the workers: the first renders already need private repositories' creds.
+            self.credentials = RepoCredentialsWatch(
+                self.client, self.namespace, self.repo, self._on_credentials
+            )
+            await self.credentials.start()
         self._tasks = [
             asyncio.create_task(
                 run_workers(refresh_q, RefreshReconciler(ctx), cs.status_processors, name="refresh")
@@ -191,6 +205,9 @@ class ApplicationController:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        if self.credentials is not None:
+            await self.credentials.stop()
+            self.credentials = None
         await ctx.apps.stop()
         await ctx.projects.stop()
         await ctx.clusters.close()
@@ -225,6 +242,18 @@ class ApplicationController:
         for app_name, app in list(ctx.apps.store.items()):
             if ((app.get("spec") or {}).get("project") or "default") == name:
                 ctx.request_refresh(app_name)
+
+    def _on_credentials(self, change: CredentialsChange) -> None:
+        """Refresh the apps whose repositories are now reached with other credentials."""
+        ctx = self.ctx
+        if ctx is None:
+            return
+        for name, obj in list(ctx.apps.store.items()):
+            spec = obj.get("spec") or {}
+            sources = [spec.get("source") or {}, *(spec.get("sources") or [])]
+            urls = {s.get("repoURL") for s in sources if isinstance(s, dict)}
+            if any(change.affects(url) for url in urls if isinstance(url, str) and url):
+                ctx.request_refresh(name)
 
     def _on_cache_event(self, event: CacheEvent) -> None:
         ctx = self.ctx
