@@ -22,7 +22,12 @@ from tests.integration.controller.conftest import (
     configmap,
     synced_healthy,
 )
-from tests.integration.repo.repo_testkit import GitHttpServer, SshServer
+from tests.integration.repo.repo_testkit import (
+    GitHttpServer,
+    SshServer,
+    StaticHttpServer,
+    package_chart,
+)
 from tests.integration.repo.test_repo_tls import _cert, _pem
 from tests.support import wait_for
 
@@ -171,3 +176,38 @@ def test_ssh_key_repo_with_known_hosts_from_the_config_map(
         app = plane.wait_app("over-ssh", synced_healthy)
     assert plane.get("configmap", "over-ssh") is not None
     assert "PRIVATE KEY" not in json.dumps(app) and "PRIVATE KEY" not in caplog.text
+
+
+def test_helm_repository_with_basic_auth(
+    plane: Plane, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    _restart_without_resync(plane, tmp_path)
+    src = tmp_path / "my-chart"
+    (src / "templates").mkdir(parents=True)
+    (src / "Chart.yaml").write_text("apiVersion: v2\nname: my-chart\nversion: 0.1.0\n")
+    (src / "templates" / "cm.yaml").write_text(configmap("{{ .Release.Name }}-settings"))
+    package_chart(src, tmp_path / "site", ["1.0.0"])
+    with StaticHttpServer(tmp_path / "site", "admin", PASSWORD) as charts:
+        app = {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Application",
+            "metadata": {"name": "charted", "namespace": plane.namespace},
+            "spec": {
+                "project": "default",
+                "source": {"repoURL": charts.url, "chart": "my-chart", "targetRevision": "1.0.0"},
+                "destination": {"server": "https://kubernetes.default.svc",
+                                "namespace": plane.dest},
+                "syncPolicy": {"automated": {"prune": True}},
+            },
+        }  # fmt: skip
+        plane.apply(json.dumps(app))
+        first = plane.wait_app("charted", _comparison_error)
+        assert "authentication failed" in _comparison_error(first)
+        _secret(plane, "charts", "repository", {"type": "helm", "name": "charts",
+                                                "url": charts.url, "username": "admin",
+                                                "password": PASSWORD})  # fmt: skip
+        done = plane.wait_app("charted", synced_healthy)
+    assert done["status"]["sync"]["revision"] == "1.0.0"
+    assert plane.get("configmap", "charted-settings") is not None
+    assert PASSWORD not in json.dumps(done) and PASSWORD not in caplog.text
