@@ -13,6 +13,7 @@ import orjson
 import yaml
 
 from kaiun import repo
+from kaiun.kube.errors import KubeError
 
 __all__ = ["repo_group", "repo_server"]
 
@@ -119,8 +120,27 @@ def render(**opts: Any) -> None:
     show_default=True,
     help="Environment variable holding the bearer token clients must send (unset: none).",
 )
+@click.option(
+    "--credentials-namespace",
+    default=None,
+    help="Read repository Secrets, argocd-ssh-known-hosts-cm and argocd-tls-certs-cm from "
+    "this control-plane namespace and keep them current (default: anonymous access only).",
+)
+@click.option(
+    "--kubeconfig",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Cluster to read credentials from (default: $KUBECONFIG, ~/.kube/config, then the "
+    "pod's service account).",
+)
 def repo_server(
-    host: str, port: int, work_dir: Path, parallelism_limit: int, token_env: str
+    host: str,
+    port: int,
+    work_dir: Path,
+    parallelism_limit: int,
+    token_env: str,
+    credentials_namespace: str | None,
+    kubeconfig: Path | None,
 ) -> None:
     """Run the repo server role over HTTP (distributed mode)."""
     import uvicorn
@@ -129,4 +149,28 @@ def repo_server(
 
     service = repo.RepoService(work_dir, parallelism=parallelism_limit)
     app = repo_server_app(service, token=os.environ.get(token_env, ""))
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
+    try:
+        asyncio.run(_serve(server, service, credentials_namespace, kubeconfig))
+    except KubeError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+async def _serve(
+    server: Any, service: repo.RepoService, namespace: str | None, kubeconfig: Path | None
+) -> None:
+    """Serve; with a namespace, beside a live watch of its repository credentials."""
+    if not namespace:
+        await server.serve()
+        return
+    from kaiun.cli.controller import _config
+    from kaiun.controllers.repocreds import RepoCredentialsWatch
+    from kaiun.kube import KubeClient
+
+    async with await KubeClient.connect(_config(kubeconfig)) as client:
+        watch = RepoCredentialsWatch(client, namespace, service)
+        await watch.start()
+        try:
+            await server.serve()
+        finally:
+            await watch.stop()

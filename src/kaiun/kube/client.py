@@ -192,6 +192,8 @@ class KubeClient:
         namespace: str | None = None,
         timeout_seconds: int = 300,
         bookmarks: bool = True,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         """Yield watch events (``{"type", "object"}``) until the server ends the stream.
 
@@ -202,6 +204,10 @@ class KubeClient:
             params["resourceVersion"] = resource_version
         if bookmarks:
             params["allowWatchBookmarks"] = "true"
+        if label_selector:
+            params["labelSelector"] = label_selector
+        if field_selector:
+            params["fieldSelector"] = field_selector
         where = f"watch {info.path(namespace)}"
         # The server closes the stream after timeoutSeconds; allow a margin before giving up.
         timeout = httpx.Timeout(10.0, read=timeout_seconds + 30.0)

@@ -94,6 +94,10 @@ class OciClient:
 
     # -- HTTP ------------------------------------------------------------------------
 
+    def forget_tokens(self) -> None:
+        """Drop the registry tokens granted so far (the credentials behind them changed)."""
+        self._tokens = {}
+
     def _cred(self, repo_url: str) -> RepoCredential | None:
         return self.credentials.lookup(repo_url)
 

@@ -148,6 +148,27 @@ class RepoService:
         (work_dir / "render").mkdir(parents=True, exist_ok=True)
         (work_dir / "home").mkdir(parents=True, exist_ok=True)
 
+    def set_credentials(
+        self,
+        credentials: CredentialStore,
+        *,
+        known_hosts: str | None = None,
+        tls_certs: Mapping[str, str] | None = None,
+    ) -> None:
+        """Use new repository credentials (and SSH known hosts / CA certificates, when given)
+        from the next request on; renders under way keep what they started with."""
+        # Whole objects are replaced, never mutated: a request reads each attribute once.
+        for client in (self.git, self.helm_repos, self.oci):
+            client.credentials = credentials
+        if known_hosts is not None:
+            self.git.known_hosts = known_hosts
+        if tls_certs is not None:
+            certs = TlsCerts(tls_certs)
+            for client in (self.git, self.helm_repos, self.oci):
+                client.tls_certs = certs
+        # Registry tokens were granted to the old credentials; a revoked one must not linger.
+        self.oci.forget_tokens()
+
     @property
     def helm_engine(self) -> HelmEngine:
         """The Helm engine in use (chosen on first use if none was given)."""

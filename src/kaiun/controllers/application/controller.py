@@ -35,6 +35,7 @@ from kaiun.controllers.application.metrics import (
 )
 from kaiun.controllers.application.operation import OperationReconciler
 from kaiun.controllers.application.refresh import RefreshReconciler
+from kaiun.controllers.repocreds import CredentialsChange, RepoCredentialsWatch
 from kaiun.controllers.runtime import Informer, WorkQueue, run_workers
 from kaiun.controllers.runtime.metricshttp import MetricsServer
 from kaiun.kube import KubeClient
@@ -89,10 +90,15 @@ class ApplicationController:
         metrics_app_labels: Sequence[str] = (),
         metrics_app_conditions: Sequence[str] = (),
         application_namespaces: Sequence[str] | None = None,
+        repo_credentials: bool = True,
     ) -> None:
         """``settings`` may adjust what argocd-cm / argocd-cmd-params-cm say (tests, flags);
         ``metrics_port`` serves ``/metrics`` there (None: not served; 0: a free port);
-        ``application_namespaces`` overrides argocd-cmd-params-cm's ``application.namespaces``."""
+        ``application_namespaces`` overrides argocd-cmd-params-cm's ``application.namespaces``.
+
+        With ``repo_credentials``, an in-process repo service (one with ``set_credentials``)
+        is kept supplied with the namespace's repository Secrets, known hosts and CA certs.
+        """
         self._app_namespaces = (
             None if application_namespaces is None else tuple(application_namespaces)
         )
@@ -118,6 +124,8 @@ class ApplicationController:
             self.metrics_server = MetricsServer(
                 self.metrics.exposition, host=metrics_host, port=metrics_port
             )
+        self._watch_credentials = repo_credentials and hasattr(repo, "set_credentials")
+        self.credentials: RepoCredentialsWatch | None = None
 
     def _build(self, cm: dict[str, str], params: dict[str, str]) -> tuple[Settings, CacheSettings]:
         """Settings from the maps' data, with this controller's flags applied."""
@@ -182,6 +190,12 @@ class ApplicationController:
         await ctx.projects.wait_synced(SYNC_WAIT)
         await ctx.apps.start()
         await ctx.apps.wait_synced(SYNC_WAIT)
+        if self._watch_credentials:
+            # Before the workers: the first renders already need private repositories' creds.
+            self.credentials = RepoCredentialsWatch(
+                self.client, self.namespace, self.repo, self._on_credentials
+            )
+            await self.credentials.start()
         self._tasks = [
             asyncio.create_task(
                 run_workers(refresh_q, RefreshReconciler(ctx), cs.status_processors, name="refresh")
@@ -226,6 +240,9 @@ class ApplicationController:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        if self.credentials is not None:
+            await self.credentials.stop()
+            self.credentials = None
         await ctx.apps.stop()
         await ctx.projects.stop()
         await ctx.clusters.close()
@@ -316,6 +333,18 @@ class ApplicationController:
             conditions=self.metrics.app_conditions,
         )
         return [*families, *cluster_families(ctx.clusters.opened(), time.time())]
+
+    def _on_credentials(self, change: CredentialsChange) -> None:
+        """Refresh the apps whose repositories are now reached with other credentials."""
+        ctx = self.ctx
+        if ctx is None:
+            return
+        for name, obj in list(ctx.apps.store.items()):
+            spec = obj.get("spec") or {}
+            sources = [spec.get("source") or {}, *(spec.get("sources") or [])]
+            urls = {s.get("repoURL") for s in sources if isinstance(s, dict)}
+            if any(change.affects(url) for url in urls if isinstance(url, str) and url):
+                ctx.request_refresh(name)
 
     def _on_cache_event(self, event: CacheEvent) -> None:
         ctx = self.ctx

@@ -39,6 +39,8 @@ class Informer:
         *,
         watch_timeout: int = 300,
         key: KeyOf = by_name,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
     ) -> None:
         self.client = client
         self.api_version = api_version
@@ -50,12 +52,20 @@ class Informer:
         self._watcher: KindWatcher | None = None
         self._key = key
         self._idents: dict[str, tuple[str, str]] = {}  # key -> (namespace, name)
+        self._label_selector = label_selector
+        self._field_selector = field_selector
 
     async def start(self) -> None:
         """Start the list+watch (returns at once; see ``wait_synced``)."""
         info = await self.client.info(self.api_version, self.kind)
         self._watcher = KindWatcher(
-            self.client, info, self, namespace=self.namespace, watch_timeout=self._watch_timeout
+            self.client,
+            info,
+            self,
+            namespace=self.namespace,
+            watch_timeout=self._watch_timeout,
+            label_selector=self._label_selector,
+            field_selector=self._field_selector,
         )
         self._watcher.start()
 

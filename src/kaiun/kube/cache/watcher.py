@@ -69,8 +69,12 @@ class KindWatcher:
         watch_timeout: int = 300,
         backoff: Backoff | None = None,
         access_check: AccessCheck | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
     ) -> None:
         self.client = client
+        self.label_selector = label_selector
+        self.field_selector = field_selector
         self.info = info
         self.namespace = namespace
         self.sink = sink
@@ -158,7 +162,11 @@ class KindWatcher:
         rv = ""
         self.sink.begin_relist(self)
         async for page in self.client.list_pages(
-            info, namespace=self.namespace, page_size=self.page_size
+            info,
+            namespace=self.namespace,
+            page_size=self.page_size,
+            label_selector=self.label_selector,
+            field_selector=self.field_selector,
         ):
             for obj in page.get("items") or ():
                 # List items omit apiVersion/kind; health and diff need them.
@@ -181,6 +189,8 @@ class KindWatcher:
             resource_version=self.resource_version,
             namespace=self.namespace,
             timeout_seconds=self.watch_timeout,
+            label_selector=self.label_selector,
+            field_selector=self.field_selector,
         ):
             kind = event.get("type")
             obj = event.get("object") or {}
