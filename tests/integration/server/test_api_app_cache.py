@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from kaiun.localcluster import LocalCluster
+from kaiun.localcluster.cluster import WriteOptions
 from tests.integration.server.conftest import ApiServer
 from tests.support import Kubectl, wait_for
 
@@ -103,24 +104,26 @@ def test_expired_watch_relists_and_stays_correct(
     kubectl("apply", "-f", "-", input=_manifest(doomed, ns))
     kubectl("apply", "-f", "-", input=_manifest(changed, ns))
     wait_for(lambda: {doomed, changed} <= _names(api_server), what="apps in the cache")
-
-    log = local_cluster.store.events
-    saved = log._floor
     caplog.set_level(logging.WARNING, logger="kaiun.server.watchhub")
-    # Compact past the server's watch cursor (as etcd compaction does): its watch gets 410
-    # Gone at the next write, and the changes below are never delivered as watch events.
-    local_cluster.call(setattr, log, "_floor", local_cluster.store.rv + 1)
-    try:
-        kubectl("delete", "application", doomed, "-n", ns)
-        kubectl("apply", "-f", "-", input=_manifest(changed, ns, path="after"))
-        kubectl("apply", "-f", "-", input=_manifest(born, ns))
-        wait_for(
-            lambda: {changed, born} <= _names(api_server) and doomed not in _names(api_server),
-            what="relisted cache",
-        )
-    finally:
-        local_cluster.call(setattr, log, "_floor", min(saved, local_cluster.store.rv))
-    assert any("relisting" in r.getMessage() for r in caplog.records)
+
+    def compact_behind_writes() -> None:
+        # On the cluster's loop, with no await: three writes no watcher has read yet, then
+        # compaction up to the last of them (as etcd does), so the server's watch gets
+        # 410 Gone instead of these events and has to relist to see them.
+        cluster = local_cluster.cluster
+        rt = cluster.type_for("argoproj.io/v1alpha1", "applications")
+        cluster.delete(rt, ns, doomed)
+        cluster.patch(rt, ns, changed, "application/merge-patch+json",
+                      b'{"spec": {"source": {"path": "after"}}}', WriteOptions())  # fmt: skip
+        cluster.create(rt, ns, json.loads(_manifest(born, ns)), WriteOptions())
+        local_cluster.store.events._floor = local_cluster.store.rv
+
+    local_cluster.call(compact_behind_writes)
+    wait_for(
+        lambda: {changed, born} <= _names(api_server) and doomed not in _names(api_server),
+        what="relisted cache",
+    )
+    assert any("Gone" in r.getMessage() for r in caplog.records)
     assert _get(api_server, doomed) is None
     assert (_get(api_server, changed) or {})["spec"]["source"]["path"] == "after"
     # And the watch runs again afterwards.
