@@ -13,7 +13,7 @@ import copy
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Body, Cookie, Depends, Header, Query
+from fastapi import APIRouter, Body, Cookie, Depends, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from kaiun.kube import errors as kerrors
@@ -190,7 +190,7 @@ def _validate_shape(app: Any) -> dict[str, Any]:
 # -- routes ---------------------------------------------------------------------------------
 
 
-@router.get("/applications")
+@router.get("/applications", response_model=dict[str, Any])
 async def list_applications(
     ctx: Ctx,
     caller: Who,
@@ -203,7 +203,7 @@ async def list_applications(
     fields: str | None = None,
     limit: Annotated[int, Query(ge=0, le=10000)] = 0,
     continue_: Annotated[str | None, Query(alias="continue")] = None,
-) -> dict[str, Any]:
+) -> Response:
     """Applications the caller may see; ``limit``/``continue`` page, ``fields`` trims."""
     namespace = _namespace(ctx, appNamespace)
     try:
@@ -241,7 +241,12 @@ async def list_applications(
         meta["continue"] = _encode_continue(start + limit)
         meta["remainingItemCount"] = len(items) - start - limit
     body = {"metadata": meta, "items": page}
-    return select_fields(body, fields) if fields else body
+    # Serialized here: the items are already plain JSON, and FastAPI's generic encoder walks
+    # every value of every app (most of a large list's time).
+    return Response(
+        orjson.dumps(select_fields(body, fields) if fields else body),
+        media_type="application/json",
+    )
 
 
 def _repos(spec: dict[str, Any]) -> set[str]:
