@@ -54,6 +54,15 @@ def _app(i: int) -> dict[str, object]:
     }  # fmt: skip
 
 
+def _rss_mib() -> float:
+    """This process's resident memory (server, cluster and bench share it)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def _p(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -108,7 +117,8 @@ async def _fanout(url: str, client: KubeClient, run: int) -> list[float]:
 
 
 async def bench(lc: LocalCluster, runs: int) -> dict[str, list[float]]:
-    keys = ("list", "get", "raw_list", "raw_get", "kubectl", "fanout_p99", "fanout_p50")
+    keys = ("list", "get", "raw_list", "raw_get", "kubectl", "fanout_p99", "fanout_p50",
+            "cold_list", "cache_rss_mib")  # fmt: skip
     out: dict[str, list[float]] = {k: [] for k in keys}
     async with await KubeClient.connect(from_kubeconfig(lc.kubeconfig)) as client:
         await install_control_plane(client, NS)
@@ -134,6 +144,13 @@ async def bench(lc: LocalCluster, runs: int) -> dict[str, list[float]]:
         url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "KUBECONFIG": str(lc.kubeconfig)}
         # The API server runs in this process's loop, so requests go through a thread.
+        rss = _rss_mib()
+        with httpx.Client(base_url=url, headers={"Authorization": "Bearer x"}) as http:
+            t = time.perf_counter()
+            resp = await asyncio.to_thread(http.get, "/api/v1/applications")
+            out["cold_list"].append(time.perf_counter() - t)
+            assert len(resp.json()["items"]) == APPS
+        out["cache_rss_mib"].append((_rss_mib() - rss) / 1000)  # printed x1000 below
         for run in range(runs):
             lists, gets, raw_lists, raw_gets = [], [], [], []
             with httpx.Client(base_url=url, headers={"Authorization": "Bearer x"}) as http:
@@ -191,6 +208,8 @@ def main() -> None:
           f"ratio {med['list'] / med['raw_list']:.2f}  kubectl {med['kubectl']:.1f}")  # fmt: skip
     print(f"GET /api/v1/applications/NAME p50 {med['get']:.2f}  raw get {med['raw_get']:.2f}  "
           f"ratio {med['get'] / med['raw_get']:.2f}")  # fmt: skip
+    print(f"first list (waits for the cache's first list) {med['cold_list']:.1f}; RSS growth "
+          f"{med['cache_rss_mib']:.1f} MiB")  # fmt: skip
     print(f"SSE fan-out to {SUBSCRIBERS}: p50 {med['fanout_p50']:.1f}  "
           f"p99 {med['fanout_p99']:.1f}")  # fmt: skip
 

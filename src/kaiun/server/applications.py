@@ -13,10 +13,12 @@ import copy
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Body, Cookie, Depends, Header, Query
+from fastapi import APIRouter, Body, Cookie, Depends, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from kaiun.kube import errors as kerrors
+from kaiun.localcluster.selectors import SelectorError, label_matcher
+from kaiun.server.appcache import resource_version
 from kaiun.server.apppolicy import require_sync_window, validate_spec
 from kaiun.server.context import ServerContext, context_of, translate
 from kaiun.server.errors import (
@@ -131,15 +133,32 @@ async def load_app(
     """The Application if the caller may ``action`` it; the same 403 whether it is missing
     or forbidden, unless the caller could act on any app of that name (no enumeration)."""
     namespace = _namespace(ctx, ns)
+    # Reads come from the server's cache; a write acts on the cluster's current copy.
+    cache = await ctx.hub.ready_cache() if action == "get" else None
     try:
-        app = await ctx.client.get(API_VERSION, KIND, name, namespace)
-    except kerrors.NotFound:
+        if cache is None:
+            app = await ctx.client.get(API_VERSION, KIND, name, namespace)
+        elif (cached := cache.get(name)) is not None:
+            app = cached
+        else:
+            raise _Missing
+    except (kerrors.NotFound, _Missing):
         if ctx.security.enforce(caller, "applications", action, f"*/{name}"):
             raise NotFound(f'applications.argoproj.io "{name}" not found') from None
         raise permission_denied("applications", action, f"*/{name}") from None
     except kerrors.KubeError as exc:
         raise translate(exc, f"application {name!r}") from exc
     require(ctx.security, caller, "applications", action, rbac_object(app))
+    return app
+
+
+class _Missing(Exception):
+    """Not in the cache."""
+
+
+def written(ctx: ServerContext, app: dict[str, Any]) -> dict[str, Any]:
+    """Record the server's own write in the cache (read-your-writes); returns ``app``."""
+    ctx.hub.cache.observe(app)
     return app
 
 
@@ -172,7 +191,7 @@ def _validate_shape(app: Any) -> dict[str, Any]:
 # -- routes ---------------------------------------------------------------------------------
 
 
-@router.get("/applications")
+@router.get("/applications", response_model=dict[str, Any])
 async def list_applications(
     ctx: Ctx,
     caller: Who,
@@ -185,17 +204,29 @@ async def list_applications(
     fields: str | None = None,
     limit: Annotated[int, Query(ge=0, le=10000)] = 0,
     continue_: Annotated[str | None, Query(alias="continue")] = None,
-) -> dict[str, Any]:
+) -> Response:
     """Applications the caller may see; ``limit``/``continue`` page, ``fields`` trims."""
     namespace = _namespace(ctx, appNamespace)
     try:
-        listed = await ctx.client.list(API_VERSION, KIND, namespace, label_selector=selector)
-    except kerrors.KubeError as exc:
-        raise translate(exc, "applications") from exc
+        matches = label_matcher(selector)
+    except SelectorError as exc:
+        raise InvalidArgument(f"applications: invalid selector {selector!r}: {exc}") from exc
+    cache = await ctx.hub.ready_cache()
+    if cache is not None:
+        resource_version, every = cache.resource_version, cache.items()
+    else:
+        try:
+            listed = await ctx.client.list(API_VERSION, KIND, namespace)
+        except kerrors.KubeError as exc:
+            raise translate(exc, "applications") from exc
+        resource_version = listed.resource_version
+        every = sorted(listed.items, key=lambda a: a["metadata"]["name"])
     wanted_projects = set(projects or ()) | set(project or ())
     items = []
-    for app in sorted(listed.items, key=lambda a: a["metadata"]["name"]):
+    for app in every:
         spec = app.get("spec") or {}
+        if matches and not matches((app.get("metadata") or {}).get("labels") or {}):
+            continue
         if name and app["metadata"]["name"] != name:
             continue
         if wanted_projects and (spec.get("project") or "default") not in wanted_projects:
@@ -206,12 +237,17 @@ async def list_applications(
             items.append(app)
     start = _decode_continue(continue_)
     page = items[start : start + limit] if limit else items[start:]
-    meta: dict[str, Any] = {"resourceVersion": listed.resource_version}
+    meta: dict[str, Any] = {"resourceVersion": resource_version}
     if limit and start + limit < len(items):
         meta["continue"] = _encode_continue(start + limit)
         meta["remainingItemCount"] = len(items) - start - limit
     body = {"metadata": meta, "items": page}
-    return select_fields(body, fields) if fields else body
+    # Serialized here: the items are already plain JSON, and FastAPI's generic encoder walks
+    # every value of every app (most of a large list's time).
+    return Response(
+        orjson.dumps(select_fields(body, fields) if fields else body),
+        media_type="application/json",
+    )
 
 
 def _repos(spec: dict[str, Any]) -> set[str]:
@@ -263,7 +299,7 @@ async def create_application(
     require(ctx.security, caller, "applications", "create", rbac_object(app))
     await validate_spec(ctx, app)
     try:
-        return await ctx.client.create(app)
+        return written(ctx, await ctx.client.create(app))
     except kerrors.AlreadyExists:
         if not upsert:
             existing = await load_app(ctx, caller, app["metadata"]["name"], "get")
@@ -362,7 +398,7 @@ async def patch_application(
         )
     except kerrors.KubeError as exc:
         raise translate(exc, f"application {name!r}") from exc
-    return result
+    return written(ctx, result)
 
 
 @router.delete("/applications/{name}")
@@ -388,10 +424,21 @@ async def delete_application(
     if wanted != finalizers or (ours and cascade is False):
         await _patch(ctx, app, {"metadata": {"finalizers": wanted}})
     try:
-        await ctx.client.delete(API_VERSION, KIND, name, namespace=ctx.namespace)
+        gone = await ctx.client.delete(API_VERSION, KIND, name, namespace=ctx.namespace)
     except kerrors.KubeError as exc:
         raise translate(exc, f"application {name!r}") from exc
+    _deleted(ctx, name, gone)
     return {}
+
+
+def _deleted(ctx: ServerContext, name: str, answer: dict[str, Any]) -> None:
+    """Reflect a delete in the cache: an app held by finalizers stays (with its
+    deletionTimestamp); otherwise it is gone."""
+    meta = answer.get("metadata") or {}
+    if answer.get("kind") == KIND and meta.get("deletionTimestamp") and meta.get("finalizers"):
+        written(ctx, answer)
+    else:
+        ctx.hub.cache.forget(name, resource_version(answer) if answer.get("kind") == KIND else None)
 
 
 @router.post("/applications/{name}/sync")
@@ -470,8 +517,11 @@ async def _patch(
     try:
         if replace_spec:
             return await _replace(ctx, {**app, "spec": patch["spec"]})
-        return await ctx.client.patch(
-            API_VERSION, KIND, name, patch, namespace=ctx.namespace, patch_type="merge"
+        return written(
+            ctx,
+            await ctx.client.patch(
+                API_VERSION, KIND, name, patch, namespace=ctx.namespace, patch_type="merge"
+            ),
         )
     except kerrors.KubeError as exc:
         raise translate(exc, f"application {name!r}") from exc
@@ -479,6 +529,6 @@ async def _patch(
 
 async def _replace(ctx: ServerContext, app: dict[str, Any]) -> dict[str, Any]:
     try:
-        return await ctx.client.replace(app)
+        return written(ctx, await ctx.client.replace(app))
     except kerrors.KubeError as exc:
         raise translate(exc, f"application {app['metadata']['name']!r}") from exc

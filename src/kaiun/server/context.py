@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request
 
@@ -10,6 +10,7 @@ from kaiun.kube import KubeClient
 from kaiun.kube import errors as kerrors
 from kaiun.server.errors import AlreadyExists, ApiError, InvalidArgument, NotFound, Unavailable
 from kaiun.server.security import Security
+from kaiun.server.watchhub import WatchHub
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,11 @@ class ServerContext:
     namespace: str
     security: Security
     version: str = "v0.1.0+kaiun"
+    # The Application watch and cache every read of Applications goes through.
+    hub: WatchHub = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hub", WatchHub(self.client, self.namespace))
 
 
 def context_of(request: Request) -> ServerContext:

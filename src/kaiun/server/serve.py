@@ -118,3 +118,6 @@ async def serve(
         raise
     finally:
         watcher.cancel()
+        # The Application watch outlives requests; it must not outlive the server (the
+        # client it reads through may be closed next).
+        await ctx.hub.close()

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Cookie, Header, Query, Request
+from fastapi import APIRouter, Cookie, Header, Query
 from fastapi.responses import StreamingResponse
 
 from kaiun.kube import errors as kerrors
@@ -22,7 +22,7 @@ from kaiun.server.applications import API_VERSION, KIND, Ctx, Who, rbac_object
 from kaiun.server.context import ServerContext
 from kaiun.server.fields import select_fields
 from kaiun.server.security import Caller, bearer_token
-from kaiun.server.watchhub import CLOSED, WatchHub, hub_of
+from kaiun.server.watchhub import CLOSED, WatchHub
 
 router = APIRouter(prefix="/api/v1/stream", tags=["ApplicationService"])
 RECHECK_SECONDS = 5.0
@@ -31,7 +31,6 @@ _ENDED = b'data: {"error": {"code": 16, "message": "session ended: log in again"
 
 @router.get("/applications")
 async def watch_applications(
-    request: Request,
     ctx: Ctx,
     caller: Who,
     name: str | None = None,
@@ -45,7 +44,7 @@ async def watch_applications(
     wanted = AppFilter(name=name, projects=frozenset(projects or ()))
     session = Session(ctx, caller, bearer_token(authorization, argocd_token))
     return StreamingResponse(
-        _events(ctx, session, wanted, hub_of(request, ctx.client, ctx.namespace), fields),
+        _events(ctx, session, wanted, ctx.hub, fields),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -109,16 +108,23 @@ async def _events(
             caller, "applications", "get", rbac_object(app)
         )
 
-    # Subscribe before listing so no change falls between the two (a change seen twice
-    # arrives as a harmless repeat).
-    queue = await hub.subscribe()
-    try:
+    # The snapshot comes from the cache the hub's watch keeps; subscribing and reading it
+    # happen with no await between, so every later change arrives as an event, none twice.
+    cache = await hub.ready_cache()
+    if cache is not None:
+        queue = hub.subscribe()
+        snapshot = cache.items()
+    else:
+        # The first list has not completed in time: list here, as before the cache.
+        queue = hub.subscribe()
         try:
-            listed = await ctx.client.list(API_VERSION, KIND, ctx.namespace)
+            snapshot = (await ctx.client.list(API_VERSION, KIND, ctx.namespace)).items
         except kerrors.KubeError:
+            hub.unsubscribe(queue)
             yield b'data: {"error": {"message": "cluster API unavailable"}}\n\n'
             return
-        for app in listed.items:
+    try:
+        for app in snapshot:
             if visible(app):
                 yield _event("ADDED", app, fields)
         while True:

@@ -41,6 +41,16 @@ class _Security(Protocol):
     def enforce(self, caller: Any, resource: str, action: str, obj: str) -> bool: ...
 
 
+class _Apps(Protocol):
+    def items(self) -> list[dict[str, Any]]: ...
+
+    def get(self, name: str) -> dict[str, Any] | None: ...
+
+
+class _Hub(Protocol):
+    async def ready_cache(self) -> _Apps | None: ...
+
+
 class _Context(Protocol):
     """The part of the API server's context the UI reads (structurally typed)."""
 
@@ -151,13 +161,18 @@ async def _ssr_list(request: Request) -> str | None:
     caller = await _caller(request)
     if caller is None:
         return None
-    try:
-        listed = await ctx.client.list(API_VERSION, KIND, ctx.namespace)
-    except kerrors.KubeError:
-        return '<p class="error-banner">The cluster API is unavailable.</p>'
+    cache = await _cache(ctx)
+    if cache is not None:
+        every = cache.items()
+    else:
+        try:
+            listed = await ctx.client.list(API_VERSION, KIND, ctx.namespace)
+        except kerrors.KubeError:
+            return '<p class="error-banner">The cluster API is unavailable.</p>'
+        every = sorted(listed.items, key=lambda a: a["metadata"]["name"])
     rows = [
         shell.AppRow.of(a)
-        for a in sorted(listed.items, key=lambda a: a["metadata"]["name"])
+        for a in every
         if ctx.security.enforce(caller, "applications", "get", _rbac_object(a))
     ]
     return "<h1>Applications</h1>" + shell.app_list(rows[: shell.SSR_LIMIT], len(rows))
@@ -170,7 +185,10 @@ async def _ssr_app(request: Request, ns: str, name: str) -> str | None:
     if caller is None:
         return None
     found = None
-    if ns == ctx.namespace:
+    cache = await _cache(ctx) if ns == ctx.namespace else None
+    if cache is not None:
+        found = cache.get(name)
+    elif ns == ctx.namespace:
         try:
             found = await ctx.client.get(API_VERSION, KIND, name, ctx.namespace)
         except kerrors.KubeError:
@@ -180,6 +198,12 @@ async def _ssr_app(request: Request, ns: str, name: str) -> str | None:
     ):
         return '<p class="error-banner">Application not found or not permitted.</p>'
     return shell.app_summary(shell.AppRow.of(found))
+
+
+async def _cache(ctx: _Context) -> _Apps | None:
+    """The API server's Application cache (kaiun.server.appcache) once filled, if it has one."""
+    hub: _Hub | None = getattr(ctx, "hub", None)
+    return await hub.ready_cache() if hub is not None else None
 
 
 def _ctx(request: Request) -> _Context:
