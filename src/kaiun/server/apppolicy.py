@@ -11,10 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kaiun.controllers.application import project as projects
-from kaiun.controllers.application.clusters import CLUSTER_SECRET_SELECTOR
+from kaiun.controllers.application.clusters import cluster_names
 from kaiun.kube import errors as kerrors
-from kaiun.kube import from_cluster_secret
-from kaiun.model.application import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, Application
+from kaiun.model.application import Application
 from kaiun.server.context import ServerContext
 from kaiun.server.errors import InvalidArgument, PermissionDenied
 
@@ -24,20 +23,7 @@ _API = "argoproj.io/v1alpha1"
 
 
 async def _cluster_names(ctx: ServerContext) -> dict[str, str]:
-    names = {IN_CLUSTER_NAME: IN_CLUSTER_SERVER}
-    try:
-        listed = await ctx.client.list(
-            "v1", "Secret", ctx.namespace, label_selector=CLUSTER_SECRET_SELECTOR
-        )
-    except (kerrors.Forbidden, kerrors.NotFound):
-        return names
-    for secret in listed.items:
-        try:
-            config = from_cluster_secret(secret)
-        except kerrors.ConfigError:
-            continue  # a broken cluster Secret is the clusters endpoint's to report
-        names[config.name] = config.server
-    return names
+    return await cluster_names(ctx.client, ctx.namespace)
 
 
 async def _project(ctx: ServerContext, name: str) -> dict[str, Any] | None:

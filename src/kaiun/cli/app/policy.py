@@ -10,28 +10,10 @@ from typing import Any
 
 from kaiun.cli.app.core import APP_API, PROJECT_KIND, AppError
 from kaiun.controllers.application import project as projects
-from kaiun.controllers.application.clusters import CLUSTER_SECRET_SELECTOR
-from kaiun.kube import KubeClient, from_cluster_secret
+from kaiun.controllers.application.clusters import cluster_names
+from kaiun.kube import KubeClient
 from kaiun.kube import errors as kerrors
-from kaiun.model.application import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, Application
-
-
-async def cluster_names(client: KubeClient, control_ns: str) -> dict[str, str]:
-    """Cluster name -> server URL: ``in-cluster`` plus Argo CD cluster Secrets."""
-    names = {IN_CLUSTER_NAME: IN_CLUSTER_SERVER}
-    try:
-        listed = await client.list(
-            "v1", "Secret", control_ns, label_selector=CLUSTER_SECRET_SELECTOR
-        )
-    except (kerrors.Forbidden, kerrors.NotFound):
-        return names
-    for secret in listed.items:
-        try:
-            config = from_cluster_secret(secret)
-        except kerrors.ConfigError:
-            continue
-        names[config.name] = config.server
-    return names
+from kaiun.model.application import Application
 
 
 async def _project(client: KubeClient, control_ns: str, name: str) -> dict[str, Any] | None:

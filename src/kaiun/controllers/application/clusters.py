@@ -23,6 +23,25 @@ CLUSTER_SECRET_SELECTOR = "argocd.argoproj.io/secret-type=cluster"
 SYNC_WAIT = 120.0
 
 
+async def cluster_names(client: KubeClient, namespace: str) -> dict[str, str]:
+    """Cluster name -> server URL: ``in-cluster`` plus the namespace's cluster Secrets (a
+    Secret that cannot be read is skipped; the clusters API reports it)."""
+    names = {IN_CLUSTER_NAME: IN_CLUSTER_SERVER}
+    try:
+        listed = await client.list(
+            "v1", "Secret", namespace, label_selector=CLUSTER_SECRET_SELECTOR
+        )
+    except (errors.Forbidden, errors.NotFound):
+        return names
+    for secret in listed.items:
+        try:
+            config = from_cluster_secret(secret)
+        except errors.ConfigError:
+            continue
+        names[config.name] = config.server
+    return names
+
+
 class DestinationError(Exception):
     """An Application's destination names no known cluster, or it cannot be reached."""
 
