@@ -7,16 +7,19 @@ import asyncio
 import base64
 import json
 import threading
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from kaiun.controllers.imageupdater.runner import AppOutcome, Updater
 from kaiun.engine import install_control_plane
 from kaiun.kube import KubeClient, from_kubeconfig
 from kaiun.localcluster import LocalCluster
+from tests.registry_kit import Registry
 from tests.support import Kubectl
 
 PREFIX = "argocd-image-updater.argoproj.io/"
@@ -47,6 +50,29 @@ def run_once(lc: LocalCluster, namespace: str, **options: Any) -> list[AppOutcom
                 await updater.aclose()
 
     return asyncio.run(go())
+
+
+@contextmanager
+def seeded_registry(where: Path, repo: str, tags: Iterable[str]) -> Iterator[Registry]:
+    """An open registry on loopback holding ``repo`` at each of ``tags`` (one creation time),
+    stopped afterwards."""
+    reg = Registry(where)
+    reg.start()
+    try:
+        push = reg.pusher()
+        for tag in tags:
+            push.image(repo, tag, created="2024-01-01T00:00:00Z")
+        yield reg
+    finally:
+        reg.stop()
+
+
+def control_namespace(lc: LocalCluster, kubectl: Kubectl, registry_host: str, prefix: str) -> str:
+    """A fresh control-plane namespace whose registries.conf points at ``registry_host``."""
+    ns = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    install(lc, ns)
+    registries_conf(kubectl, ns, registry_host)
+    return ns
 
 
 def registries_conf(kubectl: Kubectl, namespace: str, host: str, **extra: str) -> None:

@@ -5,7 +5,6 @@ carries the record; both after real cycles against a real registry."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,9 +17,9 @@ from tests.integration.imageupdater.runner_kit import (
     PREFIX,
     application,
     apply,
-    install,
-    registries_conf,
+    control_namespace,
     run_once,
+    seeded_registry,
 )
 from tests.registry_kit import Registry
 from tests.support import Kubectl
@@ -30,22 +29,17 @@ REPO = "team/shown"
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    reg = Registry(tmp_path_factory.mktemp("reg-shown"))
-    reg.start()
-    for tag in ("1.0.0", "1.2.0", "1.3.0-rc.1", "2.0.0", "latest"):
-        reg.pusher().image(REPO, tag, created="2024-01-01T00:00:00Z")
-    try:
+    with seeded_registry(
+        tmp_path_factory.mktemp("reg-shown"),
+        REPO,
+        ("1.0.0", "1.2.0", "1.3.0-rc.1", "2.0.0", "latest"),
+    ) as reg:
         yield reg
-    finally:
-        reg.stop()
 
 
 @pytest.fixture
 def control(local_cluster: LocalCluster, kubectl: Kubectl, registry: Registry) -> str:
-    ns = f"iud-{uuid.uuid4().hex[:8]}"
-    install(local_cluster, ns)
-    registries_conf(kubectl, ns, registry.host)
-    return ns
+    return control_namespace(local_cluster, kubectl, registry.host, "iud")
 
 
 def _app(ns: str, registry: Registry, name: str, history: list[dict[str, Any]] | None = None

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,9 +13,9 @@ from kaiun.localcluster import LocalCluster
 from tests.integration.imageupdater.runner_kit import (
     application,
     apply,
-    install,
-    registries_conf,
+    control_namespace,
     run_once,
+    seeded_registry,
 )
 from tests.registry_kit import Registry
 from tests.support import Kubectl
@@ -27,22 +26,13 @@ IU = "imageupdaters.argocd-image-updater.argoproj.io"
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    reg = Registry(tmp_path_factory.mktemp("reg-res"))
-    reg.start()
-    for tag in ("1.0.0", "1.1.0"):
-        reg.pusher().image(REPO, tag, created="2024-01-01T00:00:00Z")
-    try:
+    with seeded_registry(tmp_path_factory.mktemp("reg-res"), REPO, ("1.0.0", "1.1.0")) as reg:
         yield reg
-    finally:
-        reg.stop()
 
 
 @pytest.fixture
 def control(local_cluster: LocalCluster, kubectl: Kubectl, registry: Registry) -> str:
-    ns = f"iur-{uuid.uuid4().hex[:8]}"
-    install(local_cluster, ns)
-    registries_conf(kubectl, ns, registry.host)
-    return ns
+    return control_namespace(local_cluster, kubectl, registry.host, "iur")
 
 
 def _app(ns: str, name: str, image: str) -> dict[str, Any]:

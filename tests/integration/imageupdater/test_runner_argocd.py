@@ -4,7 +4,6 @@ record, dry-run, failures that change nothing, pins and rollback pins."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,10 +21,11 @@ from tests.integration.imageupdater.runner_kit import (
     application,
     apply,
     b64,
+    control_namespace,
     get_app,
-    install,
     registries_conf,
     run_once,
+    seeded_registry,
     status_record,
 )
 from tests.registry_kit import Registry, free_port
@@ -36,23 +36,15 @@ REPO = "team/web"
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    reg = Registry(tmp_path_factory.mktemp("reg-runner"))
-    reg.start()
-    push = reg.pusher()
-    for tag in ("1.0.0", "1.1.0", "1.2.0", "2.0.0"):
-        push.image(REPO, tag, created="2024-01-01T00:00:00Z")
-    try:
+    with seeded_registry(
+        tmp_path_factory.mktemp("reg-runner"), REPO, ("1.0.0", "1.1.0", "1.2.0", "2.0.0")
+    ) as reg:
         yield reg
-    finally:
-        reg.stop()
 
 
 @pytest.fixture
 def control(local_cluster: LocalCluster, kubectl: Kubectl, registry: Registry) -> str:
-    ns = f"iu-{uuid.uuid4().hex[:8]}"
-    install(local_cluster, ns)
-    registries_conf(kubectl, ns, registry.host)
-    return ns
+    return control_namespace(local_cluster, kubectl, registry.host, "iu")
 
 
 def _helm_app(ns: str, registry: Registry, name: str = "web", **annotations: str) -> dict[str, Any]:

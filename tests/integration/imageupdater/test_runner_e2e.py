@@ -15,7 +15,12 @@ from click.testing import CliRunner
 from kaiun.cli.main import cli
 from kaiun.localcluster import LocalCluster
 from tests.integration.controller.conftest import Plane, plane, synced_healthy
-from tests.integration.imageupdater.runner_kit import PREFIX, registries_conf, run_once
+from tests.integration.imageupdater.runner_kit import (
+    PREFIX,
+    registries_conf,
+    run_once,
+    seeded_registry,
+)
 from tests.integration.repo.repo_testkit import GitHttpServer
 from tests.registry_kit import Registry
 from tests.support import wait_for
@@ -27,14 +32,8 @@ REPO = "team/e2e"
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    reg = Registry(tmp_path_factory.mktemp("reg-e2e"))
-    reg.start()
-    for tag in ("1.0.0", "1.2.0"):
-        reg.pusher().image(REPO, tag, created="2024-01-01T00:00:00Z")
-    try:
+    with seeded_registry(tmp_path_factory.mktemp("reg-e2e"), REPO, ("1.0.0", "1.2.0")) as reg:
         yield reg
-    finally:
-        reg.stop()
 
 
 def _image(plane: Plane) -> str:
